@@ -1,0 +1,111 @@
+/**
+ * Error classes of vm-exec. Each carries the data a user needs to act on it, like execa's errors:
+ * the first line of `message` says what went wrong, the properties hold the evidence.
+ */
+
+/** Base class of every error vm-exec throws on purpose. */
+export class VmError extends Error {
+	override name = 'VmError';
+	/** The tail of the guest console when the error happened (may be empty). */
+	consoleLog: string;
+	/** The QEMU command line of the VM, when one was started. */
+	qemuArgv: readonly string[] | undefined;
+
+	constructor(message: string, details: { consoleLog?: string; qemuArgv?: readonly string[]; cause?: unknown } = {}) {
+		super(message, details.cause === undefined ? undefined : { cause: details.cause });
+		this.consoleLog = details.consoleLog ?? '';
+		this.qemuArgv = details.qemuArgv;
+	}
+}
+
+/** The VM could not be started: missing host tools, a bad kernel, QEMU exiting early, a boot timeout. */
+export class VmBootError extends VmError {
+	override name = 'VmBootError';
+	/** QEMU's exit code, if it exited. */
+	exitCode: number | undefined;
+	/** What QEMU itself printed on stderr. */
+	qemuStderr: string;
+
+	constructor(
+		message: string,
+		details: { consoleLog?: string; qemuArgv?: readonly string[]; cause?: unknown; exitCode?: number; qemuStderr?: string } = {},
+	) {
+		super(message, details);
+		this.exitCode = details.exitCode;
+		this.qemuStderr = details.qemuStderr ?? '';
+	}
+}
+
+/** The shape shared by exec results and exec errors, like execa's. */
+export interface ExecResultFields<Output extends string | Buffer = string> {
+	/** The script that ran. */
+	script: string;
+	stdout: Output;
+	stderr: Output;
+	/** The script's exit status; 128+N when it was killed by signal N; `undefined` when the VM died. */
+	exitCode: number | undefined;
+	/** Wall time of the exec on the host, in milliseconds. */
+	durationMs: number;
+	/** Whether the command was killed because of its `timeout`. */
+	timedOut: boolean;
+	/** Whether the command was killed because its `signal` was aborted. */
+	isCanceled: boolean;
+}
+
+/** `vm.succeed()` saw a non-zero exit, `vm.fail()` saw a zero exit, or an exec timed out / was aborted. */
+export class VmExecError extends VmError implements ExecResultFields<string | Buffer> {
+	override name = 'VmExecError';
+	script: string;
+	stdout: string | Buffer;
+	stderr: string | Buffer;
+	exitCode: number | undefined;
+	durationMs: number;
+	timedOut: boolean;
+	isCanceled: boolean;
+
+	constructor(message: string, result: ExecResultFields<string | Buffer>, details: { consoleLog?: string; qemuArgv?: readonly string[]; cause?: unknown } = {}) {
+		super(message, details);
+		this.script = result.script;
+		this.stdout = result.stdout;
+		this.stderr = result.stderr;
+		this.exitCode = result.exitCode;
+		this.durationMs = result.durationMs;
+		this.timedOut = result.timedOut;
+		this.isCanceled = result.isCanceled;
+	}
+}
+
+/** An exec exceeded its `timeout`. Also a `VmExecError`, with `timedOut: true`. */
+export class VmTimeoutError extends VmExecError {
+	override name = 'VmTimeoutError';
+}
+
+/** The guest died (kernel panic, QEMU killed or crashed) while work was pending. */
+export class VmCrashedError extends VmError {
+	override name = 'VmCrashedError';
+	/** QEMU's exit code or signal, if known. */
+	exitCode: number | undefined;
+	signal: string | undefined;
+
+	constructor(
+		message: string,
+		details: { consoleLog?: string; qemuArgv?: readonly string[]; cause?: unknown; exitCode?: number; signal?: string } = {},
+	) {
+		super(message, details);
+		this.exitCode = details.exitCode;
+		this.signal = details.signal;
+	}
+}
+
+/** An operation on a VM that was already closed. */
+export class VmClosedError extends VmError {
+	override name = 'VmClosedError';
+}
+
+/** Keep the last `maxChars` characters of a log, starting at a line boundary when possible. */
+export function tailOf(text: string, maxChars = 4000): string {
+	if (text.length <= maxChars) return text;
+	const cut = text.slice(-maxChars);
+	const newline = cut.indexOf('\n');
+	return newline >= 0 && newline < cut.length - 1 ? cut.slice(newline + 1) : cut;
+}

@@ -1,0 +1,124 @@
+/**
+ * The guest's PID 1, run by the initramfs's static busybox. It is a TypeScript string so that it ships
+ * inside `dist/` with no asset copying; `packInitramfs` writes it to `/init`.
+ *
+ * Life of the guest:
+ *   1. mount /proc, /sys, /dev; load the virtio/9p/overlay modules (listed in /etc/vm-exec/modules,
+ *      dependencies first);
+ *   2. open the control port ttyS1 and keep it open (bytes that arrive while nobody has the tty open
+ *      are dropped), say `ready`, and wait for `go`. Nothing 9p is mounted yet, so the host may save a
+ *      snapshot of the VM right here (QEMU refuses to migrate once a 9p share is mounted);
+ *   3. on `go`: mount the exchange dir, read the per-VM settings the host wrote there (boot.env), build
+ *      the root: the host's / read-only over 9p under a tmpfs overlay, with the guest's own /proc, /sys,
+ *      /dev, /tmp, /run; say `up`;
+ *   4. agent loop: `run ID` runs xchg/ID/run.sh chrooted in that root, in a cgroup of its own (so `kill ID`
+ *      can kill its whole process tree with cgroup.kill), and answers `done ID STATUS`.
+ */
+export const GUEST_INIT_SCRIPT = String.raw`#!/bin/sh
+export PATH=/bin
+R=/newroot
+X=$R/run/vm-exec/xchg
+CG=$R/sys/fs/cgroup
+NINEP=trans=virtio,version=9p2000.L,msize=512000
+
+say() { echo "$*" >&3; }
+log() { echo "vm-exec-init: $*" >/dev/console; }
+die() { log "$*"; say "error $*"; sync; reboot -f; sleep 1000; }
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+while read -r module; do
+	insmod "/lib/modules/$module" || log "insmod $module failed"
+done </etc/vm-exec/modules
+
+exec 3<>/dev/ttyS1
+stty -F /dev/ttyS1 raw -echo
+say ready
+while read -r verb rest <&3; do
+	[ "$verb" = go ] && break
+done
+
+mkdir -p /xchg /host /rw
+mount -t 9p -o "$NINEP" xchg /xchg || die "cannot mount the exchange directory"
+. /xchg/boot.env || die "cannot read boot.env"
+mount -t 9p -o "$NINEP,ro" hostroot /host || die "cannot mount the host root"
+mount -t tmpfs -o mode=755 rw /rw
+mkdir -p /rw/root/upper /rw/root/work "$R"
+mount -t overlay -o lowerdir=/host,upperdir=/rw/root/upper,workdir=/rw/root/work overlay "$R" || die "cannot mount the overlay root"
+for d in proc sys dev tmp run; do mkdir -p "$R/$d"; done
+mount -t proc proc "$R/proc"
+mount -t sysfs sysfs "$R/sys"
+mount -t devtmpfs devtmpfs "$R/dev"
+mkdir -p "$R/dev/pts" "$R/dev/shm"
+mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts "$R/dev/pts"
+mount -t tmpfs -o mode=1777 shm "$R/dev/shm"
+mount -t tmpfs -o mode=1777 tmp "$R/tmp"
+mount -t tmpfs -o mode=755 run "$R/run"
+mount -t cgroup2 cgroup2 "$CG" 2>/dev/null || log "no cgroup2: timeouts kill only the script's process group"
+mkdir -p "$X"
+mount --move /xchg "$X" || die "cannot move the exchange directory"
+if [ "$VMX_SHARED" = 1 ]; then
+	mkdir -p "$R/tmp/shared"
+	mount -t 9p -o "$NINEP" shared "$R/tmp/shared" || die "cannot mount the shared directory"
+fi
+# Host paths hidden by the guest's own /tmp or /run (the working directory, a modules dir):
+# give them their own overlay so they are visible, writable, and still untouched on the host.
+n=0
+for p in $VMX_EXPOSE; do
+	n=$((n + 1))
+	mkdir -p "$R$p" "/rw/x$n/upper" "/rw/x$n/work"
+	mount -t overlay -o "lowerdir=/host$p,upperdir=/rw/x$n/upper,workdir=/rw/x$n/work" overlay "$R$p" || log "cannot expose $p"
+done
+if [ -n "$VMX_MODULES" ]; then
+	mkdir -p "$R/lib/modules/$(uname -r)"
+	mount --bind "/host$VMX_MODULES" "$R/lib/modules/$(uname -r)" || log "cannot bind the modules dir $VMX_MODULES"
+fi
+hostname "$VMX_HOSTNAME"
+ip link set lo up 2>/dev/null
+
+mkfifo "$R/run/vm-exec/runs"
+
+# The runner: the host's own /bin/sh, chrooted in the new root, started once and kept. For each exec it
+# only forks (an exec of a dynamically linked shell costs ~60 ms under software emulation; a fork a few):
+# the forked subshell joins the exec's cgroup, then sources xchg/ID/run.sh, which sets up stdio, env and
+# cwd and sources (or, with a #! line, execs) the script. Its parent reports "done ID STATUS".
+# Each exec is started through a subshell that exits at once, so it is an orphan reaped by PID 1 and no
+# SIGCHLD interrupts the runner's read (busybox's and dash's read may lose bytes to an interrupted read).
+RUNNER='exec 4<>/run/vm-exec/runs
+while read -r vmx_id <&4; do
+	( {
+		( read -r vmx_pid vmx_rest </proc/self/stat; echo "$vmx_pid" >"/sys/fs/cgroup/vmx-$vmx_id/cgroup.procs" 2>/dev/null
+		  unset vmx_pid vmx_rest; exec 4<&-; . "/run/vm-exec/xchg/$vmx_id/run.sh" )
+		echo "done $vmx_id $?" >/dev/ttyS1
+	} & )
+done'
+
+runner() {
+	while :; do
+		env -i /bin/chroot "$R" /bin/sh -c "$RUNNER" </dev/null >/dev/console 2>&1
+		log "the runner shell exited; restarting it"
+		sleep 1
+	done
+}
+
+# The agent reads the control line. It never has children, so no signal interrupts its read.
+agent() {
+	exec 4<>"$R/run/vm-exec/runs"
+	say up
+	while read -r verb id <&3; do
+		case "$verb" in
+		run) mkdir "$CG/vmx-$id" 2>/dev/null; echo "$id" >&4 ;;
+		kill) echo 1 >"$CG/vmx-$id/cgroup.kill" 2>/dev/null ;;
+		reap) rmdir "$CG/vmx-$id" 2>/dev/null ;;
+		reboot) sync; reboot -f ;;
+		esac
+	done
+	die "control port closed"
+}
+
+runner &
+agent &
+trap '' CHLD
+while :; do wait; sleep 86400 & wait; done
+`;

@@ -1,0 +1,106 @@
+/**
+ * Finding the host tools a VM needs (QEMU, a static busybox), with install hints that name the package.
+ */
+import { constants } from 'node:fs';
+import { access, open, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { execa } from 'execa';
+import { VmBootError } from '../errors.js';
+
+export const INSTALL_COMMANDS = {
+	qemu: { debian: 'sudo apt-get install qemu-system-x86', nix: 'nix-shell -p qemu' },
+	busybox: { debian: 'sudo apt-get install busybox-static', nix: 'nix-shell -p pkgsStatic.busybox (then set VM_EXEC_BUSYBOX to its bin/busybox)' },
+	kernel: { debian: 'sudo apt-get install linux-image-amd64', nix: 'boot NixOS (its kernel is /run/booted-system/kernel) or pass --kernel' },
+} as const;
+
+export function installHint(tool: keyof typeof INSTALL_COMMANDS): string {
+	const commands = INSTALL_COMMANDS[tool];
+	return `Install it with \`${commands.debian}\` (Nix: \`${commands.nix}\`), or run \`npx vm-exec doctor\` for a full check.`;
+}
+
+async function isExecutable(file: string): Promise<boolean> {
+	try {
+		await access(file, constants.X_OK);
+		return (await stat(file)).isFile();
+	} catch {
+		return false;
+	}
+}
+
+/** Find `name` on PATH (like `which`), or in the extra directories given. */
+export async function findOnPath(name: string, extraDirs: readonly string[] = []): Promise<string | undefined> {
+	if (name.includes('/')) return (await isExecutable(name)) ? path.resolve(name) : undefined;
+	const dirs = [...(process.env.PATH ?? '').split(':').filter(Boolean), ...extraDirs];
+	for (const dir of dirs) {
+		const candidate = path.join(dir, name);
+		if (await isExecutable(candidate)) return candidate;
+	}
+	return undefined;
+}
+
+export interface QemuBinary {
+	path: string;
+	version: string;
+}
+
+const qemuVersionCache = new Map<string, Promise<string>>();
+
+/** The QEMU binary and its version; throws a `VmBootError` with the install command when missing. */
+export async function findQemu(option?: string): Promise<QemuBinary> {
+	const wanted = option ?? process.env.VM_EXEC_QEMU ?? 'qemu-system-x86_64';
+	const found = await findOnPath(wanted, ['/usr/libexec', '/usr/bin', '/run/current-system/sw/bin']);
+	if (!found) {
+		throw new VmBootError(`QEMU (${wanted}) was not found${option || process.env.VM_EXEC_QEMU ? '' : ' on PATH'}. ${installHint('qemu')}`);
+	}
+	let version = qemuVersionCache.get(found);
+	if (!version) {
+		version = execa(found, ['--version']).then(
+			(result) => /version\s+(\S+)/.exec(result.stdout)?.[1] ?? result.stdout.split('\n')[0] ?? 'unknown',
+		);
+		qemuVersionCache.set(found, version);
+	}
+	try {
+		return { path: found, version: await version };
+	} catch (error) {
+		qemuVersionCache.delete(found);
+		throw new VmBootError(`QEMU (${found}) does not run: \`${found} --version\` failed. ${installHint('qemu')}`, { cause: error });
+	}
+}
+
+/** Is this file an ELF executable without a program interpreter (i.e. statically linked)? */
+export async function isStaticElf(file: string): Promise<boolean> {
+	const handle = await open(file, 'r');
+	try {
+		const head = Buffer.alloc(64);
+		await handle.read(head, 0, 64, 0);
+		if (head.readUInt32BE(0) !== 0x7f454c46 || head[4] !== 2) return false;
+		const phoff = Number(head.readBigUInt64LE(0x20));
+		const phentsize = head.readUInt16LE(0x36);
+		const phnum = head.readUInt16LE(0x38);
+		const table = Buffer.alloc(phentsize * phnum);
+		await handle.read(table, 0, table.length, phoff);
+		for (let index = 0; index < phnum; index++) {
+			if (table.readUInt32LE(index * phentsize) === 3 /* PT_INTERP */) return false;
+		}
+		return true;
+	} finally {
+		await handle.close();
+	}
+}
+
+/** A statically linked busybox for the initramfs (it must run before any host library is reachable). */
+export async function findBusybox(): Promise<string> {
+	const candidates = [process.env.VM_EXEC_BUSYBOX, '/bin/busybox', '/usr/bin/busybox', '/usr/lib/initramfs-tools/bin/busybox', await findOnPath('busybox')].filter(
+		(candidate): candidate is string => Boolean(candidate),
+	);
+	let dynamic: string | undefined;
+	for (const candidate of candidates) {
+		if (!(await isExecutable(candidate))) continue;
+		if (await isStaticElf(candidate).catch(() => false)) return candidate;
+		dynamic ??= candidate;
+	}
+	if (dynamic) {
+		throw new VmBootError(`busybox at ${dynamic} is dynamically linked; the guest's initramfs needs a static one. ${installHint('busybox')}`);
+	}
+	throw new VmBootError(`A static busybox was not found (looked at ${candidates.join(', ')}). ${installHint('busybox')}`);
+}

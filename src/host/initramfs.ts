@@ -1,0 +1,103 @@
+/**
+ * Build the guest's initramfs: static busybox, the init script, and the kernel modules the guest needs
+ * (virtio, 9p, overlay) in dependency order, decompressed. Cached by content in the cache directory.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { execa } from 'execa';
+import { VmBootError } from '../errors.js';
+import { GUEST_INIT_SCRIPT } from '../guest/init-script.js';
+import { ensureDir, hashKey, writeFileAtomic } from './cache-dir.js';
+import { type CpioEntry, packCpio } from './cpio.js';
+import { GUEST_MODULES, parseModulesBuiltin, parseModulesDep, resolveModuleLoadOrder } from './module-deps.js';
+
+const INITRAMFS_FORMAT = 'initramfs-v2';
+
+export interface InitramfsInputs {
+	busybox: string;
+	modulesDir: string;
+	extraModules?: readonly string[];
+}
+
+/** Decompress a module file's bytes according to its name (`.ko.xz`, `.ko.zst`, `.ko.gz`). */
+export async function readModuleFile(file: string): Promise<Buffer> {
+	const data = await readFile(file);
+	const tool = file.endsWith('.xz') ? ['xz', '-dc'] : file.endsWith('.zst') ? ['zstd', '-dcq'] : undefined;
+	if (file.endsWith('.gz')) return gunzipSync(data);
+	if (!tool) return data;
+	const [command, ...args] = tool as [string, ...string[]];
+	try {
+		return Buffer.from((await execa(command, args, { input: data, encoding: "buffer", stripFinalNewline: false })).stdout);
+	} catch (error) {
+		throw new VmBootError(
+			`Cannot decompress the kernel module ${file} with \`${command}\`. Install it (\`sudo apt-get install ${command === 'xz' ? 'xz-utils' : 'zstd'}\`).`,
+			{ cause: error },
+		);
+	}
+}
+
+export interface InitramfsPlan {
+	/** Module files (relative to the modules dir), dependencies first. */
+	moduleOrder: string[];
+	/** Cache key over everything that goes into the archive. */
+	key: string;
+}
+
+/** Decide the archive's contents and its cache key (cheap: stats, no module reads). */
+export async function planInitramfs(inputs: InitramfsInputs): Promise<InitramfsPlan> {
+	const depText = await readFile(path.join(inputs.modulesDir, 'modules.dep'), 'utf8').catch((error: unknown) => {
+		throw new VmBootError(`Cannot read ${path.join(inputs.modulesDir, 'modules.dep')}: the modules directory does not match a kernel. Pass \`modules\` pointing at /lib/modules/<release>, or run \`depmod\`.`, { cause: error });
+	});
+	const builtinText = await readFile(path.join(inputs.modulesDir, 'modules.builtin'), 'utf8').catch(() => '');
+	const wanted = [...GUEST_MODULES, ...(inputs.extraModules ?? [])];
+	const { order, missing } = resolveModuleLoadOrder(parseModulesDep(depText), wanted, parseModulesBuiltin(builtinText));
+	// A module that is neither a module nor listed as built-in may still be built in on kernels without
+	// modules.builtin; warn through the boot console rather than failing here.
+	void missing;
+	const stats = await Promise.all(
+		[inputs.busybox, ...order.map((file) => path.join(inputs.modulesDir, file))].map(async (file) => {
+			const info = await stat(file);
+			return `${file}:${info.size}:${info.mtimeMs}`;
+		}),
+	);
+	return { moduleOrder: order, key: hashKey(INITRAMFS_FORMAT, GUEST_INIT_SCRIPT, ...stats) };
+}
+
+/** The archive's entries; pure once the file contents are read. */
+export function initramfsEntries(contents: { busybox: Buffer; applets: readonly string[]; modules: readonly { name: string; data: Buffer }[] }): CpioEntry[] {
+	const entries: CpioEntry[] = [];
+	for (const dir of ['bin', 'dev', 'etc', 'etc/vm-exec', 'lib', 'lib/modules', 'proc', 'sys', 'tmp', 'newroot']) {
+		entries.push({ type: 'dir', path: dir });
+	}
+	entries.push({ type: 'chardev', path: 'dev/console', major: 5, minor: 1, mode: 0o600 });
+	entries.push({ type: 'file', path: 'bin/busybox', data: contents.busybox, mode: 0o755 });
+	for (const applet of contents.applets) {
+		if (/^[\w.[\]-]+$/.test(applet) && applet !== 'busybox') entries.push({ type: 'symlink', path: `bin/${applet}`, target: 'busybox' });
+	}
+	entries.push({ type: 'file', path: 'init', data: Buffer.from(GUEST_INIT_SCRIPT), mode: 0o755 });
+	for (const module of contents.modules) {
+		entries.push({ type: 'file', path: `lib/modules/${module.name}`, data: module.data, mode: 0o644 });
+	}
+	entries.push({ type: 'file', path: 'etc/vm-exec/modules', data: Buffer.from(contents.modules.map((module) => `${module.name}\n`).join('')) });
+	return entries;
+}
+
+/** The initramfs file for these inputs, built and cached on first use. */
+export async function prepareInitramfs(inputs: InitramfsInputs, cacheDir: string): Promise<{ path: string; key: string }> {
+	const plan = await planInitramfs(inputs);
+	const file = path.join(cacheDir, `initramfs-${plan.key}.cpio`);
+	if (await stat(file).then((info) => info.isFile(), () => false)) return { path: file, key: plan.key };
+	await ensureDir(cacheDir);
+	const busybox = await readFile(inputs.busybox);
+	const applets = (await execa(inputs.busybox, ['--list'])).stdout.split('\n').filter(Boolean);
+	const modules = await Promise.all(
+		plan.moduleOrder.map(async (relative) => ({
+			name: path.basename(relative).replace(/\.(xz|zst|gz)$/, ''),
+			data: await readModuleFile(path.join(inputs.modulesDir, relative)),
+		})),
+	);
+	// Uncompressed on purpose: unpacking a compressed initramfs costs boot time under software emulation.
+	await writeFileAtomic(file, packCpio(initramfsEntries({ busybox, applets, modules })));
+	return { path: file, key: plan.key };
+}

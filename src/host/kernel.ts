@@ -1,0 +1,156 @@
+/**
+ * Finding the kernel to boot and its modules directory on the host, with errors that say how to fix it.
+ */
+import { constants } from 'node:fs';
+import { access, readdir, readFile, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { VmBootError } from '../errors.js';
+
+export interface KernelInfo {
+	/** The kernel image file. */
+	path: string;
+	/** Its release (`uname -r` in the guest), e.g. `6.1.0-26-amd64`. */
+	release: string;
+	/** The modules directory for it (holds `modules.dep`). */
+	modulesDir: string;
+	/** Where the kernel path came from, for messages. */
+	source: string;
+}
+
+const INSTALL_HINT = 'Install one with `sudo apt-get install linux-image-amd64` (Debian/Ubuntu: `linux-image-generic`), or pass `kernel` (CLI: `--kernel`, env: VM_EXEC_KERNEL).';
+
+/** Read the release string from a bzImage setup header (or find "Linux version X" in an ELF vmlinux). */
+export function readKernelRelease(image: Buffer): string | undefined {
+	// bzImage: "HdrS" at 0x202; kernel_version (offset of a NUL-terminated string, minus 0x200) at 0x20E.
+	if (image.length > 0x210 && image.toString('latin1', 0x202, 0x206) === 'HdrS') {
+		const pointer = image.readUInt16LE(0x20e);
+		if (pointer > 0) {
+			const start = pointer + 0x200;
+			const end = image.indexOf(0, start);
+			const text = image.toString('latin1', start, end > start ? end : start + 64);
+			const release = text.split(' ')[0];
+			if (release) return release;
+		}
+	}
+	const marker = image.indexOf('Linux version ');
+	if (marker >= 0) {
+		const text = image.toString('latin1', marker + 14, marker + 14 + 128);
+		const release = text.split(/[\s\0]/)[0];
+		if (release) return release;
+	}
+	return undefined;
+}
+
+async function isReadable(file: string): Promise<boolean> {
+	try {
+		await access(file, constants.R_OK);
+		return (await stat(file)).isFile();
+	} catch {
+		return false;
+	}
+}
+
+async function exists(file: string): Promise<boolean> {
+	try {
+		await stat(file);
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+function compareReleases(a: string, b: string): number {
+	return a.localeCompare(b, 'en', { numeric: true });
+}
+
+/** The kernel candidates, in order of preference, with where each came from. */
+async function kernelCandidates(option: string | undefined): Promise<{ path: string; source: string; explicit: boolean }[]> {
+	if (option) return [{ path: path.resolve(option), source: 'the `kernel` option', explicit: true }];
+	if (process.env.VM_EXEC_KERNEL) return [{ path: path.resolve(process.env.VM_EXEC_KERNEL), source: 'VM_EXEC_KERNEL', explicit: true }];
+	const candidates = [
+		{ path: `/boot/vmlinuz-${os.release()}`, source: 'the running kernel', explicit: false },
+		{ path: '/run/booted-system/kernel', source: "NixOS's booted system", explicit: false },
+	];
+	const boot = await readdir('/boot').catch(() => [] as string[]);
+	const installed = boot.filter((name) => name.startsWith('vmlinuz-')).sort((a, b) => compareReleases(b, a));
+	for (const name of installed) candidates.push({ path: path.join('/boot', name), source: '/boot', explicit: false });
+	return candidates;
+}
+
+function modulesDirFor(kernelPath: string, release: string): string[] {
+	const dirs = [];
+	if (process.env.VM_EXEC_MODULES) dirs.push(path.resolve(process.env.VM_EXEC_MODULES));
+	dirs.push(`/lib/modules/${release}`, `/usr/lib/modules/${release}`);
+	// NixOS: …/kernel is next to …/kernel-modules/lib/modules/<release>.
+	dirs.push(path.join(path.dirname(kernelPath), 'kernel-modules', 'lib', 'modules', release));
+	return dirs;
+}
+
+/** Find the kernel and its modules, or throw a `VmBootError` that names the file and the fix. */
+export async function findKernel(options: { kernel?: string | undefined; modules?: string | undefined }): Promise<KernelInfo> {
+	const candidates = await kernelCandidates(options.kernel);
+	const unreadable: string[] = [];
+	const withoutModules: string[] = [];
+	for (const candidate of candidates) {
+		if (!(await exists(candidate.path))) {
+			if (candidate.explicit) {
+				throw new VmBootError(`The kernel ${candidate.path} (from ${candidate.source}) does not exist. Point it at a kernel image such as /boot/vmlinuz-<release>.`);
+			}
+			continue;
+		}
+		if (!(await isReadable(candidate.path))) {
+			if (candidate.explicit) throw unreadableKernelError(candidate.path);
+			unreadable.push(candidate.path);
+			continue;
+		}
+		const head = await readHead(candidate.path);
+		const release = readKernelRelease(head);
+		if (!release) {
+			if (candidate.explicit && !options.modules) {
+				throw new VmBootError(`Cannot tell the release of the kernel ${candidate.path}: it is not a bzImage or vmlinux. Pass \`modules\` (the directory with its modules.dep) as well, or use a standard kernel image.`);
+			}
+		}
+		const dirs = options.modules ? [path.resolve(options.modules)] : modulesDirFor(candidate.path, release ?? '');
+		let modulesDir: string | undefined;
+		for (const dir of dirs) {
+			if (await exists(path.join(dir, 'modules.dep'))) {
+				modulesDir = dir;
+				break;
+			}
+		}
+		if (!modulesDir) {
+			if (options.modules) {
+				throw new VmBootError(`The modules directory ${dirs[0]} has no modules.dep. Pass the directory of the kernel's modules, e.g. /lib/modules/${release ?? '<release>'}, or run \`depmod\` for it.`);
+			}
+			if (candidate.explicit) {
+				throw new VmBootError(`No modules found for the kernel ${candidate.path} (release ${release}): looked in ${dirs.join(', ')}. Install the matching modules package (Debian: linux-image-${release}) or pass \`modules\`.`);
+			}
+			withoutModules.push(`${candidate.path} (release ${release})`);
+			continue;
+		}
+		if (options.modules && release && path.basename(modulesDir) !== release && !(await exists(path.join(modulesDir, 'kernel')))) {
+			throw new VmBootError(`The modules directory ${modulesDir} does not look like the modules of kernel release ${release}. Pass the directory /lib/modules/${release}.`);
+		}
+		return { path: candidate.path, release: release ?? path.basename(modulesDir), modulesDir, source: candidate.source };
+	}
+	if (unreadable.length > 0) throw unreadableKernelError(unreadable[0]!);
+	if (withoutModules.length > 0) {
+		throw new VmBootError(`Found kernels without their modules: ${withoutModules.join(', ')}. Install the matching modules (Debian: the linux-image package of that release) or pass \`kernel\` and \`modules\`.`);
+	}
+	throw new VmBootError(`No kernel image found: looked at /boot/vmlinuz-${os.release()}, /run/booted-system/kernel and /boot/vmlinuz-*. ${INSTALL_HINT}`);
+}
+
+function unreadableKernelError(file: string): VmBootError {
+	return new VmBootError(
+		`The kernel ${file} is not readable by this user (Ubuntu installs kernels readable by root only). ` +
+			`Fix: \`sudo chmod 0644 ${file}\` (to keep it across upgrades: \`sudo dpkg-statoverride --update --add root root 0644 ${file}\`), ` +
+			'or pass a readable copy as `kernel` (CLI: `--kernel`, env: VM_EXEC_KERNEL).',
+	);
+}
+
+async function readHead(file: string): Promise<Buffer> {
+	const data = await readFile(file);
+	// The release string is near the start of a bzImage; an ELF vmlinux needs a full scan.
+	return data;
+}

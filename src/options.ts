@@ -1,0 +1,286 @@
+/**
+ * The one options gate: every public option is documented, defaulted and validated here.
+ * Bad values throw `TypeError: Expected the `x` option to be …, got `y``.
+ */
+import path from 'node:path';
+
+export type Accel = 'auto' | 'kvm' | 'tcg';
+
+/** Options of `startVm()` and `runInVm()`. */
+export interface VmOptions {
+	/**
+	 * Kernel image to boot (a `vmlinuz`/bzImage or an ELF `vmlinux`).
+	 * @default `$VM_EXEC_KERNEL`, `/boot/vmlinuz-$(uname -r)`, NixOS's `/run/booted-system/kernel`, then the newest `/boot/vmlinuz-*` whose modules are installed
+	 */
+	kernel?: string;
+	/**
+	 * The kernel's modules directory (the one holding `modules.dep`).
+	 * @default `/lib/modules/<the kernel's release>` (or `$VM_EXEC_MODULES`)
+	 */
+	modules?: string;
+	/**
+	 * Guest memory: a number of MiB or a string like `'512M'` / `'1G'`.
+	 * @default '256M'
+	 */
+	memory?: number | string;
+	/**
+	 * Number of virtual CPUs.
+	 * @default 1
+	 */
+	cpus?: number;
+	/**
+	 * Accelerator. `'auto'` uses KVM only when a probe VM boots with it in time (the verdict is cached), else TCG.
+	 * @default 'auto'
+	 */
+	accel?: Accel;
+	/**
+	 * A host directory mounted read-write at `/tmp/shared` in the guest. `true` creates a fresh temporary
+	 * directory (removed on close), exposed as `vm.sharedDir`.
+	 * @default false
+	 */
+	shared?: string | boolean;
+	/**
+	 * Extra QEMU arguments, appended verbatim to the command line.
+	 * @default []
+	 */
+	qemuArgs?: readonly string[];
+	/**
+	 * Environment variables for every exec (an exec's own `env` is merged over it).
+	 * @default {}
+	 */
+	env?: Readonly<Record<string, string>>;
+	/**
+	 * Default working directory of every exec, a host path (visible in the guest at the same path).
+	 * @default process.cwd()
+	 */
+	cwd?: string;
+	/**
+	 * How long the boot may take before it fails with a `VmBootError`, in milliseconds.
+	 * @default 60000
+	 */
+	bootTimeout?: number;
+	/**
+	 * `'capture'` keeps the guest console in `vm.consoleLog`; `'inherit'` also prints it live on stderr.
+	 * @default 'capture'
+	 */
+	console?: 'capture' | 'inherit';
+	/**
+	 * Directory for cached artifacts (extracted vmlinux, initramfs, accelerator verdict).
+	 * @default `$VM_EXEC_CACHE`, else `$XDG_CACHE_HOME/vm-exec`, else `~/.cache/vm-exec`
+	 */
+	cacheDir?: string;
+	/**
+	 * QEMU binary.
+	 * @default `$VM_EXEC_QEMU`, else `qemu-system-x86_64` from `PATH`
+	 */
+	qemu?: string;
+	/** Aborts the boot. */
+	signal?: AbortSignal;
+}
+
+/** Options of `vm.exec()`. */
+export interface ExecOptions<Encoding extends 'utf8' | 'buffer' = 'utf8' | 'buffer'> {
+	/** Environment variables for this exec, merged over the VM's `env`. */
+	env?: Readonly<Record<string, string>>;
+	/** Working directory in the guest. @default the VM's `cwd` */
+	cwd?: string;
+	/** Kill the command (its whole process tree) after this many milliseconds. @default 0 (no timeout) */
+	timeout?: number;
+	/** Fed to the script's standard input. @default no input (`/dev/null`) */
+	input?: string | Uint8Array;
+	/** Aborting it kills the command's process tree. */
+	signal?: AbortSignal;
+	/** `'buffer'` returns `stdout`/`stderr` as Buffers. @default 'utf8' */
+	encoding?: Encoding;
+	/** Called with each chunk of stdout while the command runs. */
+	onStdout?: (chunk: Buffer) => void;
+	/** Called with each chunk of stderr while the command runs. */
+	onStderr?: (chunk: Buffer) => void;
+}
+
+export interface NormalizedVmOptions {
+	kernel: string | undefined;
+	modules: string | undefined;
+	memoryMiB: number;
+	cpus: number;
+	accel: Accel;
+	shared: string | boolean;
+	qemuArgs: string[];
+	env: Record<string, string>;
+	cwd: string;
+	bootTimeout: number;
+	console: 'capture' | 'inherit';
+	cacheDir: string | undefined;
+	qemu: string | undefined;
+	signal: AbortSignal | undefined;
+}
+
+export interface NormalizedExecOptions {
+	env: Record<string, string>;
+	cwd: string | undefined;
+	timeout: number;
+	input: Buffer | undefined;
+	signal: AbortSignal | undefined;
+	encoding: 'utf8' | 'buffer';
+	onStdout: ((chunk: Buffer) => void) | undefined;
+	onStderr: ((chunk: Buffer) => void) | undefined;
+}
+
+const VM_OPTION_NAMES = new Set([
+	'kernel', 'modules', 'memory', 'cpus', 'accel', 'shared', 'qemuArgs', 'env', 'cwd', 'bootTimeout', 'console', 'cacheDir', 'qemu', 'signal',
+]);
+const EXEC_OPTION_NAMES = new Set(['env', 'cwd', 'timeout', 'input', 'signal', 'encoding', 'onStdout', 'onStderr']);
+
+export function describeValue(value: unknown): string {
+	if (typeof value === 'string') return `\`${JSON.stringify(value)}\``;
+	if (typeof value === 'number' || typeof value === 'boolean' || value === undefined || value === null) return `\`${String(value)}\``;
+	if (Array.isArray(value)) return 'an array';
+	if (typeof value === 'function') return 'a function';
+	return `\`${Object.prototype.toString.call(value)}\``;
+}
+
+function invalid(name: string, expected: string, value: unknown): TypeError {
+	return new TypeError(`Expected the \`${name}\` option to be ${expected}, got ${describeValue(value)}.`);
+}
+
+function rejectUnknown(options: object, known: Set<string>, where: string): void {
+	for (const key of Object.keys(options)) {
+		if (!known.has(key)) {
+			throw new TypeError(`Unknown ${where} option \`${key}\`. Known options: ${[...known].join(', ')}.`);
+		}
+	}
+}
+
+function optionalString(name: string, value: unknown): string | undefined {
+	if (value === undefined) return undefined;
+	if (typeof value !== 'string' || value === '') throw invalid(name, 'a non-empty string', value);
+	return value;
+}
+
+function integerIn(name: string, value: unknown, min: number, max: number): number {
+	if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+		throw invalid(name, `an integer from ${min} to ${max}`, value);
+	}
+	return value;
+}
+
+function timeoutValue(name: string, value: unknown, fallback: number, allowZero: boolean): number {
+	if (value === undefined) return fallback;
+	if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
+		throw invalid(name, allowZero ? 'a number of milliseconds ≥ 0 (0 means none)' : 'a number of milliseconds > 0', value);
+	}
+	return value;
+}
+
+function envValue(name: string, value: unknown): Record<string, string> {
+	if (value === undefined) return {};
+	if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(name, 'an object of strings', value);
+	const env: Record<string, string> = {};
+	for (const [key, entry] of Object.entries(value)) {
+		if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
+			throw new TypeError(`Expected the \`${name}\` option's keys to be shell variable names ([A-Za-z_][A-Za-z0-9_]*), got \`${JSON.stringify(key)}\`.`);
+		}
+		if (typeof entry !== 'string') throw invalid(`${name}.${key}`, 'a string', entry);
+		if (entry.includes('\0')) throw invalid(`${name}.${key}`, 'a string without NUL characters', entry);
+		env[key] = entry;
+	}
+	return env;
+}
+
+function signalValue(name: string, value: unknown): AbortSignal | undefined {
+	if (value === undefined) return undefined;
+	if (!(value instanceof AbortSignal)) throw invalid(name, 'an AbortSignal', value);
+	return value;
+}
+
+/** Parse `'512M'`, `'1G'`, `'256'` (MiB) or a number of MiB. */
+export function parseMemoryMiB(value: unknown): number {
+	const range = 'a number of MiB from 64 to 65536 or a string like `512M` or `2G`';
+	if (typeof value === 'number') {
+		if (!Number.isInteger(value) || value < 64 || value > 65536) throw invalid('memory', range, value);
+		return value;
+	}
+	if (typeof value === 'string') {
+		const match = /^\s*(\d+)\s*([MmGg])?i?[Bb]?\s*$/.exec(value);
+		if (match) {
+			const amount = Number(match[1]) * ((match[2] ?? 'M').toUpperCase() === 'G' ? 1024 : 1);
+			if (amount >= 64 && amount <= 65536) return amount;
+		}
+	}
+	throw invalid('memory', range, value);
+}
+
+export function normalizeOptions(options: VmOptions = {}): NormalizedVmOptions {
+	if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+		throw new TypeError(`Expected the options to be an object, got ${describeValue(options)}.`);
+	}
+	rejectUnknown(options, VM_OPTION_NAMES, 'startVm()');
+	const accel = options.accel ?? 'auto';
+	if (accel !== 'auto' && accel !== 'kvm' && accel !== 'tcg') throw invalid('accel', "`'auto'`, `'kvm'` or `'tcg'`", accel);
+	const consoleMode = options.console ?? 'capture';
+	if (consoleMode !== 'capture' && consoleMode !== 'inherit') throw invalid('console', "`'capture'` or `'inherit'`", consoleMode);
+	const shared = options.shared ?? false;
+	if (typeof shared !== 'boolean' && (typeof shared !== 'string' || shared === '')) {
+		throw invalid('shared', 'a host directory path or a boolean', shared);
+	}
+	const qemuArgs = options.qemuArgs ?? [];
+	if (!Array.isArray(qemuArgs) || !qemuArgs.every((arg) => typeof arg === 'string')) {
+		throw invalid('qemuArgs', 'an array of strings', qemuArgs);
+	}
+	const cwd = optionalString('cwd', options.cwd) ?? process.cwd();
+	if (!path.isAbsolute(cwd)) throw invalid('cwd', 'an absolute path', cwd);
+	return {
+		kernel: optionalString('kernel', options.kernel),
+		modules: optionalString('modules', options.modules),
+		memoryMiB: options.memory === undefined ? 256 : parseMemoryMiB(options.memory),
+		cpus: options.cpus === undefined ? 1 : integerIn('cpus', options.cpus, 1, 64),
+		accel,
+		shared: typeof shared === 'string' ? path.resolve(shared) : shared,
+		qemuArgs: [...qemuArgs],
+		env: envValue('env', options.env),
+		cwd,
+		bootTimeout: timeoutValue('bootTimeout', options.bootTimeout, 60_000, false),
+		console: consoleMode,
+		cacheDir: optionalString('cacheDir', options.cacheDir),
+		qemu: optionalString('qemu', options.qemu),
+		signal: signalValue('signal', options.signal),
+	};
+}
+
+export function normalizeExecOptions(options: ExecOptions = {}): NormalizedExecOptions {
+	if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+		throw new TypeError(`Expected the exec options to be an object, got ${describeValue(options)}.`);
+	}
+	rejectUnknown(options, EXEC_OPTION_NAMES, 'exec()');
+	const encoding = options.encoding ?? 'utf8';
+	if (encoding !== 'utf8' && encoding !== 'buffer') throw invalid('encoding', "`'utf8'` or `'buffer'`", encoding);
+	let input: Buffer | undefined;
+	if (options.input !== undefined) {
+		if (typeof options.input === 'string') input = Buffer.from(options.input);
+		else if (options.input instanceof Uint8Array) input = Buffer.from(options.input);
+		else throw invalid('input', 'a string or a Uint8Array', options.input);
+	}
+	const cwd = optionalString('cwd', options.cwd);
+	if (cwd !== undefined && !cwd.startsWith('/')) throw invalid('cwd', 'an absolute path', cwd);
+	for (const name of ['onStdout', 'onStderr'] as const) {
+		if (options[name] !== undefined && typeof options[name] !== 'function') throw invalid(name, 'a function', options[name]);
+	}
+	return {
+		env: envValue('env', options.env),
+		cwd,
+		timeout: timeoutValue('timeout', options.timeout, 0, true),
+		input,
+		signal: signalValue('signal', options.signal),
+		encoding,
+		onStdout: options.onStdout,
+		onStderr: options.onStderr,
+	};
+}
+
+/** Validate the script argument of `exec`/`succeed`/`fail`/`runInVm`. */
+export function validateScript(script: unknown): string {
+	if (typeof script !== 'string') {
+		throw new TypeError(`Expected the script to be a string of shell commands, got ${describeValue(script)}.`);
+	}
+	return script;
+}

@@ -1,0 +1,223 @@
+/**
+ * startVm(): options → plan → cached artifacts → QEMU → guest ready. Every acquired resource is
+ * registered for undo at once, so a failure at any step leaves nothing behind.
+ */
+import { stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { dir as tempDir } from 'tmp-promise';
+import { createDebug } from './debug.js';
+import { tailOf, VmBootError } from './errors.js';
+import { resolveAccel } from './host/accel.js';
+import { resolveCacheDir } from './host/cache-dir.js';
+import { findBusybox, findQemu } from './host/host-tools.js';
+import { prepareInitramfs } from './host/initramfs.js';
+import { findKernel, type KernelInfo } from './host/kernel.js';
+import { launchQemu, type RunningQemu } from './host/launch.js';
+import type { QemuPlan } from './host/qemu-argv.js';
+import { prepareBootKernel } from './host/vmlinux.js';
+import { createWorkspace, type Workspace } from './host/workspace.js';
+import { type NormalizedVmOptions, normalizeOptions, type VmOptions } from './options.js';
+import type { ControlChannel } from './protocol/control-channel.js';
+import { buildBootEnv, isHiddenInGuest } from './protocol/exec-files.js';
+import type { GuestMessage } from './protocol/messages.js';
+import { ResourceStack } from './resource-stack.js';
+import { Vm } from './vm.js';
+import { withDeadline } from './wait.js';
+
+const debug = createDebug('start');
+
+const QBOOT_PATHS = ['/usr/share/qemu/qboot.rom', '/usr/share/seabios/qboot.rom'];
+/** How long a KVM probe may take before KVM is declared unusable (a KVM boot takes well under a second). */
+const KVM_PROBE_TIMEOUT_MS = 8000;
+
+async function firstExisting(paths: readonly string[]): Promise<string | undefined> {
+	for (const candidate of paths) {
+		if (await stat(candidate).then((info) => info.isFile(), () => false)) return candidate;
+	}
+	return undefined;
+}
+
+interface Artifacts {
+	qemuPath: string;
+	qemuVersion: string;
+	kernel: KernelInfo;
+	bootKernel: string;
+	kernelKey: string;
+	initramfs: string;
+	bios: string | undefined;
+	cacheDir: string;
+}
+
+async function prepareArtifacts(options: NormalizedVmOptions): Promise<Artifacts> {
+	const cacheDir = resolveCacheDir(options.cacheDir);
+	const [qemu, busybox, kernel, bios] = await Promise.all([
+		findQemu(options.qemu),
+		findBusybox(),
+		findKernel({ kernel: options.kernel, modules: options.modules }),
+		firstExisting(QBOOT_PATHS),
+	]);
+	const [boot, initramfs] = await Promise.all([
+		prepareBootKernel(kernel.path, cacheDir).catch((error: unknown) => {
+			throw new VmBootError(`Cannot prepare the kernel ${kernel.path} for booting: ${String(error)}. Check that the cache directory ${cacheDir} is writable (or set VM_EXEC_CACHE).`, { cause: error });
+		}),
+		prepareInitramfs({ busybox, modulesDir: kernel.modulesDir }, cacheDir),
+	]);
+	return { qemuPath: qemu.path, qemuVersion: qemu.version, kernel, bootKernel: boot.path, kernelKey: boot.key, initramfs: initramfs.path, bios, cacheDir };
+}
+
+function bootFailure(message: string, qemu: RunningQemu | undefined, cause?: unknown, exitCode?: number): VmBootError {
+	const consoleLog = qemu?.console.text ?? '';
+	const qemuStderr = qemu?.stderr() ?? '';
+	const details = [
+		qemuStderr.trim() ? `\nQEMU said:\n${tailOf(qemuStderr, 2000).trimEnd()}` : '',
+		consoleLog.trim() ? `\nConsole tail:\n${tailOf(consoleLog, 2000).trimEnd()}` : '',
+	].join('');
+	return new VmBootError(message + details, {
+		consoleLog: tailOf(consoleLog),
+		qemuStderr,
+		...(qemu ? { qemuArgv: qemu.argv } : {}),
+		...(exitCode === undefined ? {} : { exitCode }),
+		cause,
+	});
+}
+
+/** Wait for a guest message, failing early if QEMU exits or the guest reports an error. */
+async function waitForGuest(
+	qemu: RunningQemu,
+	control: ControlChannel,
+	type: 'ready' | 'up',
+	deadline: { ms: number; signal: AbortSignal | undefined; what: string },
+): Promise<void> {
+	const arrived = control.waitFor((message): message is GuestMessage => message.type === type || message.type === 'error');
+	const exited = qemu.exited.then((exit) => {
+		throw bootFailure(`QEMU exited (${exit.signal ?? `code ${exit.exitCode}`}) before the guest was ${type}.`, qemu, undefined, exit.exitCode);
+	});
+	const message = await withDeadline(Promise.race([arrived, exited]), {
+		ms: deadline.ms,
+		signal: deadline.signal,
+		onDeadline: () => bootFailure(`The VM did not become ${type} within ${deadline.what}. Raise \`bootTimeout\` if the machine is slow or busy.`, qemu),
+	});
+	if (message.type === 'error') throw bootFailure(`The guest could not set itself up: ${message.text}.`, qemu);
+}
+
+interface BootContext {
+	options: NormalizedVmOptions;
+	artifacts: Artifacts;
+	accel: 'kvm' | 'tcg';
+	resources: ResourceStack;
+	/** Deadline for reaching `ready` (ms). */
+	readyTimeout: number;
+}
+
+/** Launch QEMU and wait until the guest says `ready`. */
+async function bootToReady(context: BootContext, workspace: Workspace, sharedDir: string | undefined): Promise<{ qemu: RunningQemu; control: ControlChannel }> {
+	const { options, artifacts } = context;
+	const plan: QemuPlan = {
+		kernel: artifacts.bootKernel,
+		initramfs: artifacts.initramfs,
+		bios: artifacts.bios,
+		accel: context.accel,
+		memoryMiB: options.memoryMiB,
+		cpus: options.cpus,
+		consoleSocket: workspace.consoleSocket,
+		controlSocket: workspace.controlSocket,
+		qmpSocket: workspace.qmpSocket,
+		xchgDir: workspace.xchgDir,
+		sharedDir: sharedDir ?? workspace.emptyDir,
+		hostRoot: '/',
+		qemuArgs: options.qemuArgs,
+	};
+	const qemu = await launchQemu(artifacts.qemuPath, plan, options.console === 'inherit' ? { mirrorConsole: process.stderr } : {});
+	context.resources.defer('QEMU', () => qemu.stop());
+	const started = performance.now();
+	const connected = qemu.control.then((control) => control);
+	const exitedEarly = qemu.exited.then((exit) => {
+		throw bootFailure(`QEMU exited (${exit.signal ?? `code ${exit.exitCode}`}) before the guest started. Check the QEMU arguments (qemuArgs) and the message below.`, qemu, undefined, exit.exitCode);
+	});
+	const control = await withDeadline(Promise.race([connected, exitedEarly]), {
+		ms: context.readyTimeout,
+		signal: options.signal,
+		onDeadline: () => bootFailure(`QEMU did not start within ${context.readyTimeout} ms.`, qemu),
+	});
+	await waitForGuest(qemu, control, 'ready', { ms: Math.max(1, context.readyTimeout - (performance.now() - started)), signal: options.signal, what: `${context.readyTimeout} ms` });
+	debug(`ready after ${Math.round(performance.now() - started)} ms`);
+	return { qemu, control };
+}
+
+async function chooseAccel(options: NormalizedVmOptions, artifacts: Artifacts): Promise<'kvm' | 'tcg'> {
+	const decision = await resolveAccel(options.accel, {
+		cacheDir: artifacts.cacheDir,
+		qemuVersion: artifacts.qemuVersion,
+		kernelKey: artifacts.kernelKey,
+		probe: async () => {
+			const resources = new ResourceStack();
+			try {
+				const workspace = await createWorkspace();
+				resources.defer('probe workspace', () => workspace.remove());
+				await bootToReady({ options: { ...options, console: 'capture', qemuArgs: [] }, artifacts, accel: 'kvm', resources, readyTimeout: KVM_PROBE_TIMEOUT_MS }, workspace, undefined);
+				return true;
+			} catch (error) {
+				debug(`KVM probe failed: ${String(error)}`);
+				return false;
+			} finally {
+				await resources.dispose().catch(() => {});
+			}
+		},
+	});
+	debug(`accel ${decision.accel}: ${decision.reason}`);
+	return decision.accel;
+}
+
+async function prepareSharedDir(option: string | boolean, resources: ResourceStack): Promise<string | undefined> {
+	if (option === false) return undefined;
+	if (option === true) {
+		const temp = await tempDir({ prefix: 'vm-exec-shared-', unsafeCleanup: true, mode: 0o700 });
+		resources.defer('shared temp dir', () => temp.cleanup());
+		return temp.path;
+	}
+	const info = await stat(option).catch(() => undefined);
+	if (!info?.isDirectory()) {
+		throw new TypeError(`Expected the \`shared\` option to be an existing host directory, got \`${option}\` (${info ? 'not a directory' : 'it does not exist'}). Create it first, or pass \`shared: true\` for a fresh temporary directory.`);
+	}
+	return option;
+}
+
+/**
+ * Boot a VM running the host's kernel, with the host's file system read-only under a throw-away overlay.
+ * Close it with `await vm.close()` or `await using vm = await startVm()`.
+ */
+export async function startVm(options: VmOptions = {}): Promise<Vm> {
+	const normalized = normalizeOptions(options);
+	normalized.signal?.throwIfAborted();
+	const resources = new ResourceStack();
+	try {
+		const sharedDir = await prepareSharedDir(normalized.shared, resources);
+		const artifacts = await prepareArtifacts(normalized);
+		const accel = await chooseAccel(normalized, artifacts);
+		const workspace = await createWorkspace();
+		resources.defer('workspace', () => workspace.remove());
+		const started = performance.now();
+		const { qemu, control } = await bootToReady({ options: normalized, artifacts, accel, resources, readyTimeout: normalized.bootTimeout }, workspace, sharedDir);
+		await writeFile(path.join(workspace.xchgDir, 'boot.env'), buildBootEnv(bootSettings(normalized, artifacts.kernel, sharedDir)));
+		control.send({ type: 'go' });
+		const remaining = Math.max(1, normalized.bootTimeout - (performance.now() - started));
+		await waitForGuest(qemu, control, 'up', { ms: remaining, signal: normalized.signal, what: `${normalized.bootTimeout} ms` });
+		resources.defer('control channel', () => control.destroy());
+		return new Vm({ qemu, control, xchgDir: workspace.xchgDir, kernel: artifacts.kernel, accel, sharedDir, env: normalized.env, cwd: normalized.cwd, resources });
+	} catch (error) {
+		await resources.dispose().catch(() => {});
+		throw error;
+	}
+}
+
+function bootSettings(options: NormalizedVmOptions, kernel: KernelInfo, sharedDir: string | undefined) {
+	const defaultModules = [`/lib/modules/${kernel.release}`, `/usr/lib/modules/${kernel.release}`];
+	const expose = [options.cwd, kernel.modulesDir].filter((p, index, all) => isHiddenInGuest(p) && all.indexOf(p) === index && !(sharedDir && p === sharedDir));
+	return {
+		hostname: os.hostname().split('.')[0] ? 'vm-exec' : 'vm-exec',
+		shared: sharedDir !== undefined,
+		expose,
+		modulesDir: defaultModules.includes(kernel.modulesDir) ? undefined : kernel.modulesDir,
+	};
+}

@@ -1,0 +1,42 @@
+/**
+ * Waiting with a deadline and an AbortSignal; timers are always cleared.
+ */
+
+export class DeadlineError extends Error {
+	override name = 'DeadlineError';
+}
+
+/**
+ * Race `promise` against a deadline (ms; 0 = none) and an abort signal. `onDeadline` builds the error.
+ */
+export async function withDeadline<T>(
+	promise: Promise<T>,
+	options: { ms: number; signal?: AbortSignal | undefined; onDeadline: () => Error },
+): Promise<T> {
+	let timer: NodeJS.Timeout | undefined;
+	let onAbort: (() => void) | undefined;
+	try {
+		const racers: Promise<T>[] = [promise];
+		if (options.ms > 0) {
+			racers.push(new Promise<T>((_, reject) => {
+				timer = setTimeout(() => reject(options.onDeadline()), options.ms);
+			}));
+		}
+		if (options.signal) {
+			options.signal.throwIfAborted();
+			const signal = options.signal;
+			racers.push(new Promise<T>((_, reject) => {
+				onAbort = () => reject(signal.reason);
+				signal.addEventListener('abort', onAbort, { once: true });
+			}));
+		}
+		return await Promise.race(racers);
+	} finally {
+		if (timer) clearTimeout(timer);
+		if (onAbort) options.signal?.removeEventListener('abort', onAbort);
+	}
+}
+
+export function delay(ms: number): Promise<void> {
+	return new Promise((resolve) => setTimeout(resolve, ms));
+}
