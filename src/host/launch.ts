@@ -1,13 +1,13 @@
 /**
  * Start a QEMU process for a plan and wire up its console, control line and QMP sockets.
  */
-import type net from 'node:net';
 import { execa, type ResultPromise } from 'execa';
 import { createDebug } from '../debug.js';
 import { ControlChannel } from '../protocol/control-channel.js';
 import { ConsoleBuffer } from './console-buffer.js';
 import { findOnPath } from './host-tools.js';
 import { buildQemuArgv, type QemuPlan } from './qemu-argv.js';
+import { QmpClient } from './qmp-client.js';
 import { listenUnixSocket } from './unix-socket.js';
 
 const debug = createDebug('qemu');
@@ -24,8 +24,8 @@ export interface RunningQemu {
 	console: ConsoleBuffer;
 	/** The control line; resolves once QEMU connected to it. */
 	control: Promise<ControlChannel>;
-	/** QMP socket connection; resolves once QEMU connected. */
-	qmp: Promise<net.Socket>;
+	/** The QMP client (connected and negotiated on first use). */
+	qmp(): Promise<QmpClient>;
 	/** Resolves when QEMU exits, for whatever reason. */
 	exited: Promise<QemuExit>;
 	hasExited(): boolean;
@@ -86,12 +86,16 @@ export async function launchQemu(qemuBinary: string, plan: QemuPlan, options: { 
 	void consoleSocket.connection.then((socket) => socket.on('data', (chunk: Buffer) => consoleBuffer.append(chunk)), () => {});
 	const control = controlSocket.connection.then((socket) => new ControlChannel(socket));
 	control.catch(() => {});
+	let qmpClient: Promise<QmpClient> | undefined;
 	return {
 		argv,
 		pid: child.pid,
 		console: consoleBuffer,
 		control,
-		qmp: qmpSocket.connection,
+		qmp() {
+			qmpClient ??= qmpSocket.connection.then((socket) => QmpClient.connect(socket));
+			return qmpClient;
+		},
 		exited,
 		hasExited: () => exitedFlag,
 		stderr: () => stderrText,
