@@ -3,6 +3,7 @@
  * Bad values throw `TypeError: Expected the `x` option to be …, got `y``.
  */
 import path from 'node:path';
+import { parseLanAddress } from './host/network-address.js';
 
 export type Accel = 'auto' | 'kvm' | 'tcg';
 
@@ -70,12 +71,42 @@ export interface VmOptions {
 	 */
 	cacheDir?: string;
 	/**
+	 * `'auto'` starts the VM from a saved snapshot of its configuration (a fraction of a cold boot); the first
+	 * VM of a configuration boots cold and saves it in `cacheDir`. `false` always boots cold.
+	 * @default 'auto'
+	 */
+	snapshot?: 'auto' | false;
+	/** Called with a one-line message before slow one-time work (creating a snapshot), e.g. to print it. */
+	onProgress?: (message: string) => void;
+	/**
 	 * QEMU binary.
 	 * @default `$VM_EXEC_QEMU`, else `qemu-system-x86_64` from `PATH`
 	 */
 	qemu?: string;
 	/** Aborts the boot. */
 	signal?: AbortSignal;
+	/**
+	 * Attach a user-mode (NAT) network card, configured as the seed does it: eth0 10.0.2.15/24, default
+	 * route via 10.0.2.2 (the host's loopback, as seen from the guest), the host's name → 10.0.2.2 in
+	 * `/etc/hosts`, DNS 10.0.2.3. Needed by `vm.forwardPort()`. Without it the guest has only loopback.
+	 * @default false
+	 */
+	network?: boolean;
+	/**
+	 * Put the VM on a private Ethernet segment shared by every VM started with the same LAN name in this
+	 * process. A name gets the next free address (10.0.3.1, 10.0.3.2, … in `startVm` call order);
+	 * `{ name, address }` asks for one (`'10.0.3.9'` or `'192.168.7.2/24'`). Read it from `vm.lanAddress`.
+	 * @default undefined (no LAN)
+	 */
+	lan?: string | { name: string; address?: string };
+	/**
+	 * Drive an external launcher with the seed's interface (`launcher [--quiet] [--shared=DIR] "script" [-- qemu args]`,
+	 * e.g. the NixOS module's `…config.system.build.vmExec`) instead of booting QEMU here: each `exec` is one launcher
+	 * run, whose output and exit status become the result. Cannot be combined with `kernel`, `modules`, `memory`,
+	 * `cpus`, `accel` or `qemu` (the launcher decides those; pass QEMU flags through `qemuArgs`).
+	 * @default undefined (vm-exec boots its own VM)
+	 */
+	launcher?: readonly string[];
 }
 
 /** Options of `vm.exec()`. */
@@ -111,8 +142,13 @@ export interface NormalizedVmOptions {
 	bootTimeout: number;
 	console: 'capture' | 'inherit';
 	cacheDir: string | undefined;
+	snapshot: 'auto' | false;
+	onProgress: ((message: string) => void) | undefined;
 	qemu: string | undefined;
 	signal: AbortSignal | undefined;
+	launcher: string[] | undefined;
+	network: boolean;
+	lan: { name: string; address: string | undefined } | undefined;
 }
 
 export interface NormalizedExecOptions {
@@ -127,7 +163,7 @@ export interface NormalizedExecOptions {
 }
 
 const VM_OPTION_NAMES = new Set([
-	'kernel', 'modules', 'memory', 'cpus', 'accel', 'shared', 'qemuArgs', 'env', 'cwd', 'bootTimeout', 'console', 'cacheDir', 'qemu', 'signal',
+	'kernel', 'modules', 'memory', 'cpus', 'accel', 'shared', 'qemuArgs', 'env', 'cwd', 'bootTimeout', 'console', 'cacheDir', 'qemu', 'signal', 'launcher', 'network', 'lan', 'snapshot', 'onProgress',
 ]);
 const EXEC_OPTION_NAMES = new Set(['env', 'cwd', 'timeout', 'input', 'signal', 'encoding', 'onStdout', 'onStderr']);
 
@@ -187,10 +223,59 @@ function envValue(name: string, value: unknown): Record<string, string> {
 	return env;
 }
 
+function snapshotValue(value: unknown): 'auto' | false {
+	if (value === undefined || value === 'auto') return 'auto';
+	if (value === false) return false;
+	throw invalid('snapshot', "`'auto'` or `false`", value);
+}
+
+function functionValue<T extends (...args: never[]) => unknown>(name: string, value: T | undefined): T | undefined {
+	if (value !== undefined && typeof value !== 'function') throw invalid(name, 'a function', value);
+	return value;
+}
+
 function signalValue(name: string, value: unknown): AbortSignal | undefined {
 	if (value === undefined) return undefined;
 	if (!(value instanceof AbortSignal)) throw invalid(name, 'an AbortSignal', value);
 	return value;
+}
+
+/** Options a launcher decides for itself: combining them with `launcher` would silently do nothing. */
+const OPTIONS_A_LAUNCHER_DECIDES = ['kernel', 'modules', 'memory', 'cpus', 'accel', 'qemu', 'network', 'lan'] as const;
+
+function launcherValue(options: VmOptions): string[] | undefined {
+	const value = options.launcher;
+	if (value === undefined) return undefined;
+	if (!Array.isArray(value) || value.length === 0 || !value.every((arg) => typeof arg === 'string' && arg !== '')) {
+		throw invalid('launcher', 'a non-empty array of non-empty strings (the launcher command and its leading arguments)', value);
+	}
+	const clash = OPTIONS_A_LAUNCHER_DECIDES.find((name) => options[name] !== undefined);
+	if (clash) {
+		throw new TypeError(`The \`${clash}\` option cannot be combined with \`launcher\`: the launcher decides it. Configure the launcher instead, or pass QEMU flags through \`qemuArgs\` (e.g. ['-m', '1G']).`);
+	}
+	return [...value];
+}
+
+function booleanValue(name: string, value: unknown): boolean {
+	if (value === undefined) return false;
+	if (typeof value !== 'boolean') throw invalid(name, 'a boolean', value);
+	return value;
+}
+
+function lanValue(value: unknown): { name: string; address: string | undefined } | undefined {
+	if (value === undefined) return undefined;
+	if (typeof value === 'string' && value !== '') return { name: value, address: undefined };
+	if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+		const { name, address, ...rest } = value as { name?: unknown; address?: unknown };
+		const unknown = Object.keys(rest)[0];
+		if (unknown !== undefined) throw new TypeError(`Unknown \`lan\` option \`${unknown}\`. Known options: name, address.`);
+		if (typeof name !== 'string' || name === '') throw invalid('lan.name', 'a non-empty string', name);
+		if (address !== undefined && (typeof address !== 'string' || !parseLanAddress(address))) {
+			throw invalid('lan.address', "an IPv4 host address like `'10.0.3.7'` or `'192.168.7.2/24'` (prefix 8 to 30)", address);
+		}
+		return { name, address };
+	}
+	throw invalid('lan', 'a LAN name or `{ name, address }`', value);
 }
 
 /** Parse `'512M'`, `'1G'`, `'256'` (MiB) or a number of MiB. */
@@ -242,8 +327,13 @@ export function normalizeOptions(options: VmOptions = {}): NormalizedVmOptions {
 		bootTimeout: timeoutValue('bootTimeout', options.bootTimeout, 60_000, false),
 		console: consoleMode,
 		cacheDir: optionalString('cacheDir', options.cacheDir),
+		snapshot: snapshotValue(options.snapshot),
+		onProgress: functionValue('onProgress', options.onProgress),
 		qemu: optionalString('qemu', options.qemu),
 		signal: signalValue('signal', options.signal),
+		launcher: launcherValue(options),
+		network: booleanValue('network', options.network),
+		lan: lanValue(options.lan),
 	};
 }
 
@@ -281,6 +371,9 @@ export function normalizeExecOptions(options: ExecOptions = {}): NormalizedExecO
 export function validateScript(script: unknown): string {
 	if (typeof script !== 'string') {
 		throw new TypeError(`Expected the script to be a string of shell commands, got ${describeValue(script)}.`);
+	}
+	if (script.includes('\0')) {
+		throw new TypeError('Expected the script to contain no NUL characters (shells cannot run them). Pass binary data as the `input` option, or write it with printf escapes.');
 	}
 	return script;
 }

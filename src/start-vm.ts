@@ -2,6 +2,7 @@
  * startVm(): options → plan → cached artifacts → QEMU → guest ready. Every acquired resource is
  * registered for undo at once, so a failure at any step leaves nothing behind.
  */
+import { rmSync } from 'node:fs';
 import { stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,11 +11,16 @@ import { createDebug } from './debug.js';
 import { tailOf, VmBootError } from './errors.js';
 import { resolveAccel } from './host/accel.js';
 import { resolveCacheDir } from './host/cache-dir.js';
+import { registerExitCleanup } from './host/exit-cleanup.js';
 import { findBusybox, findQemu } from './host/host-tools.js';
 import { prepareInitramfs } from './host/initramfs.js';
 import { findKernel, type KernelInfo } from './host/kernel.js';
 import { launchQemu, type RunningQemu } from './host/launch.js';
+import type { NetworkPlan } from './host/network-argv.js';
+import { reserveNetwork } from './host/network-setup.js';
+import { startLauncherVm } from './launcher/launcher-vm.js';
 import type { QemuPlan } from './host/qemu-argv.js';
+import { bootToSnapshotPoint } from './host/snapshot-boot.js';
 import { prepareBootKernel } from './host/vmlinux.js';
 import { createWorkspace, type Workspace } from './host/workspace.js';
 import { type NormalizedVmOptions, normalizeOptions, type VmOptions } from './options.js';
@@ -108,12 +114,14 @@ interface BootContext {
 	resources: ResourceStack;
 	/** Deadline for reaching `ready` (ms). */
 	readyTimeout: number;
+	/** The VM's network cards, if any. */
+	network?: NetworkPlan;
 }
 
-/** Launch QEMU and wait until the guest says `ready`. */
-async function bootToReady(context: BootContext, workspace: Workspace, sharedDir: string | undefined): Promise<{ qemu: RunningQemu; control: ControlChannel }> {
+/** The QEMU plan of one VM. */
+function planQemu(context: BootContext, workspace: Workspace, sharedDir: string | undefined): QemuPlan {
 	const { options, artifacts } = context;
-	const plan: QemuPlan = {
+	return {
 		kernel: artifacts.bootKernel,
 		initramfs: artifacts.initramfs,
 		bios: artifacts.bios,
@@ -126,8 +134,19 @@ async function bootToReady(context: BootContext, workspace: Workspace, sharedDir
 		xchgDir: workspace.xchgDir,
 		sharedDir: sharedDir ?? workspace.emptyDir,
 		hostRoot: '/',
+		// A console someone watches should show the boot messages (later flags win over `quiet loglevel=1`).
+		...(options.console === 'inherit' ? { extraKernelFlags: ['loglevel=7'] } : {}),
 		qemuArgs: options.qemuArgs,
+		...context.network,
 	};
+}
+
+/**
+ * Launch QEMU for a plan and wait until the guest says `ready`; with `untilReady: false` (a VM about to
+ * be restored from a snapshot, whose guest said `ready` before it was saved) only until QEMU is connected.
+ */
+async function bootToReady(context: BootContext, plan: QemuPlan, untilReady = true): Promise<{ qemu: RunningQemu; control: ControlChannel }> {
+	const { options, artifacts } = context;
 	const qemu = await launchQemu(artifacts.qemuPath, plan, options.console === 'inherit' ? { mirrorConsole: process.stderr } : {});
 	context.resources.defer('QEMU', () => qemu.stop());
 	const started = performance.now();
@@ -140,6 +159,7 @@ async function bootToReady(context: BootContext, workspace: Workspace, sharedDir
 		signal: options.signal,
 		onDeadline: () => bootFailure(`QEMU did not start within ${context.readyTimeout} ms.`, qemu),
 	});
+	if (!untilReady) return { qemu, control };
 	await waitForGuest(qemu, control, 'ready', { ms: Math.max(1, context.readyTimeout - (performance.now() - started)), signal: options.signal, what: `${context.readyTimeout} ms` });
 	debug(`ready after ${Math.round(performance.now() - started)} ms`);
 	return { qemu, control };
@@ -155,7 +175,8 @@ async function chooseAccel(options: NormalizedVmOptions, artifacts: Artifacts): 
 			try {
 				const workspace = await createWorkspace();
 				resources.defer('probe workspace', () => workspace.remove());
-				await bootToReady({ options: { ...options, console: 'capture', qemuArgs: [] }, artifacts, accel: 'kvm', resources, readyTimeout: KVM_PROBE_TIMEOUT_MS }, workspace, undefined);
+				const probe: BootContext = { options: { ...options, console: 'capture', qemuArgs: [] }, artifacts, accel: 'kvm', resources, readyTimeout: KVM_PROBE_TIMEOUT_MS };
+				await bootToReady(probe, planQemu(probe, workspace, undefined));
 				return true;
 			} catch (error) {
 				debug(`KVM probe failed: ${String(error)}`);
@@ -172,8 +193,12 @@ async function chooseAccel(options: NormalizedVmOptions, artifacts: Artifacts): 
 async function prepareSharedDir(option: string | boolean, resources: ResourceStack): Promise<string | undefined> {
 	if (option === false) return undefined;
 	if (option === true) {
-		const temp = await tempDir({ prefix: 'vm-exec-shared-', unsafeCleanup: true, mode: 0o700 });
-		resources.defer('shared temp dir', () => temp.cleanup());
+		const temp = await tempDir({ prefix: 'vm-exec-shared', unsafeCleanup: true, mode: 0o700 });
+		const unregister = registerExitCleanup(() => rmSync(temp.path, { recursive: true, force: true }));
+		resources.defer('shared temp dir', async () => {
+			unregister();
+			await temp.cleanup();
+		});
 		return temp.path;
 	}
 	const info = await stat(option).catch(() => undefined);
@@ -190,21 +215,37 @@ async function prepareSharedDir(option: string | boolean, resources: ResourceSta
 export async function startVm(options: VmOptions = {}): Promise<Vm> {
 	const normalized = normalizeOptions(options);
 	normalized.signal?.throwIfAborted();
+	if (normalized.launcher) return startLauncherVm({ ...normalized, launcher: normalized.launcher });
 	const resources = new ResourceStack();
 	try {
+		const network = reserveNetwork(normalized, resources);
 		const sharedDir = await prepareSharedDir(normalized.shared, resources);
 		const artifacts = await prepareArtifacts(normalized);
 		const accel = await chooseAccel(normalized, artifacts);
 		const workspace = await createWorkspace();
 		resources.defer('workspace', () => workspace.remove());
+		await network.listen(workspace.root);
 		const started = performance.now();
-		const { qemu, control } = await bootToReady({ options: normalized, artifacts, accel, resources, readyTimeout: normalized.bootTimeout }, workspace, sharedDir);
-		await writeFile(path.join(workspace.xchgDir, 'boot.env'), buildBootEnv(bootSettings(normalized, artifacts.kernel, sharedDir)));
+		const context: BootContext = { options: normalized, artifacts, accel, resources, readyTimeout: normalized.bootTimeout, network: network.plan() };
+		const { qemu, control, bootedFrom } = await bootToSnapshotPoint({
+			mode: normalized.snapshot,
+			cacheDir: artifacts.cacheDir,
+			plan: planQemu(context, workspace, sharedDir),
+			perVmPaths: [workspace.root],
+			qemu: { path: artifacts.qemuPath, version: artifacts.qemuVersion },
+			kernel: { path: artifacts.kernel.path, key: artifacts.kernelKey },
+			deadline: () => Math.max(1, normalized.bootTimeout - (performance.now() - started)),
+			signal: normalized.signal,
+			bootCold: (plan) => bootToReady(context, plan),
+			launchForRestore: (plan) => bootToReady(context, plan, false),
+			onProgress: normalized.onProgress,
+		});
+		await writeFile(path.join(workspace.xchgDir, 'boot.env'), buildBootEnv({ ...bootSettings(normalized, artifacts.kernel, sharedDir), network: network.guestSettings() }));
 		control.send({ type: 'go' });
 		const remaining = Math.max(1, normalized.bootTimeout - (performance.now() - started));
 		await waitForGuest(qemu, control, 'up', { ms: remaining, signal: normalized.signal, what: `${normalized.bootTimeout} ms` });
 		resources.defer('control channel', () => control.destroy());
-		return new Vm({ qemu, control, xchgDir: workspace.xchgDir, kernel: artifacts.kernel, accel, sharedDir, env: normalized.env, cwd: normalized.cwd, resources });
+		return new Vm({ qemu, control, xchgDir: workspace.xchgDir, kernel: artifacts.kernel, accel, sharedDir, env: normalized.env, cwd: normalized.cwd, resources, network, bootedFrom });
 	} catch (error) {
 		await resources.dispose().catch(() => {});
 		throw error;

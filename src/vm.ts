@@ -4,13 +4,15 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createDebug } from './debug.js';
-import { tailOf, VmClosedError, VmCrashedError, VmExecError, VmTimeoutError } from './errors.js';
+import { tailOf, VmClosedError, VmCrashedError, VmError, VmExecError, VmTimeoutError } from './errors.js';
 import type { ExecResult } from './exec-result.js';
 import { describeFailedExec } from './exec-result.js';
 import { readExecOutput } from './host/exec-output.js';
 import type { KernelInfo } from './host/kernel.js';
+import type { VmNetwork } from './host/network-setup.js';
 import type { RunningQemu } from './host/launch.js';
 import { type ExecOptions, normalizeExecOptions, validateScript } from './options.js';
+import { type ForwardPortOptions, PortForwards } from './port-forward.js';
 import type { ControlChannel } from './protocol/control-channel.js';
 import { buildRunScript } from './protocol/exec-files.js';
 import type { ResourceStack } from './resource-stack.js';
@@ -35,6 +37,10 @@ export interface VmInternals {
 	env: Record<string, string>;
 	cwd: string;
 	resources: ResourceStack;
+	/** The VM's networking (absent: loopback only). */
+	network?: VmNetwork;
+	/** Whether the VM was restored from a snapshot or booted cold. */
+	bootedFrom?: 'snapshot' | 'cold';
 }
 
 let nextVmNumber = 0;
@@ -50,6 +56,10 @@ export class Vm implements AsyncDisposable {
 	readonly kernel: Readonly<KernelInfo>;
 	/** QEMU's process id. */
 	readonly pid: number | undefined;
+	/** `'snapshot'` when the VM started from a saved snapshot of its configuration, `'cold'` when it booted. */
+	readonly bootedFrom: 'snapshot' | 'cold';
+	/** The VM's IPv4 address on its `lan` (e.g. `'10.0.3.1'`), if it is on one. */
+	readonly lanAddress: string | undefined;
 
 	readonly #internals: VmInternals;
 	readonly #pending = new Map<string, PendingExec>();
@@ -57,6 +67,7 @@ export class Vm implements AsyncDisposable {
 	#nextExec = 0;
 	#closing: Promise<void> | undefined;
 	#crash: VmCrashedError | undefined;
+	#portForwards: PortForwards | undefined;
 
 	/** @internal Use `startVm()`. */
 	constructor(internals: VmInternals) {
@@ -66,6 +77,13 @@ export class Vm implements AsyncDisposable {
 		this.sharedDir = internals.sharedDir;
 		this.kernel = internals.kernel;
 		this.pid = internals.qemu.pid;
+		this.bootedFrom = internals.bootedFrom ?? 'cold';
+		this.lanAddress = internals.network?.lanAddress;
+		if (internals.network?.userNetwork) {
+			const forwards = new PortForwards(() => internals.qemu.qmp());
+			this.#portForwards = forwards;
+			internals.resources.defer('forwarded ports', () => forwards.removeAll());
+		}
 		internals.control.onMessage((message) => {
 			if (message.type !== 'done') return;
 			const pending = this.#pending.get(message.id);
@@ -193,6 +211,18 @@ export class Vm implements AsyncDisposable {
 			throw new VmExecError(describeFailedExec(result, 'fail'), result, { consoleLog: tailOf(this.consoleLog), qemuArgv: this.qemuArgv });
 		}
 		return result;
+	}
+
+	/**
+	 * Forward a free TCP (or UDP) port on the host's 127.0.0.1 to `guestPort` in the guest; resolves with
+	 * the host port. Works at any time after boot; needs `network: true`. The port is released on close.
+	 */
+	async forwardPort(guestPort: number, options: ForwardPortOptions = {}): Promise<number> {
+		this.#assertUsable();
+		if (!this.#portForwards) {
+			throw new VmError('forwardPort() needs the user-mode network: start the VM with `network: true`.', { qemuArgv: this.qemuArgv });
+		}
+		return this.#portForwards.forward(guestPort, options);
 	}
 
 	/** Stop QEMU and remove every temp dir and socket. Idempotent; pending execs reject with `VmClosedError`. */

@@ -77,6 +77,37 @@ fi
 hostname "$VMX_HOSTNAME"
 ip link set lo up 2>/dev/null
 
+# Network cards exist only when asked for. Their drivers load here, after "go", so a VM without one pays
+# nothing, and every per-VM setting comes from boot.env: a snapshot taken at "ready" suits every VM.
+# A card is found by the fixed MAC QEMU gave it (the same in every VM, so the device set is too).
+nic() {
+	for t in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+		for d in /sys/class/net/*; do
+			[ "$(cat "$d/address" 2>/dev/null)" = "$1" ] && { basename "$d"; return 0; }
+		done
+		usleep 100000
+	done
+	return 1
+}
+if [ -n "$VMX_NAT_NIC$VMX_LAN_NIC" ]; then
+	while read -r module; do
+		insmod "/lib/modules/$module" || log "insmod $module failed"
+	done </etc/vm-exec/net-modules
+fi
+if [ -n "$VMX_NAT_NIC" ]; then
+	# As the seed does it: QEMU's user-mode network, the host (its loopback) is 10.0.2.2, DNS is 10.0.2.3.
+	i=$(nic "$VMX_NAT_NIC") || die "the network card $VMX_NAT_NIC did not appear (is virtio_net in the initramfs?)"
+	{ ip link set "$i" up && ip addr add 10.0.2.15/24 dev "$i" && ip route add default via 10.0.2.2 dev "$i"; } || die "cannot configure the network card $i"
+	rm -f "$R/etc/hosts" "$R/etc/resolv.conf"
+	printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n10.0.2.15\t%s\n' "$VMX_HOSTNAME" >"$R/etc/hosts"
+	[ -n "$VMX_HOST_NAMES" ] && printf '10.0.2.2\t%s\n' "$VMX_HOST_NAMES" >>"$R/etc/hosts"
+	echo "nameserver 10.0.2.3" >"$R/etc/resolv.conf"
+fi
+if [ -n "$VMX_LAN_NIC" ]; then
+	i=$(nic "$VMX_LAN_NIC") || die "the LAN card $VMX_LAN_NIC did not appear (is virtio_net in the initramfs?)"
+	{ ip link set "$i" address "$VMX_LAN_MAC" && ip link set "$i" up && ip addr add "$VMX_LAN_ADDR" dev "$i"; } || die "cannot configure the LAN card $i as $VMX_LAN_ADDR"
+fi
+
 mkfifo "$R/run/vm-exec/runs"
 
 # The runner: the host's own /bin/sh, chrooted in the new root, started once and kept. For each exec it
@@ -89,7 +120,7 @@ RUNNER='exec 4<>/run/vm-exec/runs
 while read -r vmx_id <&4; do
 	( {
 		( read -r vmx_pid vmx_rest </proc/self/stat; echo "$vmx_pid" >"/sys/fs/cgroup/vmx-$vmx_id/cgroup.procs" 2>/dev/null
-		  unset vmx_pid vmx_rest; exec 4<&-; . "/run/vm-exec/xchg/$vmx_id/run.sh" )
+		  echo 0 >/proc/self/oom_score_adj; unset vmx_pid vmx_rest; exec 4<&-; . "/run/vm-exec/xchg/$vmx_id/run.sh" )
 		echo "done $vmx_id $?" >/dev/ttyS1
 	} & )
 done'
@@ -110,15 +141,21 @@ agent() {
 		case "$verb" in
 		run) mkdir "$CG/vmx-$id" 2>/dev/null; echo "$id" >&4 ;;
 		kill) echo 1 >"$CG/vmx-$id/cgroup.kill" 2>/dev/null ;;
-		reap) rmdir "$CG/vmx-$id" 2>/dev/null ;;
+		# A killed tree may take a moment to leave its cgroup: retry once, off the agent's path.
+		reap) rmdir "$CG/vmx-$id" 2>/dev/null || ( (sleep 1; rmdir "$CG/vmx-$id" 2>/dev/null) & ) ;;
 		reboot) sync; reboot -f ;;
 		esac
 	done
 	die "control port closed"
 }
 
+# The OOM killer must pick a runaway script, never the machinery: PID 1, the agent and the runner are
+# exempt (-1000, inherited by them), and each exec resets itself to 0 above.
+echo -1000 >/proc/self/oom_score_adj
 runner &
 agent &
+# PID 1 adopts every orphaned exec. With SIGCHLD ignored the kernel reaps them at once (no zombies),
+# so all PID 1 has left to do is to stay alive.
 trap '' CHLD
-while :; do wait; sleep 86400 & wait; done
+while :; do sleep 86400; done
 `;

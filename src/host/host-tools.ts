@@ -90,7 +90,13 @@ export async function isStaticElf(file: string): Promise<boolean> {
 
 /** A statically linked busybox for the initramfs (it must run before any host library is reachable). */
 export async function findBusybox(): Promise<string> {
-	const candidates = [process.env.VM_EXEC_BUSYBOX, '/bin/busybox', '/usr/bin/busybox', '/usr/lib/initramfs-tools/bin/busybox', await findOnPath('busybox')].filter(
+	const explicit = process.env.VM_EXEC_BUSYBOX;
+	if (explicit) {
+		if (!(await isExecutable(explicit))) throw new VmBootError(`VM_EXEC_BUSYBOX points at ${explicit}, which is not an executable file. Fix the path or unset it. ${installHint('busybox')}`);
+		if (!(await isStaticElf(explicit).catch(() => false))) throw new VmBootError(`VM_EXEC_BUSYBOX points at ${explicit}, which is not a statically linked busybox. ${installHint('busybox')}`);
+		return explicit;
+	}
+	const candidates = ['/bin/busybox', '/usr/bin/busybox', '/usr/lib/initramfs-tools/bin/busybox', await findOnPath('busybox')].filter(
 		(candidate): candidate is string => Boolean(candidate),
 	);
 	let dynamic: string | undefined;

@@ -10,7 +10,7 @@ import { VmBootError } from '../errors.js';
 import { GUEST_INIT_SCRIPT } from '../guest/init-script.js';
 import { ensureDir, hashKey, writeFileAtomic } from './cache-dir.js';
 import { type CpioEntry, packCpio } from './cpio.js';
-import { GUEST_MODULES, parseModulesBuiltin, parseModulesDep, resolveModuleLoadOrder } from './module-deps.js';
+import { GUEST_MODULES, NETWORK_MODULES, parseModulesBuiltin, parseModulesDep, resolveModuleLoadOrder } from './module-deps.js';
 
 const INITRAMFS_FORMAT = 'initramfs-v2';
 
@@ -40,6 +40,8 @@ export async function readModuleFile(file: string): Promise<Buffer> {
 export interface InitramfsPlan {
 	/** Module files (relative to the modules dir), dependencies first. */
 	moduleOrder: string[];
+	/** Network driver files (not already in `moduleOrder`), dependencies first: loaded after `go`, when needed. */
+	networkModuleOrder: string[];
 	/** Cache key over everything that goes into the archive. */
 	key: string;
 }
@@ -51,21 +53,29 @@ export async function planInitramfs(inputs: InitramfsInputs): Promise<InitramfsP
 	});
 	const builtinText = await readFile(path.join(inputs.modulesDir, 'modules.builtin'), 'utf8').catch(() => '');
 	const wanted = [...GUEST_MODULES, ...(inputs.extraModules ?? [])];
-	const { order, missing } = resolveModuleLoadOrder(parseModulesDep(depText), wanted, parseModulesBuiltin(builtinText));
+	const dep = parseModulesDep(depText);
+	const builtin = parseModulesBuiltin(builtinText);
+	const { order, missing } = resolveModuleLoadOrder(dep, wanted, builtin);
+	const networkOrder = resolveModuleLoadOrder(dep, NETWORK_MODULES, builtin).order.filter((file) => !order.includes(file));
 	// A module that is neither a module nor listed as built-in may still be built in on kernels without
 	// modules.builtin; warn through the boot console rather than failing here.
 	void missing;
 	const stats = await Promise.all(
-		[inputs.busybox, ...order.map((file) => path.join(inputs.modulesDir, file))].map(async (file) => {
+		[inputs.busybox, ...[...order, ...networkOrder].map((file) => path.join(inputs.modulesDir, file))].map(async (file) => {
 			const info = await stat(file);
 			return `${file}:${info.size}:${info.mtimeMs}`;
 		}),
 	);
-	return { moduleOrder: order, key: hashKey(INITRAMFS_FORMAT, GUEST_INIT_SCRIPT, ...stats) };
+	return { moduleOrder: order, networkModuleOrder: networkOrder, key: hashKey(INITRAMFS_FORMAT, GUEST_INIT_SCRIPT, ...stats) };
 }
 
 /** The archive's entries; pure once the file contents are read. */
-export function initramfsEntries(contents: { busybox: Buffer; applets: readonly string[]; modules: readonly { name: string; data: Buffer }[] }): CpioEntry[] {
+export function initramfsEntries(contents: {
+	busybox: Buffer;
+	applets: readonly string[];
+	modules: readonly { name: string; data: Buffer }[];
+	networkModules?: readonly { name: string; data: Buffer }[];
+}): CpioEntry[] {
 	const entries: CpioEntry[] = [];
 	for (const dir of ['bin', 'dev', 'etc', 'etc/vm-exec', 'lib', 'lib/modules', 'proc', 'sys', 'tmp', 'newroot']) {
 		entries.push({ type: 'dir', path: dir });
@@ -80,6 +90,11 @@ export function initramfsEntries(contents: { busybox: Buffer; applets: readonly 
 		entries.push({ type: 'file', path: `lib/modules/${module.name}`, data: module.data, mode: 0o644 });
 	}
 	entries.push({ type: 'file', path: 'etc/vm-exec/modules', data: Buffer.from(contents.modules.map((module) => `${module.name}\n`).join('')) });
+	const networkModules = contents.networkModules ?? [];
+	for (const module of networkModules) {
+		entries.push({ type: 'file', path: `lib/modules/${module.name}`, data: module.data, mode: 0o644 });
+	}
+	entries.push({ type: 'file', path: 'etc/vm-exec/net-modules', data: Buffer.from(networkModules.map((module) => `${module.name}\n`).join('')) });
 	return entries;
 }
 
@@ -91,13 +106,15 @@ export async function prepareInitramfs(inputs: InitramfsInputs, cacheDir: string
 	await ensureDir(cacheDir);
 	const busybox = await readFile(inputs.busybox);
 	const applets = (await execa(inputs.busybox, ['--list'])).stdout.split('\n').filter(Boolean);
-	const modules = await Promise.all(
-		plan.moduleOrder.map(async (relative) => ({
-			name: path.basename(relative).replace(/\.(xz|zst|gz)$/, ''),
-			data: await readModuleFile(path.join(inputs.modulesDir, relative)),
-		})),
-	);
+	const readModules = (order: readonly string[]) =>
+		Promise.all(
+			order.map(async (relative) => ({
+				name: path.basename(relative).replace(/\.(xz|zst|gz)$/, ''),
+				data: await readModuleFile(path.join(inputs.modulesDir, relative)),
+			})),
+		);
+	const [modules, networkModules] = await Promise.all([readModules(plan.moduleOrder), readModules(plan.networkModuleOrder)]);
 	// Uncompressed on purpose: unpacking a compressed initramfs costs boot time under software emulation.
-	await writeFileAtomic(file, packCpio(initramfsEntries({ busybox, applets, modules })));
+	await writeFileAtomic(file, packCpio(initramfsEntries({ busybox, applets, modules, networkModules })));
 	return { path: file, key: plan.key };
 }

@@ -5,6 +5,7 @@ import { execa, type ResultPromise } from 'execa';
 import { createDebug } from '../debug.js';
 import { ControlChannel } from '../protocol/control-channel.js';
 import { ConsoleBuffer } from './console-buffer.js';
+import { registerExitCleanup } from './exit-cleanup.js';
 import { findOnPath } from './host-tools.js';
 import { buildQemuArgv, type QemuPlan } from './qemu-argv.js';
 import { QmpClient } from './qmp-client.js';
@@ -76,8 +77,13 @@ export async function launchQemu(qemuBinary: string, plan: QemuPlan, options: { 
 	});
 	child.stdout?.resume();
 	let exitedFlag = false;
+	const pid = child.pid;
+	const unregisterExitCleanup = registerExitCleanup(() => {
+		if (!exitedFlag && pid !== undefined) process.kill(pid, 'SIGKILL');
+	});
 	const exited = child.then((result) => {
 		exitedFlag = true;
+		unregisterExitCleanup();
 		const exit = { exitCode: result.exitCode, signal: result.signal };
 		debug(`exited: ${JSON.stringify(exit)}`);
 		return exit;

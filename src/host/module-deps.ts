@@ -10,6 +10,9 @@ export const GUEST_MODULES = [
 	'overlay', // the writable tmpfs layer over the read-only host root
 ] as const;
 
+/** Network card drivers: packed too, but loaded only after `go` and only when the VM has a card. */
+export const NETWORK_MODULES = ['virtio_net'] as const;
+
 /** Parse `modules.dep` into module name → { path, deps (paths) }. Names use `_` (as `modprobe` does). */
 export function parseModulesDep(text: string): Map<string, { path: string; deps: string[] }> {
 	const modules = new Map<string, { path: string; deps: string[] }>();

@@ -1,6 +1,7 @@
 /**
  * The QEMU command line, built by a pure function from a plan. Passed to execa as an array: no shell.
  */
+import { buildNetworkArgs, type NetworkPlan } from './network-argv.js';
 
 /** Kernel flags measured to shorten the boot under software emulation (see DESIGN.md). */
 export const FAST_BOOT_KERNEL_FLAGS = [
@@ -24,7 +25,7 @@ export const FAST_BOOT_KERNEL_FLAGS = [
 	'rdinit=/init',
 ] as const;
 
-export interface QemuPlan {
+export interface QemuPlan extends NetworkPlan {
 	kernel: string;
 	initramfs: string;
 	/** Firmware to use instead of SeaBIOS (qboot), when installed. */
@@ -42,6 +43,8 @@ export interface QemuPlan {
 	hostRoot: string;
 	extraKernelFlags?: readonly string[];
 	qemuArgs?: readonly string[];
+	/** `-incoming` value: `'defer'` starts QEMU waiting for a saved state (a snapshot) to be loaded over QMP. */
+	incoming?: string | undefined;
 }
 
 function virtfs(id: string, dir: string, readonly: boolean): string[] {
@@ -88,7 +91,10 @@ export function buildQemuArgv(plan: QemuPlan): string[] {
 		...virtfs('hostroot', plan.hostRoot, true),
 		...virtfs('xchg', plan.xchgDir, false),
 		...virtfs('shared', plan.sharedDir, false),
+		// Network cards come last, and only when asked for, so VMs without them keep the same device set.
+		...buildNetworkArgs(plan),
 		'-no-reboot',
+		...(plan.incoming ? ['-incoming', plan.incoming] : []),
 		...(plan.qemuArgs ?? []),
 	];
 }

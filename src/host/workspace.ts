@@ -4,7 +4,10 @@
 import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { rmSync } from 'node:fs';
 import { dir } from 'tmp-promise';
+import { registerExitCleanup } from './exit-cleanup.js';
+import { removeStaleWorkspaces } from './stale-workspaces.js';
 
 export interface Workspace {
 	root: string;
@@ -17,7 +20,8 @@ export interface Workspace {
 	remove(): Promise<void>;
 }
 
-export const WORKSPACE_PREFIX = 'vm-exec-';
+/** tmp names it `vm-exec-<pid>-<random>`: the pid lets a later run find dirs of dead runs. */
+export const WORKSPACE_PREFIX = 'vm-exec';
 
 /** Unix socket paths are limited to 107 bytes, so the workspace lives in a short temp directory. */
 function tempBase(): string {
@@ -25,13 +29,19 @@ function tempBase(): string {
 	return base.length > 60 ? '/tmp' : base;
 }
 
+let staleSweep: Promise<unknown> | undefined;
+
 export async function createWorkspace(): Promise<Workspace> {
-	const temp = await dir({ prefix: `${WORKSPACE_PREFIX}${process.pid}-`, tmpdir: tempBase(), unsafeCleanup: true, mode: 0o700 });
+	// Once per process: remove what runs that were killed (SIGKILL) left behind.
+	staleSweep ??= Promise.all([...new Set([tempBase(), os.tmpdir()])].map((base) => removeStaleWorkspaces(base))).catch(() => {});
+	await staleSweep;
+	const temp = await dir({ prefix: WORKSPACE_PREFIX, tmpdir: tempBase(), unsafeCleanup: true, mode: 0o700 });
 	const root = temp.path;
 	const xchgDir = path.join(root, 'xchg');
 	const emptyDir = path.join(root, 'empty');
 	await mkdir(xchgDir, { mode: 0o700 });
 	await mkdir(emptyDir, { mode: 0o700 });
+	const unregister = registerExitCleanup(() => rmSync(root, { recursive: true, force: true }));
 	return {
 		root,
 		xchgDir,
@@ -39,6 +49,9 @@ export async function createWorkspace(): Promise<Workspace> {
 		consoleSocket: path.join(root, 'console.sock'),
 		controlSocket: path.join(root, 'control.sock'),
 		qmpSocket: path.join(root, 'qmp.sock'),
-		remove: () => temp.cleanup(),
+		remove: async () => {
+			unregister();
+			await temp.cleanup();
+		},
 	};
 }

@@ -56,6 +56,22 @@ export interface BootSettings {
 	expose: readonly string[];
 	/** A modules directory to bind at /lib/modules/$(uname -r), when it is not already there. */
 	modulesDir: string | undefined;
+	/** The VM's network cards and how to configure them; absent when it has none (only loopback). */
+	network?: GuestNetworkSettings | undefined;
+}
+
+/** Per-VM network settings, applied by the guest after `go` (never on the kernel command line: snapshots). */
+export interface GuestNetworkSettings {
+	/** MAC of the user-mode (NAT) card the guest configures as 10.0.2.15/24 via 10.0.2.2, if any. */
+	natNic: string | undefined;
+	/** The host's names, resolved to 10.0.2.2 in the guest's /etc/hosts (with a NAT card). */
+	hostNames: readonly string[];
+	/** MAC of the LAN card as QEMU created it, if any. */
+	lanNic: string | undefined;
+	/** The MAC the guest gives its LAN card (unique on the LAN). */
+	lanMac: string | undefined;
+	/** The guest's LAN address with prefix, e.g. `10.0.3.1/24`. */
+	lanAddress: string | undefined;
 }
 
 /** Paths under these guest-private mounts are hidden in the guest unless exposed. */
@@ -72,6 +88,16 @@ export function buildBootEnv(settings: BootSettings): string {
 		`VMX_SHARED=${settings.shared ? 1 : 0}`,
 		`VMX_EXPOSE=${shellQuote(expose.join(' '))}`,
 		`VMX_MODULES=${shellQuote(settings.modulesDir ?? '')}`,
+		// Unset network variables mean "no card": the guest then keeps only loopback.
+		...(settings.network
+			? [
+					`VMX_NAT_NIC=${shellQuote(settings.network.natNic ?? '')}`,
+					`VMX_HOST_NAMES=${shellQuote(settings.network.hostNames.join(' '))}`,
+					`VMX_LAN_NIC=${shellQuote(settings.network.lanNic ?? '')}`,
+					`VMX_LAN_MAC=${shellQuote(settings.network.lanMac ?? '')}`,
+					`VMX_LAN_ADDR=${shellQuote(settings.network.lanAddress ?? '')}`,
+				]
+			: []),
 		'',
 	].join('\n');
 }

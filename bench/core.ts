@@ -1,0 +1,65 @@
+/**
+ * Core benchmarks: cold boot to the first exec result, exec round trip, one-shot runInVm, idle memory.
+ */
+import { readFile } from 'node:fs/promises';
+import { runInVm, startVm } from '../src/index.js';
+import { type BenchRow, sample } from './table.js';
+
+async function residentMiB(pid: number): Promise<number> {
+	const status = await readFile(`/proc/${pid}/status`, 'utf8');
+	const kib = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
+	return kib / 1024;
+}
+
+/** Options that make every start a cold boot (snapshots, where supported, are measured separately). */
+export const COLD: Record<string, unknown> = { snapshot: false };
+
+export async function benchCore(options: { boots: number; execs: number }): Promise<BenchRow[]> {
+	const cold = await coldOptions();
+	const firstResult = await sample(options.boots, async () => {
+		const started = performance.now();
+		const vm = await startVm(cold);
+		await vm.exec('true');
+		const elapsed = performance.now() - started;
+		await vm.close();
+		return elapsed;
+	});
+	const vm = await startVm(cold);
+	let roundTrips: number[];
+	let memory: number[];
+	try {
+		await vm.exec('true'); // warm the runner
+		roundTrips = await sample(options.execs, async () => {
+			const started = performance.now();
+			await vm.exec('true');
+			return performance.now() - started;
+		});
+		await new Promise((resolve) => setTimeout(resolve, 1000));
+		memory = [await residentMiB(vm.pid!)];
+	} finally {
+		await vm.close();
+	}
+	const oneShot = await sample(Math.max(1, Math.floor(options.boots / 2)), async () => {
+		const started = performance.now();
+		await runInVm('true', cold);
+		return performance.now() - started;
+	});
+	return [
+		{ metric: 'cold startVm() → first exec result', unit: 'ms', samples: firstResult, target: '≤ 1500 ms' },
+		{ metric: "exec('true') round trip", unit: 'ms', samples: roundTrips, target: '≤ 20 ms' },
+		{ metric: "runInVm('true') wall time (cold)", unit: 'ms', samples: oneShot },
+		{ metric: 'QEMU resident memory, idle VM', unit: 'MiB', samples: memory, target: '≤ 250 MiB' },
+	];
+}
+
+/** `snapshot: false` only once the option exists, so this file runs before and after that feature. */
+async function coldOptions(): Promise<Record<string, unknown>> {
+	try {
+		const vm = await startVm(COLD);
+		await vm.close();
+		return COLD;
+	} catch (error) {
+		if (error instanceof TypeError && /Unknown startVm\(\) option `snapshot`/.test(error.message)) return {};
+		throw error;
+	}
+}

@@ -1,0 +1,57 @@
+/**
+ * Snapshot benchmarks: a fresh VM from a snapshot to its first exec result, next to a cold boot in the
+ * same run (samples interleaved, so a change in the machine's load hits both alike), the one-time cost of
+ * creating the snapshot, and its size on disk. Uses a private cache directory, removed afterwards.
+ */
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { dir } from 'tmp-promise';
+import { snapshotsDir } from '../src/host/snapshot-store.js';
+import { startVm, type VmOptions } from '../src/index.js';
+import { type BenchRow, median } from './table.js';
+
+/** startVm → first exec result → close; resolves with the time to the result and how the VM started. */
+async function timeFirstResult(options: VmOptions): Promise<{ ms: number; bootedFrom: string }> {
+	const started = performance.now();
+	const vm = await startVm(options);
+	try {
+		await vm.exec('true');
+		return { ms: performance.now() - started, bootedFrom: vm.bootedFrom };
+	} finally {
+		await vm.close();
+	}
+}
+
+async function snapshotMiB(cacheDir: string): Promise<number> {
+	const files = (await readdir(snapshotsDir(cacheDir))).filter((name) => name.endsWith('.vmstate'));
+	const sizes = await Promise.all(files.map(async (name) => (await stat(path.join(snapshotsDir(cacheDir), name))).size));
+	return sizes.reduce((sum, size) => sum + size, 0) / 2 ** 20;
+}
+
+export async function benchSnapshot(options: { boots: number }): Promise<BenchRow[]> {
+	const cache = await dir({ prefix: 'vm-exec-bench-', unsafeCleanup: true });
+	try {
+		const cacheDir = cache.path;
+		// Build the kernel and initramfs into the private cache first: that cost is not the snapshot's.
+		await timeFirstResult({ cacheDir, snapshot: false });
+		const creation = await timeFirstResult({ cacheDir });
+		if (creation.bootedFrom !== 'cold') throw new Error('the first start of a configuration should boot cold and save the snapshot');
+		const fromSnapshot: number[] = [];
+		const cold: number[] = [];
+		for (let index = 0; index < options.boots; index++) {
+			const restored = await timeFirstResult({ cacheDir });
+			if (restored.bootedFrom !== 'snapshot') throw new Error(`a start from the snapshot booted ${restored.bootedFrom} instead (run with DEBUG=vm-exec:snapshot)`);
+			fromSnapshot.push(restored.ms);
+			cold.push((await timeFirstResult({ cacheDir, snapshot: false })).ms);
+		}
+		const speedup = median(cold) / median(fromSnapshot);
+		return [
+			{ metric: 'fresh VM from a snapshot → first exec result', unit: 'ms', samples: fromSnapshot, target: '≤ 300 ms' },
+			{ metric: `cold boot → first exec result (same run; snapshot is ${speedup.toFixed(1)}× faster)`, unit: 'ms', samples: cold, target: 'snapshot ≥ 4× faster' },
+			{ metric: 'first start of a configuration (cold boot + saving the snapshot)', unit: 'ms', samples: [creation.ms] },
+			{ metric: 'snapshot file size', unit: 'MiB', samples: [await snapshotMiB(cacheDir)] },
+		];
+	} finally {
+		await cache.cleanup();
+	}
+}

@@ -1,0 +1,110 @@
+/**
+ * `vm-exec [flags] "script" [-- ...qemu options]` → what to do (pure: no I/O, the host environment is a
+ * parameter). Flag values are checked here only as far as the CLI's own syntax goes (durations, `K=V`);
+ * the library's options gate validates the rest.
+ */
+import type { Accel } from '../options.js';
+import { type FlagSpec, parseFlags } from './parse-flags.js';
+import { UsageError } from './usage-error.js';
+
+export const RUN_FLAGS: Readonly<Record<string, FlagSpec>> = {
+	quiet: { type: 'boolean' },
+	'initrd-console': { type: 'boolean' },
+	shared: { type: 'string' },
+	kernel: { type: 'string' },
+	memory: { type: 'string' },
+	cpus: { type: 'string' },
+	accel: { type: 'string' },
+	timeout: { type: 'string' },
+	env: { type: 'list' },
+	launcher: { type: 'string' },
+	help: { type: 'boolean', short: 'h' },
+	version: { type: 'boolean' },
+};
+
+export interface RunArgs {
+	script: string;
+	quiet: boolean;
+	initrdConsole: boolean;
+	shared: string | undefined;
+	kernel: string | undefined;
+	memory: string | undefined;
+	cpus: number | undefined;
+	accel: Accel | undefined;
+	/** Milliseconds; 0: none. */
+	timeoutMs: number;
+	env: Record<string, string>;
+	launcher: string[] | undefined;
+	/** Everything after `--`, for QEMU (or the launcher's QEMU). */
+	qemuArgs: string[];
+}
+
+export type CliCommand = { kind: 'help' } | { kind: 'version' } | { kind: 'run'; args: RunArgs };
+
+const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, '': 1000, m: 60_000, h: 3_600_000 };
+
+/** `'30'` (seconds), `'1.5s'`, `'500ms'`, `'2m'`, `'1h'` → milliseconds. */
+export function parseDuration(text: string, flag = '--timeout'): number {
+	const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|)$/.exec(text.trim());
+	if (!match) throw new UsageError(`Expected \`${flag}\` to be a duration like 30 (seconds), 1.5s, 500ms or 2m, got \`${text}\`.`);
+	return Math.round(Number(match[1]) * DURATION_UNITS_MS[match[2]!]!);
+}
+
+/** `K=V` → [K, V]; a bare `K` takes the host's value of K (like `docker run -e K`), or is skipped when unset. */
+export function parseEnvAssignment(text: string, hostEnv: Readonly<Record<string, string | undefined>>): [string, string] | undefined {
+	const equals = text.indexOf('=');
+	const key = equals === -1 ? text : text.slice(0, equals);
+	if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
+		throw new UsageError(`Expected \`--env\` to be NAME=VALUE with a shell variable name, got \`${text}\`.`);
+	}
+	if (equals !== -1) return [key, text.slice(equals + 1)];
+	const inherited = hostEnv[key];
+	return inherited === undefined ? undefined : [key, inherited];
+}
+
+function optionalString(value: unknown): string | undefined {
+	return typeof value === 'string' ? value : undefined;
+}
+
+export function parseRunArgs(argv: readonly string[], hostEnv: Readonly<Record<string, string | undefined>> = {}): CliCommand {
+	const { flags, positionals, rest } = parseFlags(argv, RUN_FLAGS);
+	if (flags.help) return { kind: 'help' };
+	if (flags.version) return { kind: 'version' };
+	if (positionals.length === 0) throw new UsageError('Missing the script to run in the VM: `vm-exec "uname -r"`.');
+	if (positionals.length > 1) {
+		const shown = positionals.map((arg) => `\`${arg}\``).join(', ');
+		throw new UsageError(`Expected one script argument, got ${positionals.length}: ${shown}. Quote the whole script as one argument (\`vm-exec 'echo a; echo b'\`); QEMU options go after \`--\`.`);
+	}
+	const accel = optionalString(flags.accel);
+	if (accel !== undefined && accel !== 'auto' && accel !== 'kvm' && accel !== 'tcg') {
+		throw new UsageError(`Expected \`--accel\` to be auto, kvm or tcg, got \`${accel}\`.`);
+	}
+	const cpusText = optionalString(flags.cpus);
+	if (cpusText !== undefined && !/^\d+$/.test(cpusText)) throw new UsageError(`Expected \`--cpus\` to be a whole number, got \`${cpusText}\`.`);
+	const launcherText = optionalString(flags.launcher);
+	const launcher = launcherText?.trim().split(/\s+/).filter(Boolean);
+	if (launcher !== undefined && launcher.length === 0) throw new UsageError('Expected `--launcher` to be a command, got an empty string.');
+	const env: Record<string, string> = {};
+	for (const assignment of (flags.env as string[] | undefined) ?? []) {
+		const entry = parseEnvAssignment(assignment, hostEnv);
+		if (entry) env[entry[0]] = entry[1];
+	}
+	const timeoutText = optionalString(flags.timeout);
+	return {
+		kind: 'run',
+		args: {
+			script: positionals[0]!,
+			quiet: flags.quiet === true,
+			initrdConsole: flags['initrd-console'] === true,
+			shared: optionalString(flags.shared),
+			kernel: optionalString(flags.kernel),
+			memory: optionalString(flags.memory),
+			cpus: cpusText === undefined ? undefined : Number(cpusText),
+			accel,
+			timeoutMs: timeoutText === undefined ? 0 : parseDuration(timeoutText),
+			env,
+			launcher,
+			qemuArgs: rest ?? [],
+		},
+	};
+}

@@ -1,0 +1,47 @@
+/**
+ * The `vm-exec` command: a subcommand (`doctor`, …) or a script to run, with usage errors reported the
+ * same way for all of them. Resolves with the exit status; main.ts exits with it.
+ */
+import { readFile } from 'node:fs/promises';
+import type { CliIo } from './cli-io.js';
+import { EXIT_CODES } from './exit-codes.js';
+import { parseRunArgs } from './parse-args.js';
+import { type RunIo, runScriptCommand } from './run-script.js';
+import { findSubcommand, SUBCOMMANDS } from './subcommands.js';
+import { formatUsage } from './usage.js';
+import { UsageError } from './usage-error.js';
+
+async function readVersion(): Promise<string> {
+	// dist/cli/run-cli.js and src/cli/run-cli.ts are both two levels below package.json.
+	const manifest = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+	return manifest.version;
+}
+
+export async function runCli(argv: readonly string[], io: RunIo): Promise<number> {
+	try {
+		const subcommand = findSubcommand(argv[0]);
+		if (subcommand) return await subcommand.run(argv.slice(1), io);
+		const command = parseRunArgs(argv, process.env);
+		if (command.kind === 'help') {
+			io.stdout.write(formatUsage(SUBCOMMANDS));
+			return 0;
+		}
+		if (command.kind === 'version') {
+			io.stdout.write(`${await readVersion()}\n`);
+			return 0;
+		}
+		return await runScriptCommand(command.args, io);
+	} catch (error) {
+		if (!(error instanceof UsageError)) throw error;
+		reportUsageError(error, argv, io);
+		return EXIT_CODES.usage;
+	}
+}
+
+function reportUsageError(error: UsageError, argv: readonly string[], io: CliIo): void {
+	const subcommand = findSubcommand(argv[0]);
+	const usage = subcommand
+		? `Usage: vm-exec ${subcommand.name} [options]   (vm-exec ${subcommand.name} --help for more)`
+		: 'Usage: vm-exec [options] "script" [-- ...extra QEMU options]   (vm-exec --help for more)';
+	io.stderr.write(`vm-exec: ${error.message}\n${usage}\n`);
+}

@@ -1,0 +1,132 @@
+/**
+ * `vm-exec [options] "script" [-- qemu args]`: boot, run the script with its output streamed through byte
+ * for byte, stop the VM, and exit with the script's status (or one of vm-exec's own, see exit-codes.ts).
+ */
+import { VmBootError } from '../errors.js';
+import { findOnPath } from '../host/host-tools.js';
+import type { VmOptions } from '../options.js';
+import { startVm } from '../start-vm.js';
+import type { Vm } from '../vm.js';
+import { toBashScript } from './bash-script.js';
+import type { CliIo } from './cli-io.js';
+import { EXIT_CODES, exitCodeForSignal } from './exit-codes.js';
+import type { RunArgs } from './parse-args.js';
+import { readStdinUnlessTty } from './read-stdin.js';
+import { UsageError } from './usage-error.js';
+
+export interface RunIo extends CliIo {
+	stdin: NodeJS.ReadStream;
+	/** Progress lines are for a person watching: shown only when stderr is a terminal and not `--quiet`. */
+	stderrIsTty: boolean;
+}
+
+type StopSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
+const STOP_SIGNALS: readonly StopSignal[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+/** How long a stopped script may take to end before the VM is closed under it. */
+const STOP_GRACE_MS = 3000;
+
+function toVmOptions(args: RunArgs, signal: AbortSignal): VmOptions {
+	const options: VmOptions = {
+		qemuArgs: args.qemuArgs,
+		env: args.env,
+		console: args.initrdConsole ? 'inherit' : 'capture',
+		signal,
+	};
+	if (args.shared !== undefined) options.shared = args.shared;
+	if (args.kernel !== undefined) options.kernel = args.kernel;
+	if (args.memory !== undefined) options.memory = args.memory;
+	if (args.cpus !== undefined) options.cpus = args.cpus;
+	if (args.accel !== undefined) options.accel = args.accel;
+	if (args.launcher !== undefined) options.launcher = args.launcher;
+	return options;
+}
+
+function describeVm(vm: Vm, args: RunArgs): string {
+	if (args.launcher) return `with the launcher ${args.launcher.join(' ')}`;
+	return `(Linux ${vm.kernel.release}, ${vm.accel === 'kvm' ? 'KVM' : 'TCG software emulation'})`;
+}
+
+/** Stop on SIGINT/SIGTERM/SIGHUP: the first one stops the script and the VM cleanly, a second one exits at once. */
+function handleStopSignals(controller: AbortController): { received(): StopSignal | undefined; remove(): void } {
+	let received: StopSignal | undefined;
+	const handlers = STOP_SIGNALS.map((signal) => {
+		const handler = () => {
+			// QEMU runs under a parent-death signal, so exiting at once does not leak it.
+			if (received) process.exit(exitCodeForSignal(signal));
+			received = signal;
+			controller.abort(new Error(`vm-exec received ${signal}`));
+		};
+		process.on(signal, handler);
+		return [signal, handler] as const;
+	});
+	return {
+		received: () => received,
+		remove: () => {
+			for (const [signal, handler] of handlers) process.off(signal, handler);
+		},
+	};
+}
+
+export async function runScriptCommand(args: RunArgs, io: RunIo): Promise<number> {
+	const progress = (message: string) => {
+		if (!args.quiet && io.stderrIsTty) io.stderr.write(`vm-exec: ${message}\n`);
+	};
+	const report = (message: string) => io.stderr.write(`vm-exec: ${message}\n`);
+	const controller = new AbortController();
+	const signals = handleStopSignals(controller);
+	const input = readStdinUnlessTty(io.stdin);
+	input.catch(() => {});
+	let vm: Vm | undefined;
+	// A stopped script normally ends at once (its processes are killed); a guest that no longer answers
+	// (halted, hung) must not keep vm-exec waiting: closing the VM ends the pending exec.
+	let stopTimer: NodeJS.Timeout | undefined;
+	controller.signal.addEventListener('abort', () => {
+		stopTimer = setTimeout(() => void vm?.close().catch(() => {}), STOP_GRACE_MS);
+	}, { once: true });
+	try {
+		const started = performance.now();
+		try {
+			vm = await startVm(toVmOptions(args, controller.signal));
+		} catch (error) {
+			const signal = signals.received();
+			if (signal) return exitCodeForSignal(signal);
+			if (error instanceof TypeError) throw new UsageError(error.message);
+			report(error instanceof Error ? error.message : String(error));
+			return error instanceof VmBootError ? EXIT_CODES.bootFailure : EXIT_CODES.crash;
+		}
+		progress(`VM up in ${((performance.now() - started) / 1000).toFixed(1)} s ${describeVm(vm, args)}`);
+		const script = args.launcher ? args.script : toBashScript(args.script, await findOnPath('bash'));
+		const stdinData = await input;
+		const result = await vm.exec(script, {
+			encoding: 'buffer',
+			...(stdinData ? { input: stdinData } : {}),
+			...(args.timeoutMs > 0 ? { timeout: args.timeoutMs } : {}),
+			signal: controller.signal,
+			onStdout: (chunk) => io.stdout.write(chunk),
+			onStderr: (chunk) => io.stderr.write(chunk),
+		});
+		const signal = signals.received();
+		if (signal) return exitCodeForSignal(signal);
+		if (result.timedOut) {
+			report(`the script timed out after ${args.timeoutMs / 1000} s; its processes were killed (exit status ${EXIT_CODES.timeout}).`);
+			return EXIT_CODES.timeout;
+		}
+		if (result.exitCode === undefined) {
+			report('the VM stopped before the script finished.');
+			return EXIT_CODES.crash;
+		}
+		if (result.exitCode !== 0) progress(`the script exited with status ${result.exitCode}`);
+		return result.exitCode;
+	} catch (error) {
+		const signal = signals.received();
+		if (signal) return exitCodeForSignal(signal);
+		if (error instanceof UsageError) throw error;
+		report(error instanceof Error ? error.message : String(error));
+		// VmCrashedError (the VM died mid-script) and anything unexpected.
+		return EXIT_CODES.crash;
+	} finally {
+		clearTimeout(stopTimer);
+		await vm?.close().catch(() => {});
+		signals.remove();
+	}
+}

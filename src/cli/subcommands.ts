@@ -1,0 +1,22 @@
+/**
+ * The `vm-exec <command>` registry. A first argument naming one of these runs it instead of a script
+ * (to run a program of that name in the VM, write it as a script: `vm-exec './doctor'` or `vm-exec 'doctor;'`).
+ * To add a command, add an entry: the usage text lists it.
+ */
+import type { CliIo } from './cli-io.js';
+import { runDoctorCommand } from './doctor.js';
+
+export interface Subcommand {
+	name: string;
+	summary: string;
+	/** Runs the command with the arguments after its name; resolves with the exit status. */
+	run(argv: readonly string[], io: CliIo): Promise<number>;
+}
+
+export const SUBCOMMANDS: readonly Subcommand[] = [
+	{ name: 'doctor', summary: 'Check that this host can run VMs (QEMU, KVM, kernel, modules, busybox, cache), with fixes', run: runDoctorCommand },
+];
+
+export function findSubcommand(name: string | undefined): Subcommand | undefined {
+	return SUBCOMMANDS.find((command) => command.name === name);
+}

@@ -1,0 +1,45 @@
+/**
+ * The `vm-exec --help` text. Subcommands list themselves from the registry, so adding one is one entry there.
+ */
+import { EXIT_CODES } from './exit-codes.js';
+
+export function formatUsage(subcommands: readonly { name: string; summary: string }[]): string {
+	const width = Math.max(0, ...subcommands.map((command) => command.name.length));
+	return `Usage: vm-exec [options] "script" [-- ...extra QEMU options]
+       vm-exec <command> [options]
+
+Boot a lightweight QEMU VM running this host's kernel, with the host's file system read-only under a
+throw-away overlay, run the script in it with bash (as root), and exit with the script's exit status.
+The script's stdout and stderr are passed through byte for byte; stdin is passed to the script when it
+is not a terminal (it is read to its end before the script starts).
+
+Options (the seed launcher's):
+  --quiet                 Print nothing but the script's output (and vm-exec's own errors)
+  --initrd-console        Show the guest's boot console on stderr (otherwise it is silent)
+  --shared=PATH           Mount the host directory PATH read-write at /tmp/shared in the VM
+  -- ARGS…                Pass everything after -- verbatim to QEMU,
+                          e.g. -- -drive file=disk.img,if=virtio,format=raw
+
+More options:
+  --kernel=PATH           Kernel image to boot (default: the running kernel, see vm-exec doctor)
+  --memory=SIZE           Guest memory, e.g. 512M or 2G (default 256M)
+  --cpus=N                Virtual CPUs (default 1)
+  --accel=auto|kvm|tcg    Accelerator (default auto: KVM when a probe VM boots with it, else TCG)
+  --timeout=DURATION      Kill the script after 30 (seconds), 500ms, 2m, … and exit ${EXIT_CODES.timeout}
+  --env NAME=VALUE        Set an environment variable for the script (repeatable; NAME alone copies the host's)
+  --launcher=COMMAND      Run the script with an external launcher with the same interface instead
+                          (e.g. a Nix build of …config.system.build.vmExec)
+  -h, --help              Show this help
+  --version               Show vm-exec's version
+
+Commands:
+${subcommands.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`).join('\n')}
+
+Exit status: the script's own (0-255; 128+N if it was killed by signal N), or vm-exec's:
+  ${EXIT_CODES.usage}   usage error (unknown option, missing script, bad value)
+  ${EXIT_CODES.bootFailure}   the VM could not start (run vm-exec doctor)
+  ${EXIT_CODES.crash}   the VM crashed while the script ran (kernel panic, QEMU died)
+  ${EXIT_CODES.timeout}  --timeout expired
+  130/143 vm-exec was interrupted (SIGINT/SIGTERM); the VM was stopped
+`;
+}

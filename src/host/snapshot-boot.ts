@@ -1,0 +1,159 @@
+/**
+ * The boot strategy with snapshots: start a VM from the saved state of its configuration when there is
+ * one, else boot cold and save the state on the way (once, under a lock), so later VMs start from it.
+ *
+ * The snapshot point is the guest's `ready`: modules loaded, nothing 9p mounted (QEMU refuses to migrate
+ * a VM with a mounted 9p share), waiting for `go`. Everything per VM (paths, env, shared dir) reaches the
+ * guest after that point, through boot.env in the exchange dir, so one snapshot serves every VM of a
+ * configuration. Every failure here (a lock held, a corrupt file, QEMU refusing the file) ends in a cold
+ * boot, never in an error the user sees: the snapshot is only an accelerator.
+ */
+import { rm, stat } from 'node:fs/promises';
+import { createDebug } from '../debug.js';
+import type { ControlChannel } from '../protocol/control-channel.js';
+import { ensureDir } from './cache-dir.js';
+import type { RunningQemu } from './launch.js';
+import { buildQemuArgv, type QemuPlan } from './qemu-argv.js';
+import { computeSnapshotKey, normalizeQemuArgs } from './snapshot-key.js';
+import { tryAcquireSnapshotLock } from './snapshot-lock.js';
+import { restoreVmState, saveVmState, SnapshotError } from './snapshot-qmp.js';
+import { commitSnapshot, createPartialPath, lockPath, lookUpSnapshot, markSnapshotUsed, removeSnapshot, snapshotsDir } from './snapshot-store.js';
+
+const debug = createDebug('snapshot');
+
+/** A restore takes well under a second; one that takes this long is broken, and a cold boot is faster. */
+const RESTORE_TIMEOUT_MS = 15_000;
+/** Saving writes ~70 MB to the cache: a fraction of a second, or seconds on a slow disk. */
+const SAVE_TIMEOUT_MS = 30_000;
+
+export interface BootedGuest {
+	qemu: RunningQemu;
+	control: ControlChannel;
+}
+
+export type BootedFrom = 'snapshot' | 'cold';
+
+export interface SnapshotBootInput {
+	mode: 'auto' | false;
+	cacheDir: string;
+	plan: QemuPlan;
+	/** Directories whose paths are different for every VM (the workspace); the shared dir is handled here. */
+	perVmPaths: readonly string[];
+	qemu: { path: string; version: string };
+	kernel: { path: string; key: string };
+	/** The time left for the whole boot (ms), and its abort signal. */
+	deadline: () => number;
+	signal: AbortSignal | undefined;
+	/** Launch QEMU for a plan and wait until the guest says `ready`. */
+	bootCold(plan: QemuPlan): Promise<BootedGuest>;
+	/** Launch QEMU for a plan (it has `incoming` set) and wait until it is connected, not for the guest. */
+	launchForRestore(plan: QemuPlan): Promise<BootedGuest>;
+	/** Told once, before the first (slow) creation of a snapshot. */
+	onProgress?: ((message: string) => void) | undefined;
+}
+
+async function identityOf(file: string | undefined): Promise<string> {
+	if (!file) return '-';
+	const info = await stat(file).catch(() => undefined);
+	return info ? `${file}:${info.size}:${info.mtimeMs}` : `${file}:missing`;
+}
+
+/**
+ * The argv the key is computed from: the shared dir is a plan field, so it is replaced in the plan itself
+ * (replacing its text in the argv could also hit an unrelated path that starts the same way).
+ */
+function keyedArgv(plan: QemuPlan): string[] {
+	return buildQemuArgv({ ...plan, sharedDir: '<shared-dir>', incoming: undefined });
+}
+
+/** The snapshot cache key of a plan (see snapshot-key.ts). */
+export async function snapshotKeyOf(input: Pick<SnapshotBootInput, 'plan' | 'perVmPaths' | 'qemu' | 'kernel'>): Promise<string> {
+	const [qemuIdentity, ...files] = await Promise.all([identityOf(input.qemu.path), identityOf(input.plan.bios), identityOf(input.plan.initramfs)]);
+	return computeSnapshotKey({
+		qemuArgs: keyedArgv(input.plan),
+		perVmPaths: input.perVmPaths,
+		qemu: { path: input.qemu.path, version: input.qemu.version, identity: qemuIdentity ?? '-' },
+		kernelKey: input.kernel.key,
+		fileIdentities: files,
+	});
+}
+
+/** Boot the VM to the snapshot point, from the snapshot when possible. */
+export async function bootToSnapshotPoint(input: SnapshotBootInput): Promise<BootedGuest & { bootedFrom: BootedFrom }> {
+	if (input.mode === false) return { ...(await input.bootCold(input.plan)), bootedFrom: 'cold' };
+	const key = await snapshotKeyOf(input);
+	const found = await lookUpSnapshot(input.cacheDir, key);
+	if (found.status === 'valid') {
+		const restored = await tryRestore(input, key, found.file);
+		if (restored) return { ...restored, bootedFrom: 'snapshot' };
+		await removeSnapshot(input.cacheDir, key, found.meta.file);
+	} else if (found.status === 'corrupt') {
+		debug(`snapshot ${key} is unusable (${found.reason}): removing it`);
+		await removeSnapshot(input.cacheDir, key, found.meta?.file);
+	}
+	return { ...(await bootColdAndSave(input, key)), bootedFrom: 'cold' };
+}
+
+async function tryRestore(input: SnapshotBootInput, key: string, file: string): Promise<BootedGuest | undefined> {
+	const started = performance.now();
+	let booted: BootedGuest | undefined;
+	try {
+		booted = await input.launchForRestore({ ...input.plan, incoming: 'defer' });
+		const qmp = await booted.qemu.qmp();
+		await restoreVmState(qmp, file, booted.qemu, { timeoutMs: Math.min(input.deadline(), RESTORE_TIMEOUT_MS), signal: input.signal });
+		debug(`restored from ${file} in ${Math.round(performance.now() - started)} ms`);
+		void markSnapshotUsed(input.cacheDir, key);
+		return booted;
+	} catch (error) {
+		input.signal?.throwIfAborted();
+		debug(`restore from ${file} failed, booting cold: ${String(error)}`);
+		booted?.control.destroy();
+		await booted?.qemu.stop();
+		return undefined;
+	}
+}
+
+async function bootColdAndSave(input: SnapshotBootInput, key: string): Promise<BootedGuest> {
+	const lock = await ensureDir(snapshotsDir(input.cacheDir))
+		.then(() => tryAcquireSnapshotLock(lockPath(input.cacheDir, key)))
+		.catch((error: unknown) => {
+			debug(`cannot take the snapshot lock: ${String(error)}`);
+			return undefined;
+		});
+	if (!lock) return input.bootCold(input.plan);
+	try {
+		// Another worker may have finished the snapshot between our look-up and taking the lock.
+		const found = await lookUpSnapshot(input.cacheDir, key);
+		if (found.status === 'valid') {
+			const restored = await tryRestore(input, key, found.file);
+			if (restored) return restored;
+		}
+		input.onProgress?.('Creating a VM snapshot for this configuration (once; later VMs start from it)…');
+		const booted = await input.bootCold(input.plan);
+		await saveSnapshot(input, key, booted);
+		return booted;
+	} finally {
+		await lock.release().catch(() => {});
+	}
+}
+
+/** Save the freshly booted VM's state into the cache. A failed save only costs the next VM a cold boot. */
+async function saveSnapshot(input: SnapshotBootInput, key: string, booted: BootedGuest): Promise<void> {
+	const started = performance.now();
+	let partial: string | undefined;
+	try {
+		partial = await createPartialPath(input.cacheDir, key);
+		await saveVmState(await booted.qemu.qmp(), partial, { timeoutMs: Math.min(input.deadline(), SAVE_TIMEOUT_MS), signal: input.signal });
+		const meta = await commitSnapshot(input.cacheDir, key, partial, {
+			qemuVersion: input.qemu.version,
+			kernel: input.kernel.path,
+			qemuArgs: normalizeQemuArgs(keyedArgv(input.plan), input.perVmPaths),
+		});
+		debug(`saved snapshot ${key} (${meta.size} bytes) in ${Math.round(performance.now() - started)} ms`);
+	} catch (error) {
+		input.signal?.throwIfAborted();
+		debug(`saving the snapshot failed (the next VM boots cold again): ${String(error)}`);
+		if (partial) await rm(partial, { force: true }).catch(() => {});
+		if (booted.qemu.hasExited() || (error instanceof SnapshotError && error.vmUnusable)) throw error;
+	}
+}

@@ -1,0 +1,122 @@
+/**
+ * Saving and loading a VM's state over QMP (QEMU's migration to and from a file).
+ *
+ * QEMU 7.2 has no `file:` migration URI, so the stream goes through `exec:` (QEMU runs the command with
+ * /bin/sh): `cat > file` to save, `cat file` to load. The path is single-quoted for that shell.
+ */
+import { shellQuote } from '../protocol/exec-files.js';
+import { delay, withDeadline } from '../wait.js';
+import type { QemuExit } from './launch.js';
+import type { QmpClient } from './qmp-client.js';
+
+/** A save or restore that failed; the caller falls back to a cold boot. */
+export class SnapshotError extends Error {
+	override name = 'SnapshotError';
+	/** The VM could not be continued after a save: it is unusable, unlike after any other failure here. */
+	vmUnusable = false;
+}
+
+interface MigrationInfo {
+	status?: string;
+	'error-desc'?: string;
+}
+
+const POLL_MS = 10;
+const RESTORE_POLL_MS = 50;
+/** QEMU throttles migration to 128 MiB/s by default (32 MiB/s in older versions); a file has no such limit. */
+const UNLIMITED_BANDWIDTH = 2 ** 40;
+
+/**
+ * Save the state of a running VM to `file`. The VM is stopped for the save (one consistent pass over its
+ * memory instead of a live migration chasing dirty pages) and continued afterwards, whatever happened.
+ */
+export async function saveVmState(qmp: QmpClient, file: string, options: { timeoutMs: number; signal?: AbortSignal | undefined }): Promise<void> {
+	await qmp.execute('migrate-set-parameters', { 'max-bandwidth': UNLIMITED_BANDWIDTH });
+	await qmp.execute('stop');
+	let finished = false;
+	try {
+		await qmp.execute('migrate', { uri: `exec:cat > ${shellQuote(file)}` });
+		await withDeadline(
+			(async () => {
+				for (;;) {
+					const info = await qmp.execute<MigrationInfo>('query-migrate');
+					if (info.status === 'completed') return;
+					if (info.status === 'failed' || info.status === 'cancelled') {
+						throw new SnapshotError(`QEMU could not save the VM state: ${info['error-desc'] ?? info.status}`);
+					}
+					await delay(POLL_MS);
+				}
+			})(),
+			{ ms: options.timeoutMs, signal: options.signal, onDeadline: () => new SnapshotError(`Saving the VM state took longer than ${options.timeoutMs} ms`) },
+		);
+		finished = true;
+	} finally {
+		if (!finished) await cancelMigration(qmp);
+		// The VM that was saved goes on to become this test's VM: it must run again.
+		await qmp.execute('cont').catch((error: unknown) => {
+			const failure = new SnapshotError(`Cannot continue the VM after saving its state: ${String(error)}`, { cause: error });
+			failure.vmUnusable = true;
+			throw failure;
+		});
+	}
+}
+
+/** Cancel a running save and wait (briefly) until QEMU has stopped it: `cont` is refused until then. */
+async function cancelMigration(qmp: QmpClient): Promise<void> {
+	await qmp.execute('migrate_cancel').catch(() => {});
+	for (let attempt = 0; attempt < 200; attempt++) {
+		const info = await qmp.execute<MigrationInfo>('query-migrate').catch(() => ({ status: 'failed' }));
+		if (info.status !== 'active' && info.status !== 'setup' && info.status !== 'cancelling' && info.status !== 'device') return;
+		await delay(POLL_MS);
+	}
+}
+
+/**
+ * Load `file` into a QEMU started with `-incoming defer` and run the VM. The saved VM was stopped when it
+ * was saved, so QEMU leaves the restored one paused too: it is continued here once the state is loaded.
+ * If QEMU cannot load the file it exits: that rejects with the reason it printed.
+ */
+export async function restoreVmState(
+	qmp: QmpClient,
+	file: string,
+	qemu: { exited: Promise<QemuExit>; stderr(): string },
+	options: { timeoutMs: number; signal?: AbortSignal | undefined },
+): Promise<void> {
+	let wake: (() => void) | undefined;
+	// QEMU announces the incoming migration's progress with MIGRATION events; poll too, in case it does not.
+	const off = qmp.onEvent((event) => {
+		if (event.event === 'MIGRATION') wake?.();
+	});
+	const loaded = (async () => {
+		await qmp.execute('migrate-incoming', { uri: `exec:cat ${shellQuote(file)}` });
+		for (;;) {
+			const info = await qmp.execute<MigrationInfo>('query-migrate');
+			if (info.status === 'completed') break;
+			if (info.status === 'failed' || info.status === 'cancelled') {
+				throw new SnapshotError(`QEMU could not load the snapshot: ${info['error-desc'] ?? info.status}`);
+			}
+			await new Promise<void>((resolve) => {
+				const timer = setTimeout(resolve, RESTORE_POLL_MS);
+				wake = () => {
+					clearTimeout(timer);
+					resolve();
+				};
+			});
+		}
+		await qmp.execute('cont');
+	})();
+	const exited = qemu.exited.then((exit) => {
+		const said = qemu.stderr().trim().split('\n').slice(-3).join(' ');
+		throw new SnapshotError(`QEMU exited (${exit.signal ?? `code ${exit.exitCode}`}) while loading the snapshot${said ? `: ${said}` : ''}`);
+	});
+	try {
+		await withDeadline(Promise.race([loaded, exited]), {
+			ms: options.timeoutMs,
+			signal: options.signal,
+			onDeadline: () => new SnapshotError(`Loading the snapshot took longer than ${Math.round(options.timeoutMs)} ms`),
+		});
+	} finally {
+		off();
+		loaded.catch(() => {});
+	}
+}
