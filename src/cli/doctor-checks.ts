@@ -3,6 +3,7 @@
  * it is wrong, how to fix it. They reuse the functions `startVm` itself uses, so doctor and a real boot
  * never disagree about what is found.
  */
+import { formatBytes, measureCache } from '../host/snapshot-cache-usage.js';
 import { constants } from 'node:fs';
 import { access, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -95,7 +96,12 @@ async function checkCacheDir(options: DoctorOptions): Promise<DoctorCheck> {
 		await ensureDir(dir);
 		await writeFileAtomic(probe, 'ok');
 		await rm(probe, { force: true });
-		return { name: 'cache dir', status: 'ok', detail: `${dir} is writable` };
+		const usage = await measureCache(dir);
+		return {
+			name: 'cache dir',
+			status: 'ok',
+			detail: `${dir} is writable; ${formatBytes(usage.totalBytes)} cached (${usage.snapshots} snapshots: ${formatBytes(usage.snapshotBytes)}), \`vm-exec cache --clear\` empties it`,
+		};
 	} catch (error) {
 		return { name: 'cache dir', status: 'fail', detail: `${dir} is not writable (${(error as NodeJS.ErrnoException).code ?? messageOf(error)})`, fix: 'set VM_EXEC_CACHE (or XDG_CACHE_HOME) to a writable directory' };
 	}

@@ -23,8 +23,8 @@ Exit status: 0 when a VM can start (warnings only make it slower), 1 when it can
 export function formatDoctorReport(checks: readonly DoctorCheck[]): string {
 	const width = Math.max(...checks.map((check) => check.name.length));
 	const lines = checks.map((check) => {
-		const fix = check.fix && check.status !== 'ok' ? ` Fix: ${check.fix}.` : '';
-		return `${STATUS_LABELS[check.status].padEnd(5)} ${check.name.padEnd(width)}  ${check.detail}${fix}`;
+		const detail = check.fix && check.status !== 'ok' ? `${check.detail.replace(/\.$/, '')}. Fix: ${check.fix}.` : check.detail;
+		return `${STATUS_LABELS[check.status].padEnd(5)} ${check.name.padEnd(width)}  ${detail}`;
 	});
 	const failures = checks.filter((check) => check.status === 'fail').length;
 	lines.push(failures === 0 ? 'A VM can start on this host.' : `A VM cannot start on this host: fix the ${failures === 1 ? 'FAIL line' : `${failures} FAIL lines`} above.`);

@@ -18,6 +18,8 @@ export const RUN_FLAGS: Readonly<Record<string, FlagSpec>> = {
 	timeout: { type: 'string' },
 	env: { type: 'list' },
 	launcher: { type: 'string' },
+	network: { type: 'boolean' },
+	lan: { type: 'string' },
 	help: { type: 'boolean', short: 'h' },
 	version: { type: 'boolean' },
 };
@@ -35,6 +37,10 @@ export interface RunArgs {
 	timeoutMs: number;
 	env: Record<string, string>;
 	launcher: string[] | undefined;
+	/** `--network`: a user-mode NIC (NAT), as the seed sets it up. */
+	network: boolean;
+	/** `--lan=NAME` or `--lan=NAME:ADDRESS`: join a private LAN (only VMs of this process share it). */
+	lan: string | { name: string; address: string } | undefined;
 	/** Everything after `--`, for QEMU (or the launcher's QEMU). */
 	qemuArgs: string[];
 }
@@ -60,6 +66,14 @@ export function parseEnvAssignment(text: string, hostEnv: Readonly<Record<string
 	if (equals !== -1) return [key, text.slice(equals + 1)];
 	const inherited = hostEnv[key];
 	return inherited === undefined ? undefined : [key, inherited];
+}
+
+/** `NAME` or `NAME:ADDRESS` → the `lan` option. */
+export function parseLan(text: string | undefined): RunArgs['lan'] {
+	if (text === undefined) return undefined;
+	const colon = text.indexOf(':');
+	if (colon === -1) return text;
+	return { name: text.slice(0, colon), address: text.slice(colon + 1) };
 }
 
 function optionalString(value: unknown): string | undefined {
@@ -104,6 +118,8 @@ export function parseRunArgs(argv: readonly string[], hostEnv: Readonly<Record<s
 			timeoutMs: timeoutText === undefined ? 0 : parseDuration(timeoutText),
 			env,
 			launcher,
+			network: flags.network === true,
+			lan: parseLan(optionalString(flags.lan)),
 			qemuArgs: rest ?? [],
 		},
 	};

@@ -38,6 +38,8 @@ function toVmOptions(args: RunArgs, signal: AbortSignal): VmOptions {
 	if (args.cpus !== undefined) options.cpus = args.cpus;
 	if (args.accel !== undefined) options.accel = args.accel;
 	if (args.launcher !== undefined) options.launcher = args.launcher;
+	if (args.network) options.network = true;
+	if (args.lan !== undefined) options.lan = args.lan;
 	return options;
 }
 
@@ -86,7 +88,8 @@ export async function runScriptCommand(args: RunArgs, io: RunIo): Promise<number
 	try {
 		const started = performance.now();
 		try {
-			vm = await startVm(toVmOptions(args, controller.signal));
+			// onProgress: the one line a first start with a new configuration prints while it saves its snapshot.
+			vm = await startVm({ ...toVmOptions(args, controller.signal), onProgress: progress });
 		} catch (error) {
 			const signal = signals.received();
 			if (signal) return exitCodeForSignal(signal);

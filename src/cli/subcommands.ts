@@ -4,6 +4,7 @@
  * To add a command, add an entry: the usage text lists it.
  */
 import type { CliIo } from './cli-io.js';
+import { runCacheCommand } from './cache-command.js';
 import { runDoctorCommand } from './doctor.js';
 
 export interface Subcommand {
@@ -15,6 +16,7 @@ export interface Subcommand {
 
 export const SUBCOMMANDS: readonly Subcommand[] = [
 	{ name: 'doctor', summary: 'Check that this host can run VMs (QEMU, KVM, kernel, modules, busybox, cache), with fixes', run: runDoctorCommand },
+	{ name: 'cache', summary: 'Show the cache directory and its size (kernels, initramfs, VM snapshots); --clear empties it', run: runCacheCommand },
 ];
 
 export function findSubcommand(name: string | undefined): Subcommand | undefined {

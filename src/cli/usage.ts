@@ -27,6 +27,8 @@ More options:
   --accel=auto|kvm|tcg    Accelerator (default auto: KVM when a probe VM boots with it, else TCG)
   --timeout=DURATION      Kill the script after 30 (seconds), 500ms, 2m, … and exit ${EXIT_CODES.timeout}
   --env NAME=VALUE        Set an environment variable for the script (repeatable; NAME alone copies the host's)
+  --network               Attach a user-mode NIC: eth0 10.0.2.15/24, the host reachable as 10.0.2.2
+  --lan=NAME[:ADDRESS]    Join the private LAN NAME (shared with the VMs this process starts)
   --launcher=COMMAND      Run the script with an external launcher with the same interface instead
                           (e.g. a Nix build of …config.system.build.vmExec)
   -h, --help              Show this help

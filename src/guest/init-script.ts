@@ -58,10 +58,6 @@ mount -t tmpfs -o mode=755 run "$R/run"
 mount -t cgroup2 cgroup2 "$CG" 2>/dev/null || log "no cgroup2: timeouts kill only the script's process group"
 mkdir -p "$X"
 mount --move /xchg "$X" || die "cannot move the exchange directory"
-if [ "$VMX_SHARED" = 1 ]; then
-	mkdir -p "$R/tmp/shared"
-	mount -t 9p -o "$NINEP" shared "$R/tmp/shared" || die "cannot mount the shared directory"
-fi
 # Host paths hidden by the guest's own /tmp or /run (the working directory, a modules dir):
 # give them their own overlay so they are visible, writable, and still untouched on the host.
 n=0
@@ -70,12 +66,32 @@ for p in $VMX_EXPOSE; do
 	mkdir -p "$R$p" "/rw/x$n/upper" "/rw/x$n/work"
 	mount -t overlay -o "lowerdir=/host$p,upperdir=/rw/x$n/upper,workdir=/rw/x$n/work" overlay "$R$p" || log "cannot expose $p"
 done
+# After the exposed paths: a working directory of exactly /tmp must not cover /tmp/shared.
+if [ "$VMX_SHARED" = 1 ]; then
+	mkdir -p "$R/tmp/shared"
+	mount -t 9p -o "$NINEP" shared "$R/tmp/shared" || die "cannot mount the shared directory"
+fi
 if [ -n "$VMX_MODULES" ]; then
 	mkdir -p "$R/lib/modules/$(uname -r)"
 	mount --bind "/host$VMX_MODULES" "$R/lib/modules/$(uname -r)" || log "cannot bind the modules dir $VMX_MODULES"
 fi
 hostname "$VMX_HOSTNAME"
 ip link set lo up 2>/dev/null
+# The kernel loads modules on demand (ip link add … type veth, losetup, mount -t …) by running
+# /proc/sys/kernel/modprobe in PID 1's root, which is this initramfs: point it at the host's modprobe
+# inside the new root, so auto-loading sees every host module.
+printf '#!/bin/sh\nexec /bin/chroot %s /sbin/modprobe "$@"\n' "$R" >/bin/vmx-modprobe
+chmod 755 /bin/vmx-modprobe
+echo /bin/vmx-modprobe >/proc/sys/kernel/modprobe
+# Device nodes whose first open loads their module (/dev/loop-control, /dev/net/tun, /dev/fuse, …),
+# as systemd creates them from modules.devname ("kmod static-nodes") on a real system.
+while read -r module name node; do
+	case "$module" in '#'*|'') continue ;; esac
+	case "$node" in b*) kind=b ;; *) kind=c ;; esac
+	saved_ifs=$IFS; IFS=':bc'; set -- $node; IFS=$saved_ifs
+	case "$name" in */*) mkdir -p "$R/dev/$(dirname "$name")" ;; esac
+	[ -e "$R/dev/$name" ] || mknod -m 600 "$R/dev/$name" "$kind" "$2" "$3" 2>/dev/null
+done <"$R/lib/modules/$(uname -r)/modules.devname"
 
 # Network cards exist only when asked for. Their drivers load here, after "go", so a VM without one pays
 # nothing, and every per-VM setting comes from boot.env: a snapshot taken at "ready" suits every VM.

@@ -3,7 +3,7 @@
  * never see a half-written file: they write to a private temp name and rename).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -15,8 +15,32 @@ export function resolveCacheDir(option?: string): string {
 	return path.join(base, 'vm-exec');
 }
 
+/**
+ * Create `dir` and its missing parents. Not `mkdir({ recursive: true })`: Node's recursive mkdir spins
+ * forever on some paths (under /proc, for one); this fails with the reason instead.
+ */
 export async function ensureDir(dir: string): Promise<string> {
-	await mkdir(dir, { recursive: true, mode: 0o700 });
+	const missing: string[] = [];
+	let current = path.resolve(dir);
+	for (;;) {
+		const info = await stat(current).catch(() => undefined);
+		if (info) {
+			if (!info.isDirectory()) throw new Error(`Cannot create the directory ${dir}: ${current} is not a directory. Set VM_EXEC_CACHE (or the \`cacheDir\` option) to a writable directory.`);
+			break;
+		}
+		missing.unshift(current);
+		const parent = path.dirname(current);
+		if (parent === current) break;
+		current = parent;
+	}
+	for (const part of missing) {
+		try {
+			await mkdir(part, { mode: 0o700 });
+		} catch (error) {
+			if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
+			throw new Error(`Cannot create the directory ${dir} (${(error as NodeJS.ErrnoException).code ?? String(error)} at ${part}). Set VM_EXEC_CACHE (or the \`cacheDir\` option) to a writable directory.`, { cause: error });
+		}
+	}
 	return dir;
 }
 

@@ -10,6 +10,7 @@
  */
 import { rm, stat } from 'node:fs/promises';
 import { createDebug } from '../debug.js';
+import { VmBootError } from '../errors.js';
 import type { ControlChannel } from '../protocol/control-channel.js';
 import { ensureDir } from './cache-dir.js';
 import type { RunningQemu } from './launch.js';
@@ -66,15 +67,19 @@ function keyedArgv(plan: QemuPlan): string[] {
 	return buildQemuArgv({ ...plan, sharedDir: '<shared-dir>', incoming: undefined });
 }
 
-/** The snapshot cache key of a plan (see snapshot-key.ts). */
+/**
+ * The snapshot cache key of a plan (see snapshot-key.ts). The cached kernel and initramfs are named after
+ * their content, so their paths in the argv cover them; their mtimes must not count (parallel workers
+ * building the same file on a fresh cache rename it into place more than once).
+ */
 export async function snapshotKeyOf(input: Pick<SnapshotBootInput, 'plan' | 'perVmPaths' | 'qemu' | 'kernel'>): Promise<string> {
-	const [qemuIdentity, ...files] = await Promise.all([identityOf(input.qemu.path), identityOf(input.plan.bios), identityOf(input.plan.initramfs)]);
+	const [qemuIdentity, biosIdentity] = await Promise.all([identityOf(input.qemu.path), identityOf(input.plan.bios)]);
 	return computeSnapshotKey({
 		qemuArgs: keyedArgv(input.plan),
 		perVmPaths: input.perVmPaths,
 		qemu: { path: input.qemu.path, version: input.qemu.version, identity: qemuIdentity ?? '-' },
 		kernelKey: input.kernel.key,
-		fileIdentities: files,
+		fileIdentities: [biosIdentity ?? '-'],
 	});
 }
 
@@ -83,9 +88,19 @@ export async function bootToSnapshotPoint(input: SnapshotBootInput): Promise<Boo
 	if (input.mode === false) return { ...(await input.bootCold(input.plan)), bootedFrom: 'cold' };
 	const key = await snapshotKeyOf(input);
 	const found = await lookUpSnapshot(input.cacheDir, key);
+	debug(`key ${key}: ${found.status}`);
 	if (found.status === 'valid') {
 		const restored = await tryRestore(input, key, found.file);
-		if (restored) return { ...restored, bootedFrom: 'snapshot' };
+		if (restored.booted) return { ...restored.booted, bootedFrom: 'snapshot' };
+		// Only a file QEMU refused is bad. A restore that ran out of time (a busy machine) or whose QEMU did
+		// not start says nothing about the file: keep it, and boot cold if there is time left.
+		if (!restored.refused) {
+			if (input.deadline() <= 1) {
+				if (restored.error instanceof VmBootError) throw restored.error;
+				throw new VmBootError('The VM did not start within `bootTimeout`: loading its snapshot took all of it. Raise `bootTimeout` if the machine is slow or busy.', { cause: restored.error });
+			}
+			return { ...(await input.bootCold(input.plan)), bootedFrom: 'cold' };
+		}
 		await removeSnapshot(input.cacheDir, key, found.meta.file);
 	} else if (found.status === 'corrupt') {
 		debug(`snapshot ${key} is unusable (${found.reason}): removing it`);
@@ -94,7 +109,9 @@ export async function bootToSnapshotPoint(input: SnapshotBootInput): Promise<Boo
 	return { ...(await bootColdAndSave(input, key)), bootedFrom: 'cold' };
 }
 
-async function tryRestore(input: SnapshotBootInput, key: string, file: string): Promise<BootedGuest | undefined> {
+type RestoreOutcome = { booted: BootedGuest; refused?: never; error?: never } | { booted?: never; refused: boolean; error: unknown };
+
+async function tryRestore(input: SnapshotBootInput, key: string, file: string): Promise<RestoreOutcome> {
 	const started = performance.now();
 	let booted: BootedGuest | undefined;
 	try {
@@ -103,13 +120,13 @@ async function tryRestore(input: SnapshotBootInput, key: string, file: string): 
 		await restoreVmState(qmp, file, booted.qemu, { timeoutMs: Math.min(input.deadline(), RESTORE_TIMEOUT_MS), signal: input.signal });
 		debug(`restored from ${file} in ${Math.round(performance.now() - started)} ms`);
 		void markSnapshotUsed(input.cacheDir, key);
-		return booted;
+		return { booted };
 	} catch (error) {
 		input.signal?.throwIfAborted();
 		debug(`restore from ${file} failed, booting cold: ${String(error)}`);
 		booted?.control.destroy();
 		await booted?.qemu.stop();
-		return undefined;
+		return { refused: error instanceof SnapshotError && !error.timedOut, error };
 	}
 }
 
@@ -126,7 +143,7 @@ async function bootColdAndSave(input: SnapshotBootInput, key: string): Promise<B
 		const found = await lookUpSnapshot(input.cacheDir, key);
 		if (found.status === 'valid') {
 			const restored = await tryRestore(input, key, found.file);
-			if (restored) return restored;
+			if (restored.booted) return restored.booted;
 		}
 		input.onProgress?.('Creating a VM snapshot for this configuration (once; later VMs start from it)…');
 		const booted = await input.bootCold(input.plan);

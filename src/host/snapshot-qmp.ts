@@ -14,6 +14,14 @@ export class SnapshotError extends Error {
 	override name = 'SnapshotError';
 	/** The VM could not be continued after a save: it is unusable, unlike after any other failure here. */
 	vmUnusable = false;
+	/** It ran out of time (a busy machine), rather than QEMU refusing the file. */
+	timedOut = false;
+}
+
+function timeoutError(message: string): SnapshotError {
+	const error = new SnapshotError(message);
+	error.timedOut = true;
+	return error;
 }
 
 interface MigrationInfo {
@@ -47,7 +55,7 @@ export async function saveVmState(qmp: QmpClient, file: string, options: { timeo
 					await delay(POLL_MS);
 				}
 			})(),
-			{ ms: options.timeoutMs, signal: options.signal, onDeadline: () => new SnapshotError(`Saving the VM state took longer than ${options.timeoutMs} ms`) },
+			{ ms: options.timeoutMs, signal: options.signal, onDeadline: () => timeoutError(`Saving the VM state took longer than ${Math.round(options.timeoutMs)} ms`) },
 		);
 		finished = true;
 	} finally {
@@ -83,11 +91,13 @@ export async function restoreVmState(
 	options: { timeoutMs: number; signal?: AbortSignal | undefined },
 ): Promise<void> {
 	let wake: (() => void) | undefined;
-	// QEMU announces the incoming migration's progress with MIGRATION events; poll too, in case it does not.
+	// With the `events` capability QEMU announces the end of the load with a MIGRATION event (without it,
+	// only `setup`): wake up on events, and poll in case one is missed.
 	const off = qmp.onEvent((event) => {
 		if (event.event === 'MIGRATION') wake?.();
 	});
 	const loaded = (async () => {
+		await qmp.execute('migrate-set-capabilities', { capabilities: [{ capability: 'events', state: true }] });
 		await qmp.execute('migrate-incoming', { uri: `exec:cat ${shellQuote(file)}` });
 		for (;;) {
 			const info = await qmp.execute<MigrationInfo>('query-migrate');
@@ -113,8 +123,14 @@ export async function restoreVmState(
 		await withDeadline(Promise.race([loaded, exited]), {
 			ms: options.timeoutMs,
 			signal: options.signal,
-			onDeadline: () => new SnapshotError(`Loading the snapshot took longer than ${Math.round(options.timeoutMs)} ms`),
+			onDeadline: () => timeoutError(`Loading the snapshot took longer than ${Math.round(options.timeoutMs)} ms`),
 		});
+	} catch (error) {
+		if (error instanceof SnapshotError || options.signal?.aborted) throw error;
+		// QEMU refusing the file usually closes the QMP connection (it exits) just before its exit is seen:
+		// report why it exited rather than the closed connection.
+		const exitReason = await withDeadline(exited.then(() => undefined, (reason: unknown) => reason), { ms: 1000, onDeadline: () => new Error('still running') }).catch(() => undefined);
+		throw exitReason instanceof SnapshotError ? exitReason : new SnapshotError(`QEMU could not load the snapshot: ${String(error)}`, { cause: error });
 	} finally {
 		off();
 		loaded.catch(() => {});

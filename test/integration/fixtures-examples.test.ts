@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { dir as tempDir } from 'tmp-promise';
 import { afterEach, describe, expect, test } from 'vitest';
-import { copyExample, readJsonReport, repoRoot, runNode, runningPids, writeQemuWrapper } from './fixtures-run.js';
+import { copyExample, createRunMarker, processesMarkedWith, readJsonReport, repoRoot, runNode } from './fixtures-run.js';
 
 const temps: Array<() => Promise<void>> = [];
 
@@ -13,24 +13,24 @@ afterEach(async () => {
 	for (const cleanup of temps.splice(0)) await cleanup();
 });
 
-async function runExample(name: string): Promise<{ passed: string[]; others: string[]; output: string; leftRunning: number[] }> {
+async function runExample(name: string): Promise<{ passed: string[]; others: string[]; output: string; leftRunning: string[] }> {
 	const temp = await tempDir({ prefix: `vm-exec-example-${name}-`, unsafeCleanup: true });
 	temps.push(temp.cleanup);
 	const project = path.join(temp.path, name);
 	await copyExample(name, project);
-	const { wrapper, pidLog } = await writeQemuWrapper(temp.path);
+	const { env, marker } = createRunMarker();
 	const typecheck = await runNode([path.join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: project });
 	expect(typecheck.exitCode, `tsc failed on examples/${name}:\n${typecheck.all}`).toBe(0);
 	const reportFile = path.join(temp.path, 'report.json');
 	const vitest = path.join(repoRoot, 'node_modules/vitest/vitest.mjs');
-	const run = await runNode([vitest, 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${reportFile}`], { cwd: project, env: { VM_EXEC_QEMU: wrapper } });
+	const run = await runNode([vitest, 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${reportFile}`], { cwd: project, env });
 	const output = run.all ?? '';
 	const tests = [...(await readJsonReport(reportFile).catch(() => new Map())).values()];
 	return {
 		passed: tests.filter((result) => result.status === 'passed').map((result) => result.title),
 		others: tests.filter((result) => result.status !== 'passed').map((result) => `${result.status}: ${result.title}`),
 		output: `exit code ${run.exitCode}\n${output}`,
-		leftRunning: await runningPids(pidLog),
+		leftRunning: await processesMarkedWith(marker),
 	};
 }
 

@@ -1,36 +1,36 @@
 /**
- * Helpers for the tests that run a test runner (Vitest, Jest) as a child process on a project:
- * a QEMU wrapper that logs the pid of every QEMU started, and checks that they are all gone.
+ * Helpers for the tests that run a test runner (Vitest, Jest) as a child process on a project: copy
+ * an example, run the runner, read its JSON report, and find processes that outlived the run.
  */
-import { access, chmod, cp, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { access, cp, mkdir, readdir, readFile, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
-/** Write a `qemu-system-x86_64` wrapper into `dir` that logs its pid to `dir/qemu-pids` before exec'ing QEMU. */
-export async function writeQemuWrapper(dir: string): Promise<{ wrapper: string; pidLog: string }> {
-	const { stdout: qemu } = await execa('sh', ['-c', 'command -v "${VM_EXEC_QEMU:-qemu-system-x86_64}"']);
-	const wrapper = path.join(dir, 'qemu-wrapper');
-	const pidLog = path.join(dir, 'qemu-pids');
-	await writeFile(pidLog, '');
-	await writeFile(wrapper, `#!/bin/sh\necho "$$" >> '${pidLog}'\nexec '${qemu.trim()}' "$@"\n`);
-	await chmod(wrapper, 0o755);
-	return { wrapper, pidLog };
+/**
+ * A marker for the environment of a child test run: every process it starts (QEMU included) inherits
+ * it, so `processesMarkedWith()` finds any that outlived the run. (A QEMU wrapper would do too, but
+ * would change the QEMU path, which keys vm-exec's snapshot cache.)
+ */
+export function createRunMarker(): { env: Record<string, string>; marker: string } {
+	const marker = `${process.pid}-${randomUUID()}`;
+	return { env: { VM_EXEC_TEST_RUN: marker }, marker };
 }
 
-/** The pids in a wrapper's log that are still running. */
-export async function runningPids(pidLog: string): Promise<number[]> {
-	const pids = (await readFile(pidLog, 'utf8')).split('\n').filter(Boolean).map(Number);
-	return pids.filter((pid) => {
-		try {
-			process.kill(pid, 0);
-			return true;
-		} catch {
-			return false;
-		}
-	});
+/** The processes still running with this marker in their environment, as "pid command line". */
+export async function processesMarkedWith(marker: string): Promise<string[]> {
+	const found: string[] = [];
+	for (const entry of await readdir('/proc')) {
+		if (!/^\d+$/.test(entry)) continue;
+		const environ = await readFile(`/proc/${entry}/environ`, 'latin1').catch(() => '');
+		if (!environ.split('\0').includes(`VM_EXEC_TEST_RUN=${marker}`)) continue;
+		const commandLine = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+		found.push(`${entry} ${commandLine.split('\0').join(' ').trim()}`);
+	}
+	return found;
 }
 
 /** Read a JSON-lines file of records `{ what, ... }`, keyed by `what`. */

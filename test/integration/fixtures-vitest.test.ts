@@ -7,7 +7,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { dir as tempDir } from 'tmp-promise';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { readJsonReport, readRecords, repoRoot, runningPids, writeQemuWrapper } from './fixtures-run.js';
+import { createRunMarker, processesMarkedWith, readJsonReport, readRecords, repoRoot } from './fixtures-run.js';
 
 const projectDir = path.join(repoRoot, 'test/integration/fixtures-projects/vitest');
 
@@ -23,26 +23,26 @@ describe('the Vitest fixtures, in a real Vitest run', () => {
 	let cleanup: () => Promise<void>;
 	let tests: Awaited<ReturnType<typeof readJsonReport>>;
 	let records: Awaited<ReturnType<typeof readRecords>>;
-	let pidLog: string;
+	let marker: string;
 	let output: string;
 
 	beforeAll(async () => {
 		const temp = await tempDir({ prefix: 'vm-exec-fixtures-test-', unsafeCleanup: true });
 		cleanup = temp.cleanup;
-		const wrapper = await writeQemuWrapper(temp.path);
-		pidLog = wrapper.pidLog;
+		const run = createRunMarker();
+		marker = run.marker;
 		const reportFile = path.join(temp.path, 'report.json');
 		const recordFile = path.join(temp.path, 'records.jsonl');
 		const vitest = path.join(repoRoot, 'node_modules/vitest/vitest.mjs');
-		const run = await execa(process.execPath, [vitest, 'run', '--root', projectDir, '--reporter=default', '--reporter=json', `--outputFile.json=${reportFile}`], {
+		const result = await execa(process.execPath, [vitest, 'run', '--root', projectDir, '--reporter=default', '--reporter=json', `--outputFile.json=${reportFile}`], {
 			cwd: projectDir,
-			env: { VM_EXEC_QEMU: wrapper.wrapper, VM_EXEC_FIXTURE_LOG: recordFile, NO_COLOR: '1' },
+			env: { ...run.env, VM_EXEC_FIXTURE_LOG: recordFile, NO_COLOR: '1' },
 			reject: false,
 			all: true,
 		});
-		output = run.all ?? '';
+		output = result.all ?? '';
 		tests = await readJsonReport(reportFile).catch((error: unknown) => {
-			throw new Error(`Vitest wrote no report (exit code ${run.exitCode}):\n${output}`, { cause: error });
+			throw new Error(`Vitest wrote no report (exit code ${result.exitCode}):\n${output}`, { cause: error });
 		});
 		records = await readRecords(recordFile);
 	}, 600_000);
@@ -53,7 +53,7 @@ describe('the Vitest fixtures, in a real Vitest run', () => {
 
 	test('passes the tests meant to pass and fails only those meant to fail', () => {
 		const outcomes = [...tests.values()].map((result) => [result.title, result.status]);
-		expect(outcomes.length, output).toBe(14);
+		expect(outcomes.length, output).toBe(15);
 		for (const [title, status] of outcomes) {
 			expect(status, `${title}\n${output}`).toBe(title?.includes('(expected to fail)') ? 'failed' : 'passed');
 		}
@@ -98,6 +98,13 @@ describe('the Vitest fixtures, in a real Vitest run', () => {
 		expect(message).toMatch(/Guest console ended with:\n(.*\n)*\s+\| \[ *[\d.]+\] vm-exec fixture: emergency marker\n/);
 	});
 
+	test('adds the same report for a useVm() VM, under the matcher failure', () => {
+		const message = failureShown(output, 'reports the block VM when a test fails (expected to fail)');
+		expect(message).toContain('Expected the command to succeed (exit code 0) in the VM, but it did not.');
+		expect(message).toContain('── vm-exec: describe-block VM from useVm(), QEMU pid');
+		expect(message).toMatch(/Last command \(exited with code 2\): echo "no such thing" >&2; exit 2\n\s+its stderr ended with:\n\s+\| no such thing\n/);
+	});
+
 	test('kills a command still running when its test times out, and says so', () => {
 		const message = failureShown(output, 'times out in a long command (expected to fail)');
 		expect(message).toContain('Error: Test timed out in 3000ms.');
@@ -106,11 +113,11 @@ describe('the Vitest fixtures, in a real Vitest run', () => {
 	});
 
 	test('aborts the boot of a test VM when the test times out during it', () => {
-		expect(failureShown(output, 'times out while the VM boots (expected to fail)')).toContain('Error: Test timed out in 1000ms.');
+		expect(failureShown(output, 'times out while the VM boots (expected to fail)')).toContain('Error: Test timed out in 50ms.');
 		expect(records.has('boot-timeout-reached-body')).toBe(false);
 	});
 
 	test('leaves no QEMU process running after the run', async () => {
-		expect(await runningPids(pidLog)).toEqual([]);
+		expect(await processesMarkedWith(marker)).toEqual([]);
 	});
 });

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { dir as tempDir } from 'tmp-promise';
 import { afterAll, expect, test } from 'vitest';
-import { copyExample, readJsonReport, repoRoot, runNode, runningPids, writeQemuWrapper } from './fixtures-run.js';
+import { copyExample, createRunMarker, processesMarkedWith, readJsonReport, repoRoot, runNode } from './fixtures-run.js';
 
 let cleanup: (() => Promise<void>) | undefined;
 
@@ -18,17 +18,17 @@ test('the Jest example passes with a VM per describe block and a VM per test', a
 	cleanup = temp.cleanup;
 	const project = path.join(temp.path, 'jest');
 	await copyExample('jest', project);
-	const { wrapper, pidLog } = await writeQemuWrapper(temp.path);
+	const { env, marker } = createRunMarker();
 	const reportFile = path.join(temp.path, 'report.json');
 	const run = await runNode([path.join(repoRoot, 'node_modules/jest/bin/jest.js'), '--json', `--outputFile=${reportFile}`], {
 		cwd: project,
 		nodeOptions: ['--experimental-vm-modules'],
-		env: { VM_EXEC_QEMU: wrapper },
+		env,
 	});
 	const output = `exit code ${run.exitCode}\n${run.all ?? ''}`;
 	const tests = [...(await readJsonReport(reportFile).catch(() => new Map())).values()];
 	expect(tests.filter((result) => result.status !== 'passed').map((result) => `${result.status}: ${result.title}`), output).toEqual([]);
 	expect(tests.map((result) => result.title), output).toHaveLength(5);
 	expect(run.exitCode, output).toBe(0);
-	expect(await runningPids(pidLog)).toEqual([]);
+	expect(await processesMarkedWith(marker)).toEqual([]);
 }, 600_000);

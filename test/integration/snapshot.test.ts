@@ -4,7 +4,7 @@ import { dir } from 'tmp-promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findKernel } from '../../src/host/kernel.js';
 import { digestSamples, snapshotsDir } from '../../src/host/snapshot-store.js';
-import { startVm, type Vm, type VmOptions } from '../../src/index.js';
+import { startVm, type Vm, VmBootError, type VmOptions } from '../../src/index.js';
 import { leftovers } from '../helpers/vm-leaks.js';
 
 // A private cache, so these tests neither depend on nor disturb the user's snapshots.
@@ -132,6 +132,15 @@ describe('snapshots', () => {
 			await vm.close();
 		}
 		expect((await defaultSnapshot()).meta.file).not.toBe(before.meta.file);
+	});
+
+	it('fails with a VmBootError when bootTimeout runs out during a restore, and keeps the snapshot', async () => {
+		const before = await defaultSnapshot();
+		await expect(startVm(options({ bootTimeout: 30 }))).rejects.toBeInstanceOf(VmBootError);
+		expect((await defaultSnapshot()).meta.file).toBe(before.meta.file);
+		const next = await startVm(options());
+		await next.close();
+		expect(next.bootedFrom).toBe('snapshot');
 	});
 
 	it('keys snapshots on the kernel content: an identical copy restores, a changed kernel boots cold and gets its own', async () => {

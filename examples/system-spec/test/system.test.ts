@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, test } from 'vm-exec/vitest';
 
 // Most specs share one VM per file (`fileVm`): cheap, but each test must clean up after itself or
-// use names no other test uses.
+// use names no other test uses. Specs load the kernel modules they need (`modprobe`) explicitly.
 describe('sysctls', () => {
 	test('enabling IPv4 forwarding shows in /proc/sys, not on the host', async ({ fileVm }) => {
 		const hostBefore = await readFile('/proc/sys/net/ipv4/ip_forward', 'utf8');
@@ -37,6 +37,7 @@ describe('network devices', () => {
 
 	test('a veth pair carries pings between its two ends in two network namespaces', async ({ fileVm }) => {
 		await fileVm.succeed(`
+			modprobe veth
 			ip netns add left
 			ip netns add right
 			ip link add v-left netns left type veth peer name v-right netns right
@@ -62,6 +63,7 @@ describe('mounts', () => {
 
 	test('an ext4 image on a loop device keeps files across a remount', async ({ fileVm }) => {
 		await fileVm.succeed(`
+			modprobe -a loop ext4
 			truncate -s 16M /root/disk.img
 			mkfs.ext4 -q /root/disk.img
 			mkdir -p /mnt/disk

@@ -13,6 +13,10 @@ describe('one VM for the describe block', () => {
 		record('suite-2', { pid: vm().pid });
 		expect(await vm().exec('test -e /root/suite-marker')).toSucceed();
 	});
+
+	test('reports the block VM when a test fails (expected to fail)', async () => {
+		expect(await vm().exec('echo "no such thing" >&2; exit 2')).toSucceed();
+	});
 });
 
 describe('a VM per test', () => {
