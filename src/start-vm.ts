@@ -102,7 +102,7 @@ async function waitForGuest(
 	const message = await withDeadline(Promise.race([arrived, exited]), {
 		ms: deadline.ms,
 		signal: deadline.signal,
-		onDeadline: () => bootFailure(`The VM did not become ${type} within ${deadline.what}. Raise \`bootTimeout\` if the machine is slow or busy.`, qemu),
+		onDeadline: () => bootFailure(`The VM did not finish booting within ${deadline.what} (the guest never said it was ${type}). Raise \`bootTimeout\` if the machine is slow or busy.`, qemu),
 	});
 	if (message.type === 'error') throw bootFailure(`The guest could not set itself up: ${message.text}.`, qemu);
 }

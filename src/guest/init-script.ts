@@ -32,6 +32,23 @@ while read -r module; do
 	insmod "/lib/modules/$module" || log "insmod $module failed"
 done </etc/vm-exec/modules
 
+# The kernel loads modules on demand (ip link add … type veth, losetup, mount -t …) by running
+# /proc/sys/kernel/modprobe in PID 1's root, which is this initramfs: point it at the host's modprobe
+# inside the new root (built after "go"), so auto-loading sees every host module.
+printf '#!/bin/sh\nexec /bin/chroot %s /sbin/modprobe "$@"\n' "$R" >/bin/vmx-modprobe
+chmod 755 /bin/vmx-modprobe
+echo /bin/vmx-modprobe >/proc/sys/kernel/modprobe
+# Device nodes whose first open loads their module (/dev/loop-control, /dev/net/tun, /dev/fuse, …), as
+# systemd creates them from modules.devname on a real system. Made here, before the snapshot point, in
+# the one devtmpfs every later /dev mount shows.
+while read -r module name node; do
+	case "$module" in '#'*|'') continue ;; esac
+	case "$node" in b*) kind=b ;; *) kind=c ;; esac
+	saved_ifs=$IFS; IFS=':bc'; set -- $node; IFS=$saved_ifs
+	case "$name" in */*) mkdir -p "/dev/$(dirname "$name")" ;; esac
+	[ -e "/dev/$name" ] || mknod -m 600 "/dev/$name" "$kind" "$2" "$3" 2>/dev/null
+done </etc/vm-exec/modules.devname
+
 exec 3<>/dev/ttyS1
 stty -F /dev/ttyS1 raw -echo
 say ready
@@ -77,21 +94,6 @@ if [ -n "$VMX_MODULES" ]; then
 fi
 hostname "$VMX_HOSTNAME"
 ip link set lo up 2>/dev/null
-# The kernel loads modules on demand (ip link add … type veth, losetup, mount -t …) by running
-# /proc/sys/kernel/modprobe in PID 1's root, which is this initramfs: point it at the host's modprobe
-# inside the new root, so auto-loading sees every host module.
-printf '#!/bin/sh\nexec /bin/chroot %s /sbin/modprobe "$@"\n' "$R" >/bin/vmx-modprobe
-chmod 755 /bin/vmx-modprobe
-echo /bin/vmx-modprobe >/proc/sys/kernel/modprobe
-# Device nodes whose first open loads their module (/dev/loop-control, /dev/net/tun, /dev/fuse, …),
-# as systemd creates them from modules.devname ("kmod static-nodes") on a real system.
-while read -r module name node; do
-	case "$module" in '#'*|'') continue ;; esac
-	case "$node" in b*) kind=b ;; *) kind=c ;; esac
-	saved_ifs=$IFS; IFS=':bc'; set -- $node; IFS=$saved_ifs
-	case "$name" in */*) mkdir -p "$R/dev/$(dirname "$name")" ;; esac
-	[ -e "$R/dev/$name" ] || mknod -m 600 "$R/dev/$name" "$kind" "$2" "$3" 2>/dev/null
-done <"$R/lib/modules/$(uname -r)/modules.devname"
 
 # Network cards exist only when asked for. Their drivers load here, after "go", so a VM without one pays
 # nothing, and every per-VM setting comes from boot.env: a snapshot taken at "ready" suits every VM.

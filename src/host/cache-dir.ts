@@ -25,7 +25,9 @@ export async function ensureDir(dir: string): Promise<string> {
 	for (;;) {
 		const info = await stat(current).catch(() => undefined);
 		if (info) {
-			if (!info.isDirectory()) throw new Error(`Cannot create the directory ${dir}: ${current} is not a directory. Set VM_EXEC_CACHE (or the \`cacheDir\` option) to a writable directory.`);
+			if (!info.isDirectory()) {
+				throw Object.assign(new Error(`Cannot create the directory ${dir}: ${current} is not a directory. Set VM_EXEC_CACHE (or the \`cacheDir\` option) to a writable directory.`), { code: 'ENOTDIR' });
+			}
 			break;
 		}
 		missing.unshift(current);
@@ -38,7 +40,8 @@ export async function ensureDir(dir: string): Promise<string> {
 			await mkdir(part, { mode: 0o700 });
 		} catch (error) {
 			if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
-			throw new Error(`Cannot create the directory ${dir} (${(error as NodeJS.ErrnoException).code ?? String(error)} at ${part}). Set VM_EXEC_CACHE (or the \`cacheDir\` option) to a writable directory.`, { cause: error });
+			const code = (error as NodeJS.ErrnoException).code;
+			throw Object.assign(new Error(`Cannot create the directory ${dir} (${code ?? String(error)} at ${part}). Set VM_EXEC_CACHE (or the \`cacheDir\` option) to a writable directory.`, { cause: error }), { code });
 		}
 	}
 	return dir;

@@ -12,7 +12,7 @@ import { ensureDir, hashKey, writeFileAtomic } from './cache-dir.js';
 import { type CpioEntry, packCpio } from './cpio.js';
 import { GUEST_MODULES, NETWORK_MODULES, parseModulesBuiltin, parseModulesDep, resolveModuleLoadOrder } from './module-deps.js';
 
-const INITRAMFS_FORMAT = 'initramfs-v2';
+const INITRAMFS_FORMAT = 'initramfs-v3';
 
 export interface InitramfsInputs {
 	busybox: string;
@@ -42,6 +42,8 @@ export interface InitramfsPlan {
 	moduleOrder: string[];
 	/** Network driver files (not already in `moduleOrder`), dependencies first: loaded after `go`, when needed. */
 	networkModuleOrder: string[];
+	/** The kernel's modules.devname: device nodes whose first open loads their module. */
+	devnames: string;
 	/** Cache key over everything that goes into the archive. */
 	key: string;
 }
@@ -66,7 +68,8 @@ export async function planInitramfs(inputs: InitramfsInputs): Promise<InitramfsP
 			return `${file}:${info.size}:${info.mtimeMs}`;
 		}),
 	);
-	return { moduleOrder: order, networkModuleOrder: networkOrder, key: hashKey(INITRAMFS_FORMAT, GUEST_INIT_SCRIPT, ...stats) };
+	const devnames = await readFile(path.join(inputs.modulesDir, 'modules.devname'), 'utf8').catch(() => '');
+	return { moduleOrder: order, networkModuleOrder: networkOrder, devnames, key: hashKey(INITRAMFS_FORMAT, GUEST_INIT_SCRIPT, devnames, ...stats) };
 }
 
 /** The archive's entries; pure once the file contents are read. */
@@ -75,6 +78,7 @@ export function initramfsEntries(contents: {
 	applets: readonly string[];
 	modules: readonly { name: string; data: Buffer }[];
 	networkModules?: readonly { name: string; data: Buffer }[];
+	devnames?: string;
 }): CpioEntry[] {
 	const entries: CpioEntry[] = [];
 	for (const dir of ['bin', 'dev', 'etc', 'etc/vm-exec', 'lib', 'lib/modules', 'proc', 'sys', 'tmp', 'newroot']) {
@@ -95,6 +99,7 @@ export function initramfsEntries(contents: {
 		entries.push({ type: 'file', path: `lib/modules/${module.name}`, data: module.data, mode: 0o644 });
 	}
 	entries.push({ type: 'file', path: 'etc/vm-exec/net-modules', data: Buffer.from(networkModules.map((module) => `${module.name}\n`).join('')) });
+	entries.push({ type: 'file', path: 'etc/vm-exec/modules.devname', data: Buffer.from(contents.devnames ?? '') });
 	return entries;
 }
 
@@ -115,6 +120,6 @@ export async function prepareInitramfs(inputs: InitramfsInputs, cacheDir: string
 		);
 	const [modules, networkModules] = await Promise.all([readModules(plan.moduleOrder), readModules(plan.networkModuleOrder)]);
 	// Uncompressed on purpose: unpacking a compressed initramfs costs boot time under software emulation.
-	await writeFileAtomic(file, packCpio(initramfsEntries({ busybox, applets, modules, networkModules })));
+	await writeFileAtomic(file, packCpio(initramfsEntries({ busybox, applets, modules, networkModules, devnames: plan.devnames })));
 	return { path: file, key: plan.key };
 }

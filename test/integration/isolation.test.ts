@@ -48,11 +48,27 @@ describe('the guest file system', () => {
 		expect(stdout).toMatch(/^d0 +DOWN .*\n1\n$/);
 	});
 
+	it('loads modules on demand, as a real system does', async () => {
+		const { stdout } = await vm.succeed(
+			'ip link add v0 type veth peer name v1 && truncate -s 16M /tmp/disk.img && mkfs.ext4 -q /tmp/disk.img && mkdir -p /mnt/disk && mount -o loop /tmp/disk.img /mnt/disk && lsmod | grep -o -E "^(veth|loop) " | sort',
+		);
+		expect(stdout).toBe('loop \nveth \n');
+	});
+
 	it('changes sysctls and mounts file systems in the guest only', async () => {
 		const hostForwarding = readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8');
 		await vm.succeed('sysctl -w net.ipv4.ip_forward=1 >/dev/null && test "$(cat /proc/sys/net/ipv4/ip_forward)" = 1');
 		await vm.succeed('mkdir -p /mnt/t && mount -t tmpfs -o size=1M t /mnt/t && echo x >/mnt/t/f && grep -q " /mnt/t tmpfs" /proc/mounts');
 		expect(readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8')).toBe(hostForwarding);
+	});
+});
+
+describe('a working directory of exactly /tmp', () => {
+	it('does not hide the shared directory', async () => {
+		await using vm = await startVm({ cwd: '/tmp', shared: true });
+		await vm.succeed('echo hello >/tmp/shared/note');
+		expect(readFileSync(path.join(vm.sharedDir!, 'note'), 'utf8')).toBe('hello\n');
+		expect((await vm.exec('pwd')).stdout).toBe('/tmp\n');
 	});
 });
 

@@ -27,8 +27,13 @@ describe('parseRunArgs', () => {
 	it('has defaults when no flag is given', () => {
 		expect(runArgs(['true'])).toEqual({
 			script: 'true', quiet: false, initrdConsole: false, shared: undefined, kernel: undefined, memory: undefined, cpus: undefined,
-			accel: undefined, timeoutMs: 0, env: {}, launcher: undefined, qemuArgs: [],
+			accel: undefined, timeoutMs: 0, env: {}, launcher: undefined, network: false, lan: undefined, qemuArgs: [],
 		});
+	});
+
+	it('parses --network and --lan NAME or NAME:ADDRESS', () => {
+		expect(runArgs(['--network', '--lan=test', 'true'])).toMatchObject({ network: true, lan: 'test' });
+		expect(runArgs(['--lan', 'test:10.0.3.9', 'true']).lan).toEqual({ name: 'test', address: '10.0.3.9' });
 	});
 
 	it('copies the host value of a bare --env NAME and skips it when unset', () => {
