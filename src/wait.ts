@@ -23,7 +23,11 @@ export async function withDeadline<T>(
 			}));
 		}
 		if (options.signal) {
-			options.signal.throwIfAborted();
+			if (options.signal.aborted) {
+				// The caller's promise may still reject later (QEMU exiting): it must not become unhandled.
+				promise.catch(() => {});
+				options.signal.throwIfAborted();
+			}
 			const signal = options.signal;
 			racers.push(new Promise<T>((_, reject) => {
 				onAbort = () => reject(signal.reason);
