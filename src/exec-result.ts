@@ -1,7 +1,7 @@
 /**
  * Exec results, and the messages of the errors built from them (pure).
  */
-import { tailOf, type ExecResultFields } from './errors.js';
+import { tailOf, type ExecResultFields, VmExecError, VmTimeoutError } from './errors.js';
 
 /** What `vm.exec()` resolves: the same fields as `VmExecError`. */
 export type ExecResult<Output extends string | Buffer = string> = ExecResultFields<Output>;
@@ -26,4 +26,20 @@ export function describeFailedExec(result: ExecResultFields<string | Buffer>, ex
 	else if (result.isCanceled) headline = `Command was canceled (its signal was aborted) in the VM: ${what}`;
 	else headline = `Command failed with exit code ${result.exitCode} in the VM: ${what}`;
 	return headline + outputSection('stderr', result.stderr) + outputSection('stdout', result.stdout);
+}
+
+/**
+ * What `succeed()` and `fail()` do with a result: return it when its outcome is the expected one, else
+ * throw the `VmExecError` (`VmTimeoutError` for a timed-out or canceled exec) that describes it.
+ */
+export function expectOutcome<Result extends ExecResultFields<string | Buffer>>(
+	result: Result,
+	expectation: 'succeed' | 'fail',
+	details: { consoleLog?: string; qemuArgv?: readonly string[] },
+): Result {
+	if (result.timedOut || result.isCanceled) throw new VmTimeoutError(describeFailedExec(result, 'succeed'), result, details);
+	if (expectation === 'succeed' ? result.exitCode !== 0 : result.exitCode === 0) {
+		throw new VmExecError(describeFailedExec(result, expectation), result, details);
+	}
+	return result;
 }

@@ -4,9 +4,9 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createDebug } from './debug.js';
-import { tailOf, VmClosedError, VmCrashedError, VmError, VmExecError, VmTimeoutError } from './errors.js';
+import { tailOf, VmClosedError, VmCrashedError, VmError } from './errors.js';
 import type { ExecResult } from './exec-result.js';
-import { describeFailedExec } from './exec-result.js';
+import { expectOutcome } from './exec-result.js';
 import { readExecOutput } from './host/exec-output.js';
 import type { KernelInfo } from './host/kernel.js';
 import type { VmNetwork } from './host/network-setup.js';
@@ -191,26 +191,14 @@ export class Vm implements AsyncDisposable {
 	succeed(script: string, options?: ExecOptions<'utf8'>): Promise<ExecResult<string>>;
 	succeed(script: string, options: ExecOptions<'buffer'>): Promise<ExecResult<Buffer>>;
 	async succeed(script: string, options: ExecOptions = {}): Promise<ExecResult<string | Buffer>> {
-		const result = await this.exec(script, options);
-		if (result.exitCode !== 0 || result.timedOut || result.isCanceled) {
-			const ErrorClass = result.timedOut ? VmTimeoutError : VmExecError;
-			throw new ErrorClass(describeFailedExec(result, 'succeed'), result, { consoleLog: tailOf(this.consoleLog), qemuArgv: this.qemuArgv });
-		}
-		return result;
+		return expectOutcome(await this.exec(script, options), 'succeed', { consoleLog: tailOf(this.consoleLog), qemuArgv: this.qemuArgv });
 	}
 
 	/** Like `exec`, but rejects with a `VmExecError` if the exit status is 0 (or the command timed out). */
 	fail(script: string, options?: ExecOptions<'utf8'>): Promise<ExecResult<string>>;
 	fail(script: string, options: ExecOptions<'buffer'>): Promise<ExecResult<Buffer>>;
 	async fail(script: string, options: ExecOptions = {}): Promise<ExecResult<string | Buffer>> {
-		const result = await this.exec(script, options);
-		if (result.timedOut || result.isCanceled) {
-			throw new VmTimeoutError(describeFailedExec(result, 'succeed'), result, { consoleLog: tailOf(this.consoleLog), qemuArgv: this.qemuArgv });
-		}
-		if (result.exitCode === 0) {
-			throw new VmExecError(describeFailedExec(result, 'fail'), result, { consoleLog: tailOf(this.consoleLog), qemuArgv: this.qemuArgv });
-		}
-		return result;
+		return expectOutcome(await this.exec(script, options), 'fail', { consoleLog: tailOf(this.consoleLog), qemuArgv: this.qemuArgv });
 	}
 
 	/**

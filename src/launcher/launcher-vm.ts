@@ -8,8 +8,8 @@ import { constants as osConstants } from 'node:os';
 import { dir as tempDir } from 'tmp-promise';
 import { execa, type ResultPromise } from 'execa';
 import { createDebug } from '../debug.js';
-import { VmBootError, VmClosedError, VmCrashedError, VmError, VmExecError, VmTimeoutError } from '../errors.js';
-import { describeFailedExec, type ExecResult } from '../exec-result.js';
+import { VmBootError, VmClosedError, VmCrashedError, VmError } from '../errors.js';
+import { type ExecResult, expectOutcome } from '../exec-result.js';
 import { findOnPath } from '../host/host-tools.js';
 import type { KernelInfo } from '../host/kernel.js';
 import { type ExecOptions, type NormalizedVmOptions, normalizeExecOptions, validateScript } from '../options.js';
@@ -145,22 +145,14 @@ export class LauncherVm implements PublicVm {
 	succeed(script: string, options?: ExecOptions<'utf8'>): Promise<ExecResult<string>>;
 	succeed(script: string, options: ExecOptions<'buffer'>): Promise<ExecResult<Buffer>>;
 	async succeed(script: string, options: ExecOptions = {}): Promise<ExecResult<string | Buffer>> {
-		const result = await this.exec(script, options);
-		if (result.exitCode !== 0 || result.timedOut || result.isCanceled) {
-			const ErrorClass = result.timedOut ? VmTimeoutError : VmExecError;
-			throw new ErrorClass(describeFailedExec(result, 'succeed'), result, { qemuArgv: this.qemuArgv });
-		}
-		return result;
+		return expectOutcome(await this.exec(script, options), 'succeed', { qemuArgv: this.qemuArgv });
 	}
 
 	/** Like `exec`, but rejects with a `VmExecError` if the exit status is 0 (or the command timed out). */
 	fail(script: string, options?: ExecOptions<'utf8'>): Promise<ExecResult<string>>;
 	fail(script: string, options: ExecOptions<'buffer'>): Promise<ExecResult<Buffer>>;
 	async fail(script: string, options: ExecOptions = {}): Promise<ExecResult<string | Buffer>> {
-		const result = await this.exec(script, options);
-		if (result.timedOut || result.isCanceled) throw new VmTimeoutError(describeFailedExec(result, 'succeed'), result, { qemuArgv: this.qemuArgv });
-		if (result.exitCode === 0) throw new VmExecError(describeFailedExec(result, 'fail'), result, { qemuArgv: this.qemuArgv });
-		return result;
+		return expectOutcome(await this.exec(script, options), 'fail', { qemuArgv: this.qemuArgv });
 	}
 
 	/** Stop running launchers (SIGTERM, then SIGKILL) and remove the temporary shared dir. Idempotent. */

@@ -1,21 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { buildNetworkArgs } from '../../src/host/network-argv.js';
 import { buildQemuArgv, type QemuPlan } from '../../src/host/qemu-argv.js';
+import { samplePlan } from '../helpers/qemu-plan.js';
 
-const plan: QemuPlan = {
-	kernel: '/cache/vmlinux',
-	initramfs: '/cache/initramfs.cpio',
-	bios: undefined,
-	accel: 'tcg',
-	memoryMiB: 256,
-	cpus: 1,
-	consoleSocket: '/tmp/w/console.sock',
-	controlSocket: '/tmp/w/control.sock',
-	qmpSocket: '/tmp/w/qmp.sock',
-	xchgDir: '/tmp/w/xchg',
-	sharedDir: '/tmp/w/empty',
-	hostRoot: '/',
-};
+const plan: QemuPlan = samplePlan('/tmp/w', { kernel: '/cache/vmlinux', initramfs: '/cache/initramfs.cpio', bios: undefined });
 
 describe('buildNetworkArgs', () => {
 	it('adds nothing without a network: the guest has only loopback', () => {

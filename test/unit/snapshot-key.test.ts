@@ -1,28 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { buildQemuArgv, type QemuPlan } from '../../src/host/qemu-argv.js';
+import { samplePlan } from '../helpers/qemu-plan.js';
 import { computeSnapshotKey, normalizeQemuArgs, type SnapshotKeyInput, withoutIncoming } from '../../src/host/snapshot-key.js';
 
-function planIn(workspace: string, overrides: Partial<QemuPlan> = {}): QemuPlan {
-	return {
-		kernel: '/cache/vmlinux-abc',
-		initramfs: '/cache/initramfs-def.cpio',
-		bios: '/usr/share/qemu/qboot.rom',
-		accel: 'tcg',
-		memoryMiB: 256,
-		cpus: 1,
-		consoleSocket: `${workspace}/console.sock`,
-		controlSocket: `${workspace}/control.sock`,
-		qmpSocket: `${workspace}/qmp.sock`,
-		xchgDir: `${workspace}/xchg`,
-		sharedDir: `${workspace}/empty`,
-		hostRoot: '/',
-		...overrides,
-	};
-}
 
 function keyOf(workspace: string, overrides: Partial<QemuPlan> = {}, input: Partial<SnapshotKeyInput> = {}): string {
 	return computeSnapshotKey({
-		qemuArgs: buildQemuArgv(planIn(workspace, overrides)),
+		qemuArgs: buildQemuArgv(samplePlan(workspace, overrides)),
 		perVmPaths: [workspace],
 		qemu: { path: '/usr/bin/qemu-system-x86_64', version: '7.2.22', identity: 'size:mtime' },
 		kernelKey: 'kernel-1',
@@ -46,8 +30,8 @@ describe('snapshot cache key', () => {
 	});
 
 	it('ignores -incoming, so a restored VM computes the key of the VM that saved it', () => {
-		const args = buildQemuArgv(planIn('/w'));
-		expect(withoutIncoming(buildQemuArgv(planIn('/w', { incoming: 'defer' })))).toEqual(args);
+		const args = buildQemuArgv(samplePlan('/w'));
+		expect(withoutIncoming(buildQemuArgv(samplePlan('/w', { incoming: 'defer' })))).toEqual(args);
 		expect(keyOf('/w', { incoming: 'defer' })).toBe(keyOf('/w'));
 	});
 

@@ -1,20 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildKernelCommandLine, buildQemuArgv, escapeOptionValue, type QemuPlan } from '../../../src/host/qemu-argv.js';
+import { samplePlan } from '../../helpers/qemu-plan.js';
 
-const plan: QemuPlan = {
-	kernel: '/cache/vmlinux-abc',
-	initramfs: '/cache/initramfs-def.cpio',
-	bios: '/usr/share/qemu/qboot.rom',
-	accel: 'tcg',
-	memoryMiB: 256,
-	cpus: 1,
-	consoleSocket: '/tmp/w/console.sock',
-	controlSocket: '/tmp/w/control.sock',
-	qmpSocket: '/tmp/w/qmp.sock',
-	xchgDir: '/tmp/w/xchg',
-	sharedDir: '/tmp/w/empty',
-	hostRoot: '/',
-};
+const plan: QemuPlan = samplePlan();
 
 describe('buildQemuArgv', () => {
 	it('builds the full command line for a plan', () => {
