@@ -49,6 +49,16 @@ while read -r module name node; do
 	[ -e "/dev/$name" ] || mknod -m 600 "/dev/$name" "$kind" "$2" "$3" 2>/dev/null
 done </etc/vm-exec/modules.devname
 
+# Everything that needs no 9p share is done before the snapshot point, so restored VMs skip it:
+# the host name, loopback, the writable layer, and the table of the guest's own mounts.
+hostname vm-exec
+ip link set lo up 2>/dev/null
+mkdir -p /xchg /host /rw /dev/pts /dev/shm "$R"
+mount -t tmpfs -o mode=755 rw /rw
+mkdir -p /rw/root/upper /rw/root/work
+printf '%s
+' 	"proc $R/proc proc defaults 0 0" 	"sysfs $R/sys sysfs defaults 0 0" 	"devtmpfs $R/dev devtmpfs defaults 0 0" 	"devpts $R/dev/pts devpts gid=5,mode=620,ptmxmode=666 0 0" 	"shm $R/dev/shm tmpfs mode=1777 0 0" 	"tmp $R/tmp tmpfs mode=1777 0 0" 	"run $R/run tmpfs mode=755 0 0" 	"cgroup2 $R/sys/fs/cgroup cgroup2 defaults 0 0" >/etc/vm-exec/fstab
+
 exec 3<>/dev/ttyS1
 stty -F /dev/ttyS1 raw -echo
 say ready
@@ -56,23 +66,14 @@ while read -r verb rest <&3; do
 	[ "$verb" = go ] && break
 done
 
-mkdir -p /xchg /host /rw
 mount -t 9p -o "$NINEP" xchg /xchg || die "cannot mount the exchange directory"
 . /xchg/boot.env || die "cannot read boot.env"
 mount -t 9p -o "$NINEP,ro" hostroot /host || die "cannot mount the host root"
-mount -t tmpfs -o mode=755 rw /rw
-mkdir -p /rw/root/upper /rw/root/work "$R"
 mount -t overlay -o lowerdir=/host,upperdir=/rw/root/upper,workdir=/rw/root/work overlay "$R" || die "cannot mount the overlay root"
-for d in proc sys dev tmp run; do mkdir -p "$R/$d"; done
-mount -t proc proc "$R/proc"
-mount -t sysfs sysfs "$R/sys"
-mount -t devtmpfs devtmpfs "$R/dev"
-mkdir -p "$R/dev/pts" "$R/dev/shm"
-mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts "$R/dev/pts"
-mount -t tmpfs -o mode=1777 shm "$R/dev/shm"
-mount -t tmpfs -o mode=1777 tmp "$R/tmp"
-mount -t tmpfs -o mode=755 run "$R/run"
-mount -t cgroup2 cgroup2 "$CG" 2>/dev/null || log "no cgroup2: timeouts kill only the script's process group"
+mkdir -p "$R/proc" "$R/sys" "$R/dev" "$R/tmp" "$R/run"
+# One process for the guest's own /proc, /sys, /dev (its pts and shm dirs exist: devtmpfs is one
+# instance), /tmp, /run and cgroup2: every fork costs under emulation.
+mount -a -T /etc/vm-exec/fstab || log "some of the guest's own mounts failed: $(cat /proc/mounts)"
 mkdir -p "$X"
 mount --move /xchg "$X" || die "cannot move the exchange directory"
 # Host paths hidden by the guest's own /tmp or /run (the working directory, a modules dir):
@@ -92,8 +93,7 @@ if [ -n "$VMX_MODULES" ]; then
 	mkdir -p "$R/lib/modules/$(uname -r)"
 	mount --bind "/host$VMX_MODULES" "$R/lib/modules/$(uname -r)" || log "cannot bind the modules dir $VMX_MODULES"
 fi
-hostname "$VMX_HOSTNAME"
-ip link set lo up 2>/dev/null
+[ "$VMX_HOSTNAME" = vm-exec ] || hostname "$VMX_HOSTNAME"
 
 # Network cards exist only when asked for. Their drivers load here, after "go", so a VM without one pays
 # nothing, and every per-VM setting comes from boot.env: a snapshot taken at "ready" suits every VM.

@@ -118,6 +118,33 @@ describe('--quiet', () => {
 	});
 });
 
+describe('--network and --lan', () => {
+	it('--network gives the guest the seed\'s NAT set-up', async () => {
+		const result = await runCli(['--network', 'ip -4 -o addr show eth0 | grep -o "inet [0-9./]*"; ip route show default']);
+		expect(text(result.stdout)).toMatch(/^inet 10\.0\.2\.15\/24\ndefault via 10\.0\.2\.2 /);
+		expect(result.exitCode).toBe(0);
+	});
+
+	it('--lan=NAME:ADDRESS puts the VM on a private LAN with that address', async () => {
+		const result = await runCli(['--lan=cli-test:10.0.3.7', 'ip -4 -o addr | grep -c "inet 10.0.3.7/"']);
+		expect(text(result.stdout)).toBe('1\n');
+	});
+});
+
+describe('the first start of a configuration', () => {
+	it('prints one progress line while it creates the snapshot, and none the next time', async () => {
+		const cacheDir = await mkdtemp(path.join(tempRoot, 'cache-'));
+		const inTerminal = () =>
+			execa('script', ['-qec', `${process.execPath} ${CLI_PATH} 'echo hello'`, '/dev/null'], { reject: false, env: { VM_EXEC_CACHE: cacheDir } });
+		const first = await inTerminal();
+		expect(first.stdout.match(/Creating a VM snapshot/g)).toHaveLength(1);
+		expect(first.stdout).toContain('hello');
+		const second = await inTerminal();
+		expect(second.stdout).not.toContain('Creating a VM snapshot');
+		expect(second.stdout).toContain('hello');
+	});
+});
+
 describe('vm-exec errors', () => {
 	it('reports a VM that cannot boot and exits 69', async () => {
 		const result = await runCli(['--kernel=/nonexistent/vmlinuz', 'true']);
