@@ -234,6 +234,7 @@ export async function startVm(options: VmOptions = {}): Promise<Vm> {
 			perVmPaths: [workspace.root],
 			qemu: { path: artifacts.qemuPath, version: artifacts.qemuVersion },
 			kernel: { path: artifacts.kernel.path, key: artifacts.kernelKey },
+			bootTimeoutMs: normalized.bootTimeout,
 			deadline: () => Math.max(1, normalized.bootTimeout - (performance.now() - started)),
 			signal: normalized.signal,
 			bootCold: (plan) => bootToReady(context, plan),

@@ -42,6 +42,8 @@ export interface SnapshotBootInput {
 	perVmPaths: readonly string[];
 	qemu: { path: string; version: string };
 	kernel: { path: string; key: string };
+	/** The whole boot's time limit (ms), for messages. */
+	bootTimeoutMs?: number;
 	/** The time left for the whole boot (ms), and its abort signal. */
 	deadline: () => number;
 	signal: AbortSignal | undefined;
@@ -97,7 +99,8 @@ export async function bootToSnapshotPoint(input: SnapshotBootInput): Promise<Boo
 		if (!restored.refused) {
 			if (input.deadline() <= 1) {
 				if (restored.error instanceof VmBootError) throw restored.error;
-				throw new VmBootError('The VM did not start within `bootTimeout`: loading its snapshot took all of it. Raise `bootTimeout` if the machine is slow or busy.', { cause: restored.error });
+				const within = input.bootTimeoutMs === undefined ? '`bootTimeout`' : `${input.bootTimeoutMs} ms`;
+				throw new VmBootError(`The VM did not finish booting within ${within} (loading its snapshot took all of it). Raise \`bootTimeout\` if the machine is slow or busy.`, { cause: restored.error });
 			}
 			return { ...(await input.bootCold(input.plan)), bootedFrom: 'cold' };
 		}
