@@ -1,11 +1,19 @@
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startVm, type Vm } from '../../src/index.js';
 import { isProcessAlive, leftovers, workspaceOf } from '../helpers/vm-leaks.js';
 
 const DIST = path.resolve('dist/index.js');
+
+/** A full garbage collection, so heap sizes before and after compare live objects only. */
+function collectGarbage(): void {
+	v8.setFlagsFromString('--expose-gc');
+	(runInNewContext('gc') as () => void)();
+}
 
 /** A separate Node process that starts a VM, prints its QEMU pid and workspace, then idles. */
 function startRunner() {
@@ -87,14 +95,19 @@ describe('one VM under load and faults', () => {
 		expect(statSync(path.join(workspace, 'xchg')).mode & 0o777).toBe(0o700);
 	});
 
-	it('runs 1,000 execs in a row without leaking host file descriptors or exchange files', async () => {
-		await vm.exec('true');
+	it('runs 1,000 execs in a row without leaking host file descriptors, memory or exchange files', async () => {
+		for (let index = 0; index < 20; index++) await vm.exec('true');
+		collectGarbage();
+		const heapBefore = process.memoryUsage().heapUsed;
 		const fdsBefore = readdirSync('/proc/self/fd').length;
 		for (let index = 0; index < 1000; index++) {
 			const result = await vm.exec(`echo ${index}`);
 			if (result.stdout !== `${index}\n`) throw new Error(`exec ${index} returned ${JSON.stringify(result)}`);
 		}
 		expect(readdirSync('/proc/self/fd').length).toBeLessThanOrEqual(fdsBefore + 2);
+		collectGarbage();
+		// A leak of even 10 KiB per exec (a listener, a pending entry, an output buffer) would be 10 MB here.
+		expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(8 * 2 ** 20);
 		expect(readdirSync(path.join(workspaceOf(vm), 'xchg')).filter((name) => name !== 'boot.env')).toEqual([]);
 		const { stdout } = await vm.exec('ls /sys/fs/cgroup | grep -c "^vmx-" || true');
 		expect(Number(stdout)).toBeLessThanOrEqual(3);
