@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { Vm } from '../../src/index.js';
+import { afterEach } from 'vitest';
+import { startVm, type Vm } from '../../src/index.js';
 
 /** The private workspace directory of a VM (where its sockets and exchange dir live). */
 export function workspaceOf(vm: Vm): string {
@@ -26,4 +27,20 @@ export function leftovers(vm: Vm): string[] {
 	const workspace = workspaceOf(vm);
 	if (existsSync(workspace)) left.push(`workspace ${workspace}`);
 	return left;
+}
+
+/**
+ * `startVm` for tests that close their VM themselves: an `afterEach` closes whatever a failed assertion
+ * left open (close is idempotent), so a failing test never leaks QEMU or temp dirs.
+ */
+export function startVmClosedAfterEach(): typeof startVm {
+	const started: Vm[] = [];
+	afterEach(async () => {
+		await Promise.all(started.splice(0).map((vm) => vm.close().catch(() => {})));
+	});
+	return async (options) => {
+		const vm = await startVm(options);
+		started.push(vm);
+		return vm;
+	};
 }

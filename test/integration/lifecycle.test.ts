@@ -3,9 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runInVm, startVm, VmBootError, VmClosedError, VmCrashedError } from '../../src/index.js';
-import { isProcessAlive, leftovers, workspaceOf } from '../helpers/vm-leaks.js';
+import { isProcessAlive, leftovers, startVmClosedAfterEach, workspaceOf } from '../helpers/vm-leaks.js';
 
 describe('startVm and close', () => {
+	const startVm = startVmClosedAfterEach();
+
 	it('removes the QEMU process, sockets and temp dirs on close, and close is idempotent', async () => {
 		const vm = await startVm({ shared: true });
 		const workspace = workspaceOf(vm);
