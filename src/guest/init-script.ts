@@ -151,7 +151,8 @@ runner() {
 	done
 }
 
-# The agent reads the control line. It never has children, so no signal interrupts its read.
+# The agent reads the control line. Its only children (mkdir, a reap retry) end before it reads again,
+# so no SIGCHLD interrupts its read.
 agent() {
 	exec 4<>"$R/run/vm-exec/runs"
 	say up
