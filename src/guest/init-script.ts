@@ -75,6 +75,37 @@ mkdir -p "$R/proc" "$R/sys" "$R/dev" "$R/tmp" "$R/run"
 # instance), /tmp, /run and cgroup2: every fork costs under emulation.
 mount -a -T /etc/vm-exec/fstab || log "some of the guest's own mounts failed: $(cat /proc/mounts)"
 mkdir -p "$X"
+# Start the runner as soon as its root exists: loading the host's shell (dynamic linking over 9p) then
+# overlaps with the rest of the set-up instead of delaying the first exec.
+mkfifo "$R/run/vm-exec/runs"
+
+# The runner: the host's own /bin/sh, chrooted in the new root, started once and kept. For each exec it
+# only forks (an exec of a dynamically linked shell costs ~60 ms under software emulation; a fork a few):
+# the forked subshell joins the exec's cgroup, then sources xchg/ID/run.sh, which sets up stdio, env and
+# cwd and sources (or, with a #! line, execs) the script. Its parent reports "done ID STATUS".
+# Each exec is started through a subshell that exits at once, so it is an orphan reaped by PID 1 and no
+# SIGCHLD interrupts the runner's read (busybox's and dash's read may lose bytes to an interrupted read).
+RUNNER='exec 4<>/run/vm-exec/runs
+while read -r vmx_id <&4; do
+	( {
+		( read -r vmx_pid vmx_rest </proc/self/stat; echo "$vmx_pid" >"/sys/fs/cgroup/vmx-$vmx_id/cgroup.procs" 2>/dev/null
+		  echo 0 >/proc/self/oom_score_adj; unset vmx_pid vmx_rest; exec 4<&-; . "/run/vm-exec/xchg/$vmx_id/run.sh" )
+		echo "done $vmx_id $?" >/dev/ttyS1
+	} & )
+done'
+
+runner() {
+	while :; do
+		env -i /bin/chroot "$R" /bin/sh -c "$RUNNER" </dev/null >/dev/console 2>&1
+		log "the runner shell exited; restarting it"
+		sleep 1
+	done
+}
+
+# The OOM killer must pick a runaway script, never the machinery: PID 1, the agent and the runner are
+# exempt (-1000, inherited by them), and each exec resets itself to 0 above.
+echo -1000 >/proc/self/oom_score_adj
+runner &
 mount --move /xchg "$X" || die "cannot move the exchange directory"
 # Host paths hidden by the guest's own /tmp or /run (the working directory, a modules dir):
 # give them their own overlay so they are visible, writable, and still untouched on the host.
@@ -126,31 +157,6 @@ if [ -n "$VMX_LAN_NIC" ]; then
 	{ ip link set "$i" address "$VMX_LAN_MAC" && ip link set "$i" up && ip addr add "$VMX_LAN_ADDR" dev "$i"; } || die "cannot configure the LAN card $i as $VMX_LAN_ADDR"
 fi
 
-mkfifo "$R/run/vm-exec/runs"
-
-# The runner: the host's own /bin/sh, chrooted in the new root, started once and kept. For each exec it
-# only forks (an exec of a dynamically linked shell costs ~60 ms under software emulation; a fork a few):
-# the forked subshell joins the exec's cgroup, then sources xchg/ID/run.sh, which sets up stdio, env and
-# cwd and sources (or, with a #! line, execs) the script. Its parent reports "done ID STATUS".
-# Each exec is started through a subshell that exits at once, so it is an orphan reaped by PID 1 and no
-# SIGCHLD interrupts the runner's read (busybox's and dash's read may lose bytes to an interrupted read).
-RUNNER='exec 4<>/run/vm-exec/runs
-while read -r vmx_id <&4; do
-	( {
-		( read -r vmx_pid vmx_rest </proc/self/stat; echo "$vmx_pid" >"/sys/fs/cgroup/vmx-$vmx_id/cgroup.procs" 2>/dev/null
-		  echo 0 >/proc/self/oom_score_adj; unset vmx_pid vmx_rest; exec 4<&-; . "/run/vm-exec/xchg/$vmx_id/run.sh" )
-		echo "done $vmx_id $?" >/dev/ttyS1
-	} & )
-done'
-
-runner() {
-	while :; do
-		env -i /bin/chroot "$R" /bin/sh -c "$RUNNER" </dev/null >/dev/console 2>&1
-		log "the runner shell exited; restarting it"
-		sleep 1
-	done
-}
-
 # The agent reads the control line. Its only children (mkdir, a reap retry) end before it reads again,
 # so no SIGCHLD interrupts its read.
 agent() {
@@ -168,10 +174,6 @@ agent() {
 	die "control port closed"
 }
 
-# The OOM killer must pick a runaway script, never the machinery: PID 1, the agent and the runner are
-# exempt (-1000, inherited by them), and each exec resets itself to 0 above.
-echo -1000 >/proc/self/oom_score_adj
-runner &
 agent &
 # PID 1 adopts every orphaned exec. With SIGCHLD ignored the kernel reaps them at once (no zombies),
 # so all PID 1 has left to do is to stay alive.
