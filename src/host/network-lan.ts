@@ -6,12 +6,13 @@
  * A LAN exists while at least one VM is on it, in one process: VMs started by different processes (for
  * example two Vitest test files) never share a LAN, even with the same name.
  */
-import net from 'node:net';
+import type net from 'node:net';
 import { createDebug } from '../debug.js';
 import { VmBootError } from '../errors.js';
 import { automaticLanAddress, formatLanAddress, LAN_MAX_HOST, type LanAddress, lanMacAddress, parseLanAddress } from './network-address.js';
 import { encodeFrame, FrameSplitter } from './network-frames.js';
 import { LearningSwitch, type SwitchPort } from './network-switch.js';
+import { type AcceptingSocket, listenUnixSocket } from './unix-socket.js';
 
 const debug = createDebug('lan');
 
@@ -72,7 +73,7 @@ export function leaseLanAddress(name: string, requested?: string): LanLease {
 	const address = pickAddress(name, theLan, requested);
 	theLan.inUse.add(address.ip);
 	debug(`${name}: lease ${formatLanAddress(address)}`);
-	let server: net.Server | undefined;
+	let accepting: AcceptingSocket | undefined;
 	let connection: net.Socket | undefined;
 	let released = false;
 	const port: SwitchPort = {
@@ -80,13 +81,12 @@ export function leaseLanAddress(name: string, requested?: string): LanLease {
 			if (connection && !connection.destroyed && connection.writableLength < MAX_QUEUED_BYTES) connection.write(encodeFrame(frame));
 		},
 	};
-	const accept = (socket: net.Socket) => {
-		if (connection || released) {
+	const plug = (socket: net.Socket) => {
+		if (released) {
 			socket.destroy();
 			return;
 		}
 		connection = socket;
-		socket.on('error', () => {}); // QEMU going away is reported through its exit, not here
 		const splitter = new FrameSplitter();
 		socket.on('data', (chunk: Buffer) => {
 			let frames: Buffer[];
@@ -100,7 +100,6 @@ export function leaseLanAddress(name: string, requested?: string): LanLease {
 			for (const frame of frames) theLan.switch.receive(port, frame);
 		});
 		theLan.switch.attach(port);
-		server?.close(); // one connection per VM; the socket file goes with the workspace
 	};
 	return {
 		name,
@@ -108,23 +107,16 @@ export function leaseLanAddress(name: string, requested?: string): LanLease {
 		mac: lanMacAddress(address.ip),
 		async listen(socketPath) {
 			if (released) throw new Error('This LAN lease was released');
-			const listening = net.createServer(accept);
-			server = listening;
-			await new Promise<void>((resolve, reject) => {
-				listening.once('error', reject);
-				listening.listen(socketPath, () => {
-					listening.off('error', reject);
-					resolve();
-				});
-			});
-			listening.on('error', () => {});
+			// One connection per VM, as for the console and control sockets; the socket file goes with the workspace.
+			accepting = await listenUnixSocket(socketPath);
+			void accepting.connection.then(plug, () => {});
 		},
 		release() {
 			if (released) return;
 			released = true;
 			theLan.switch.detach(port);
+			accepting?.close();
 			connection?.destroy();
-			server?.close();
 			theLan.inUse.delete(address.ip);
 			debug(`${name}: release ${address.ip}`);
 			// The last VM left: forget the LAN, so the next one starts again at 10.0.3.1.
