@@ -2,16 +2,12 @@
  * startVm(): options → plan → cached artifacts → QEMU → guest ready. Every acquired resource is
  * registered for undo at once, so a failure at any step leaves nothing behind.
  */
-import { rmSync } from 'node:fs';
 import { stat, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { dir as tempDir } from 'tmp-promise';
 import { createDebug } from './debug.js';
 import { tailOf, VmBootError } from './errors.js';
 import { resolveAccel } from './host/accel.js';
 import { resolveCacheDir } from './host/cache-dir.js';
-import { registerExitCleanup } from './host/exit-cleanup.js';
 import { findBusybox, findQemu } from './host/host-tools.js';
 import { prepareInitramfs } from './host/initramfs.js';
 import { findKernel, type KernelInfo } from './host/kernel.js';
@@ -22,7 +18,7 @@ import { startLauncherVm } from './launcher/launcher-vm.js';
 import type { QemuPlan } from './host/qemu-argv.js';
 import { bootToSnapshotPoint } from './host/snapshot-boot.js';
 import { prepareBootKernel } from './host/vmlinux.js';
-import { createWorkspace, type Workspace } from './host/workspace.js';
+import { createPrivateTempDir, createWorkspace, type Workspace } from './host/workspace.js';
 import { type NormalizedVmOptions, normalizeOptions, type VmOptions } from './options.js';
 import type { ControlChannel } from './protocol/control-channel.js';
 import { buildBootEnv, isHiddenInGuest } from './protocol/exec-files.js';
@@ -193,12 +189,8 @@ async function chooseAccel(options: NormalizedVmOptions, artifacts: Artifacts): 
 async function prepareSharedDir(option: string | boolean, resources: ResourceStack): Promise<string | undefined> {
 	if (option === false) return undefined;
 	if (option === true) {
-		const temp = await tempDir({ prefix: 'vm-exec-shared', unsafeCleanup: true, mode: 0o700 });
-		const unregister = registerExitCleanup(() => rmSync(temp.path, { recursive: true, force: true }));
-		resources.defer('shared temp dir', async () => {
-			unregister();
-			await temp.cleanup();
-		});
+		const temp = await createPrivateTempDir('vm-exec-shared');
+		resources.defer('shared temp dir', () => temp.remove());
 		return temp.path;
 	}
 	const info = await stat(option).catch(() => undefined);
@@ -226,6 +218,7 @@ export async function startVm(options: VmOptions = {}): Promise<Vm> {
 		resources.defer('workspace', () => workspace.remove());
 		await network.listen(workspace.root);
 		const started = performance.now();
+		const timeLeft = () => Math.max(1, normalized.bootTimeout - (performance.now() - started));
 		const context: BootContext = { options: normalized, artifacts, accel, resources, readyTimeout: normalized.bootTimeout, network: network.plan() };
 		const { qemu, control, bootedFrom } = await bootToSnapshotPoint({
 			mode: normalized.snapshot,
@@ -235,7 +228,7 @@ export async function startVm(options: VmOptions = {}): Promise<Vm> {
 			qemu: { path: artifacts.qemuPath, version: artifacts.qemuVersion },
 			kernel: { path: artifacts.kernel.path, key: artifacts.kernelKey },
 			bootTimeoutMs: normalized.bootTimeout,
-			deadline: () => Math.max(1, normalized.bootTimeout - (performance.now() - started)),
+			deadline: timeLeft,
 			signal: normalized.signal,
 			bootCold: (plan) => bootToReady(context, plan),
 			launchForRestore: (plan) => bootToReady(context, plan, false),
@@ -243,8 +236,7 @@ export async function startVm(options: VmOptions = {}): Promise<Vm> {
 		});
 		await writeFile(path.join(workspace.xchgDir, 'boot.env'), buildBootEnv({ ...bootSettings(normalized, artifacts.kernel, sharedDir), network: network.guestSettings() }));
 		control.send({ type: 'go' });
-		const remaining = Math.max(1, normalized.bootTimeout - (performance.now() - started));
-		await waitForGuest(qemu, control, 'up', { ms: remaining, signal: normalized.signal, what: `${normalized.bootTimeout} ms` });
+		await waitForGuest(qemu, control, 'up', { ms: timeLeft(), signal: normalized.signal, what: `${normalized.bootTimeout} ms` });
 		resources.defer('control channel', () => control.destroy());
 		return new Vm({ qemu, control, xchgDir: workspace.xchgDir, kernel: artifacts.kernel, accel, sharedDir, env: normalized.env, cwd: normalized.cwd, resources, network, bootedFrom });
 	} catch (error) {
@@ -257,7 +249,7 @@ function bootSettings(options: NormalizedVmOptions, kernel: KernelInfo, sharedDi
 	const defaultModules = [`/lib/modules/${kernel.release}`, `/usr/lib/modules/${kernel.release}`];
 	const expose = [options.cwd, kernel.modulesDir].filter((p, index, all) => isHiddenInGuest(p) && all.indexOf(p) === index && !(sharedDir && p === sharedDir));
 	return {
-		hostname: os.hostname().split('.')[0] ? 'vm-exec' : 'vm-exec',
+		hostname: 'vm-exec',
 		shared: sharedDir !== undefined,
 		expose,
 		modulesDir: defaultModules.includes(kernel.modulesDir) ? undefined : kernel.modulesDir,

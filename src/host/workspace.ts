@@ -31,17 +31,32 @@ function tempBase(): string {
 
 let staleSweep: Promise<unknown> | undefined;
 
-export async function createWorkspace(): Promise<Workspace> {
+/**
+ * A 0700 temp dir named `<prefix>-<pid>-<random>`, removed by `remove()`, or at the latest when the
+ * process exits or is killed by a catchable signal; a later run sweeps it if even that did not happen.
+ */
+export async function createPrivateTempDir(prefix: string, base = os.tmpdir()): Promise<{ path: string; remove(): Promise<void> }> {
 	// Once per process: remove what runs that were killed (SIGKILL) left behind.
-	staleSweep ??= Promise.all([...new Set([tempBase(), os.tmpdir()])].map((base) => removeStaleWorkspaces(base))).catch(() => {});
+	staleSweep ??= Promise.all([...new Set([tempBase(), os.tmpdir()])].map((dir) => removeStaleWorkspaces(dir))).catch(() => {});
 	await staleSweep;
-	const temp = await dir({ prefix: WORKSPACE_PREFIX, tmpdir: tempBase(), unsafeCleanup: true, mode: 0o700 });
+	const temp = await dir({ prefix, tmpdir: base, unsafeCleanup: true, mode: 0o700 });
+	const unregister = registerExitCleanup(() => rmSync(temp.path, { recursive: true, force: true }));
+	return {
+		path: temp.path,
+		remove: async () => {
+			unregister();
+			await temp.cleanup();
+		},
+	};
+}
+
+export async function createWorkspace(): Promise<Workspace> {
+	const temp = await createPrivateTempDir(WORKSPACE_PREFIX, tempBase());
 	const root = temp.path;
 	const xchgDir = path.join(root, 'xchg');
 	const emptyDir = path.join(root, 'empty');
 	await mkdir(xchgDir, { mode: 0o700 });
 	await mkdir(emptyDir, { mode: 0o700 });
-	const unregister = registerExitCleanup(() => rmSync(root, { recursive: true, force: true }));
 	return {
 		root,
 		xchgDir,
@@ -49,9 +64,6 @@ export async function createWorkspace(): Promise<Workspace> {
 		consoleSocket: path.join(root, 'console.sock'),
 		controlSocket: path.join(root, 'control.sock'),
 		qmpSocket: path.join(root, 'qmp.sock'),
-		remove: async () => {
-			unregister();
-			await temp.cleanup();
-		},
+		remove: () => temp.remove(),
 	};
 }
