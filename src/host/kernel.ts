@@ -2,7 +2,7 @@
  * Finding the kernel to boot and its modules directory on the host, with errors that say how to fix it.
  */
 import { constants } from 'node:fs';
-import { access, readdir, readFile, stat } from 'node:fs/promises';
+import { access, open, readdir, readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { VmBootError } from '../errors.js';
@@ -104,8 +104,7 @@ export async function findKernel(options: { kernel?: string | undefined; modules
 			unreadable.push(candidate.path);
 			continue;
 		}
-		const head = await readHead(candidate.path);
-		const release = readKernelRelease(head);
+		const release = await readKernelReleaseOf(candidate.path);
 		if (!release) {
 			if (candidate.explicit && !options.modules) {
 				throw new VmBootError(`Cannot tell the release of the kernel ${candidate.path}: it is not a bzImage or vmlinux. Pass \`modules\` (the directory with its modules.dep) as well, or use a standard kernel image.`);
@@ -149,8 +148,22 @@ function unreadableKernelError(file: string): VmBootError {
 	);
 }
 
-async function readHead(file: string): Promise<Buffer> {
-	const data = await readFile(file);
-	// The release string is near the start of a bzImage; an ELF vmlinux needs a full scan.
-	return data;
+/** The setup header's pointer to the release string is 16 bits past 0x200: the string lies in this prefix. */
+const BZIMAGE_RELEASE_SPAN = 0x10200 + 256;
+
+/**
+ * The release of a kernel image file: a bzImage's setup header points at it within the first 64 KiB, so
+ * only those are read; anything else (an ELF vmlinux) is scanned whole.
+ */
+async function readKernelReleaseOf(file: string): Promise<string | undefined> {
+	const handle = await open(file, 'r');
+	try {
+		const head = Buffer.alloc(BZIMAGE_RELEASE_SPAN);
+		const { bytesRead } = await handle.read(head, 0, head.length, 0);
+		const prefix = head.subarray(0, bytesRead);
+		if (prefix.toString('latin1', 0x202, 0x206) === 'HdrS') return readKernelRelease(prefix);
+	} finally {
+		await handle.close();
+	}
+	return readKernelRelease(await readFile(file));
 }

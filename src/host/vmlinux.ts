@@ -55,14 +55,14 @@ export async function extractPvhVmlinux(image: Buffer): Promise<Buffer | undefin
  * Cached by the image's content hash.
  */
 export async function prepareBootKernel(kernelPath: string, cacheDir: string): Promise<{ path: string; pvh: boolean; key: string }> {
-	const image = await readFile(kernelPath);
-	const key = hashKey('vmlinux-v1', image);
+	const { image, key } = await readKernelImage(kernelPath);
 	const cached = path.join(cacheDir, `vmlinux-${key}`);
 	const marker = path.join(cacheDir, `vmlinux-${key}.none`);
 	if (await isFile(cached)) return { path: cached, pvh: true, key };
 	if (await isFile(marker)) return { path: kernelPath, pvh: false, key };
 	await ensureDir(cacheDir);
-	const elf = await extractPvhVmlinux(image);
+	// Known key but not in this cache dir (another cacheDir, or a cleared cache): read the image now.
+	const elf = await extractPvhVmlinux(image ?? (await readFile(kernelPath)));
 	if (elf) {
 		await writeFileAtomic(cached, elf);
 		debug(`extracted PVH vmlinux ${cached} (${elf.length} bytes)`);
@@ -71,6 +71,21 @@ export async function prepareBootKernel(kernelPath: string, cacheDir: string): P
 	debug(`no PVH vmlinux in ${kernelPath}; booting the compressed image`);
 	await writeFileAtomic(marker, '');
 	return { path: kernelPath, pvh: false, key };
+}
+
+/** Content keys of kernel images this process has hashed, by file identity: hashing ~10 MB on every start is waste. */
+const knownKeys = new Map<string, string>();
+
+/** The image's content key; the bytes only when they had to be read (a kernel not seen before). */
+async function readKernelImage(kernelPath: string): Promise<{ image: Buffer | undefined; key: string }> {
+	const info = await stat(kernelPath);
+	const identity = `${kernelPath}:${info.dev}:${info.ino}:${info.size}:${info.mtimeMs}`;
+	const known = knownKeys.get(identity);
+	if (known) return { image: undefined, key: known };
+	const image = await readFile(kernelPath);
+	const key = hashKey('vmlinux-v1', image);
+	knownKeys.set(identity, key);
+	return { image, key };
 }
 
 async function isFile(file: string): Promise<boolean> {
