@@ -8,7 +8,7 @@ import { createDebug } from './debug.js';
 import { tailOf, VmBootError } from './errors.js';
 import { resolveAccel } from './host/accel.js';
 import { resolveCacheDir } from './host/cache-dir.js';
-import { findBusybox, findQemu } from './host/host-tools.js';
+import { findBusybox, findQboot, findQemu } from './host/host-tools.js';
 import { prepareInitramfs } from './host/initramfs.js';
 import { findKernel, type KernelInfo } from './host/kernel.js';
 import { launchQemu, type RunningQemu } from './host/launch.js';
@@ -29,16 +29,8 @@ import { withDeadline } from './wait.js';
 
 const debug = createDebug('start');
 
-const QBOOT_PATHS = ['/usr/share/qemu/qboot.rom', '/usr/share/seabios/qboot.rom'];
 /** How long a KVM probe may take before KVM is declared unusable (a KVM boot takes well under a second). */
 const KVM_PROBE_TIMEOUT_MS = 8000;
-
-async function firstExisting(paths: readonly string[]): Promise<string | undefined> {
-	for (const candidate of paths) {
-		if (await stat(candidate).then((info) => info.isFile(), () => false)) return candidate;
-	}
-	return undefined;
-}
 
 interface Artifacts {
 	qemuPath: string;
@@ -57,7 +49,7 @@ async function prepareArtifacts(options: NormalizedVmOptions): Promise<Artifacts
 		findQemu(options.qemu),
 		findBusybox(),
 		findKernel({ kernel: options.kernel, modules: options.modules }),
-		firstExisting(QBOOT_PATHS),
+		findQboot(),
 	]);
 	const [boot, initramfs] = await Promise.all([
 		prepareBootKernel(kernel.path, cacheDir).catch((error: unknown) => {

@@ -9,7 +9,7 @@ import { access, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { accelVerdictFile, canOpenKvm, readAccelVerdict } from '../host/accel.js';
 import { ensureDir, resolveCacheDir, writeFileAtomic } from '../host/cache-dir.js';
-import { findBusybox, findOnPath, findQemu, type QemuBinary } from '../host/host-tools.js';
+import { findBusybox, findOnPath, findQboot, findQemu, type QemuBinary } from '../host/host-tools.js';
 import { findKernel, type KernelInfo } from '../host/kernel.js';
 import { GUEST_MODULES, parseModulesBuiltin, parseModulesDep, resolveModuleLoadOrder } from '../host/module-deps.js';
 import { prepareBootKernel } from '../host/vmlinux.js';
@@ -30,7 +30,6 @@ export interface DoctorOptions {
 	boot?: boolean;
 }
 
-const QBOOT_PATHS = ['/usr/share/qemu/qboot.rom', '/usr/share/seabios/qboot.rom'];
 
 function messageOf(error: unknown): string {
 	return error instanceof Error ? error.message.split('\n')[0]! : String(error);
@@ -130,9 +129,8 @@ async function checkKvm(qemu: QemuBinary | undefined, kernel: KernelInfo | undef
 }
 
 async function checkFirmware(): Promise<DoctorCheck> {
-	for (const file of QBOOT_PATHS) {
-		if (await stat(file).then((info) => info.isFile(), () => false)) return { name: 'firmware', status: 'ok', detail: `${file} (qboot: the fastest boot)` };
-	}
+	const qboot = await findQboot();
+	if (qboot) return { name: 'firmware', status: 'ok', detail: `${qboot} (qboot: the fastest boot)` };
 	return { name: 'firmware', status: 'warn', detail: 'qboot.rom not found: VMs boot with SeaBIOS (about a second slower)', fix: '`sudo apt-get install qemu-system-data`' };
 }
 

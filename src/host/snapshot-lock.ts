@@ -6,6 +6,7 @@
 import { link, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import { createDebug } from '../debug.js';
+import { isProcessAlive } from './process-alive.js';
 
 const debug = createDebug('snapshot');
 
@@ -22,16 +23,6 @@ export interface LockOwner {
 
 export interface SnapshotLock {
 	release(): Promise<void>;
-}
-
-export function isProcessAlive(pid: number): boolean {
-	try {
-		process.kill(pid, 0);
-		return true;
-	} catch (error) {
-		// EPERM: the process exists but belongs to someone else.
-		return (error as NodeJS.ErrnoException).code === 'EPERM';
-	}
 }
 
 /** Whether a lock may be broken: its owner is gone, or it is too old (by its content, else its mtime). */

@@ -5,19 +5,10 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createDebug } from '../debug.js';
+import { isProcessAlive } from './process-alive.js';
 
 const debug = createDebug('cleanup');
 const STALE_NAME = /^vm-exec(?:-shared)?-(\d+)-/;
-
-function isAlive(pid: number): boolean {
-	try {
-		process.kill(pid, 0);
-		return true;
-	} catch (error) {
-		// EPERM: it exists but belongs to someone else.
-		return (error as NodeJS.ErrnoException).code === 'EPERM';
-	}
-}
 
 /** The pid a vm-exec temp dir name was made by, or undefined for other names. Pure. */
 export function ownerPidOf(name: string): number | undefined {
@@ -31,7 +22,7 @@ export async function removeStaleWorkspaces(tempDir: string): Promise<string[]> 
 	const uid = process.getuid?.();
 	for (const name of names) {
 		const pid = ownerPidOf(name);
-		if (pid === undefined || pid === process.pid || isAlive(pid)) continue;
+		if (pid === undefined || pid === process.pid || isProcessAlive(pid)) continue;
 		const full = path.join(tempDir, name);
 		const info = await stat(full).catch(() => undefined);
 		if (!info?.isDirectory() || (uid !== undefined && info.uid !== uid)) continue;
