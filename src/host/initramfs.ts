@@ -48,20 +48,42 @@ export interface InitramfsPlan {
 	key: string;
 }
 
-/** Decide the archive's contents and its cache key (cheap: stats, no module reads). */
-export async function planInitramfs(inputs: InitramfsInputs): Promise<InitramfsPlan> {
-	const depText = await readFile(path.join(inputs.modulesDir, 'modules.dep'), 'utf8').catch((error: unknown) => {
-		throw new VmBootError(`Cannot read ${path.join(inputs.modulesDir, 'modules.dep')}: the modules directory does not match a kernel. Pass \`modules\` pointing at /lib/modules/<release>, or run \`depmod\`.`, { cause: error });
-	});
-	const builtinText = await readFile(path.join(inputs.modulesDir, 'modules.builtin'), 'utf8').catch(() => '');
+/** Load orders this process has resolved, by the identity of modules.dep and modules.builtin. */
+const resolvedOrders = new Map<string, { order: string[]; networkOrder: string[] }>();
+
+async function fileIdentity(file: string): Promise<string> {
+	const info = await stat(file).catch(() => undefined);
+	return info ? `${file}:${info.ino}:${info.size}:${info.mtimeMs}` : `${file}:missing`;
+}
+
+/**
+ * The module files to pack, dependencies first. Parsing modules.dep takes a while, so the result is
+ * remembered for as long as modules.dep and modules.builtin stay the same files.
+ */
+async function resolveModuleOrders(inputs: InitramfsInputs): Promise<{ order: string[]; networkOrder: string[] }> {
+	const depFile = path.join(inputs.modulesDir, 'modules.dep');
+	const builtinFile = path.join(inputs.modulesDir, 'modules.builtin');
 	const wanted = [...GUEST_MODULES, ...(inputs.extraModules ?? [])];
+	const identity = [await fileIdentity(depFile), await fileIdentity(builtinFile), ...wanted].join('\0');
+	const known = resolvedOrders.get(identity);
+	if (known) return known;
+	const depText = await readFile(depFile, 'utf8').catch((error: unknown) => {
+		throw new VmBootError(`Cannot read ${depFile}: the modules directory does not match a kernel. Pass \`modules\` pointing at /lib/modules/<release>, or run \`depmod\`.`, { cause: error });
+	});
+	const builtinText = await readFile(builtinFile, 'utf8').catch(() => '');
 	const dep = parseModulesDep(depText);
 	const builtin = parseModulesBuiltin(builtinText);
-	const { order, missing } = resolveModuleLoadOrder(dep, wanted, builtin);
+	// A wanted module that is in neither list is taken to be built in (kernels without modules.builtin).
+	const { order } = resolveModuleLoadOrder(dep, wanted, builtin);
 	const networkOrder = resolveModuleLoadOrder(dep, NETWORK_MODULES, builtin).order.filter((file) => !order.includes(file));
-	// A module that is neither a module nor listed as built-in may still be built in on kernels without
-	// modules.builtin; warn through the boot console rather than failing here.
-	void missing;
+	const resolved = { order, networkOrder };
+	resolvedOrders.set(identity, resolved);
+	return resolved;
+}
+
+/** Decide the archive's contents and its cache key (cheap: stats, no module reads). */
+export async function planInitramfs(inputs: InitramfsInputs): Promise<InitramfsPlan> {
+	const { order, networkOrder } = await resolveModuleOrders(inputs);
 	const stats = await Promise.all(
 		[inputs.busybox, ...[...order, ...networkOrder].map((file) => path.join(inputs.modulesDir, file))].map(async (file) => {
 			const info = await stat(file);
