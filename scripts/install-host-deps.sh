@@ -24,9 +24,14 @@ done
 missing=""
 command -v qemu-system-x86_64 >/dev/null 2>&1 || missing="$missing qemu-system-x86"
 busybox_static=0
-for candidate in /bin/busybox /usr/bin/busybox; do
-	if [ -x "$candidate" ] && ! (LC_ALL=C readelf -l "$candidate" 2>/dev/null || true) | grep -q 'interpreter'; then busybox_static=1; fi
-done
+if command -v dpkg-query >/dev/null 2>&1; then
+	# Debian/Ubuntu: ask the package database (readelf, from binutils, may not be installed).
+	dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'install ok installed' && busybox_static=1
+else
+	for candidate in /bin/busybox /usr/bin/busybox; do
+		if [ -x "$candidate" ] && command -v readelf >/dev/null 2>&1 && ! LC_ALL=C readelf -l "$candidate" | grep -q 'interpreter'; then busybox_static=1; fi
+	done
+fi
 [ "$busybox_static" = 1 ] || missing="$missing busybox-static"
 ls /boot/vmlinuz-* >/dev/null 2>&1 || [ -e /run/booted-system/kernel ] || missing="$missing $kernel_packages"
 command -v xz >/dev/null 2>&1 || missing="$missing xz-utils"
