@@ -19,6 +19,7 @@ export type DebugLog = (message: string) => void;
 export function createDebug(namespace: string): DebugLog {
 	const full = `vm-exec:${namespace}`;
 	return (message) => {
-		if (isEnabled(full)) process.stderr.write(`${full} ${message}\n`);
+		// Milliseconds since the process started, so a log shows where the time of a boot or exec goes.
+		if (isEnabled(full)) process.stderr.write(`${full} ${performance.now().toFixed(0)}ms ${message}\n`);
 	};
 }

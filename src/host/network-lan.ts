@@ -6,13 +6,12 @@
  * A LAN exists while at least one VM is on it, in one process: VMs started by different processes (for
  * example two Vitest test files) never share a LAN, even with the same name.
  */
-import type net from 'node:net';
+import net from 'node:net';
 import { createDebug } from '../debug.js';
 import { VmBootError } from '../errors.js';
 import { automaticLanAddress, formatLanAddress, LAN_MAX_HOST, type LanAddress, lanMacAddress, parseLanAddress } from './network-address.js';
 import { encodeFrame, FrameSplitter } from './network-frames.js';
 import { LearningSwitch, type SwitchPort } from './network-switch.js';
-import { type AcceptingSocket, listenUnixSocket } from './unix-socket.js';
 
 const debug = createDebug('lan');
 
@@ -73,7 +72,7 @@ export function leaseLanAddress(name: string, requested?: string): LanLease {
 	const address = pickAddress(name, theLan, requested);
 	theLan.inUse.add(address.ip);
 	debug(`${name}: lease ${formatLanAddress(address)}`);
-	let accepting: AcceptingSocket | undefined;
+	let server: net.Server | undefined;
 	let connection: net.Socket | undefined;
 	let released = false;
 	const port: SwitchPort = {
@@ -82,10 +81,14 @@ export function leaseLanAddress(name: string, requested?: string): LanLease {
 		},
 	};
 	const plug = (socket: net.Socket) => {
+		socket.on('error', () => {}); // QEMU going away is reported through its exit, not here
 		if (released) {
 			socket.destroy();
 			return;
 		}
+		// A VM's workspace runs one QEMU at a time, but may run several in turn (the one that saves a
+		// snapshot, then one restored from it): the newest connection is the VM's.
+		connection?.destroy();
 		connection = socket;
 		const splitter = new FrameSplitter();
 		socket.on('data', (chunk: Buffer) => {
@@ -107,15 +110,22 @@ export function leaseLanAddress(name: string, requested?: string): LanLease {
 		mac: lanMacAddress(address.ip),
 		async listen(socketPath) {
 			if (released) throw new Error('This LAN lease was released');
-			// One connection per VM, as for the console and control sockets; the socket file goes with the workspace.
-			accepting = await listenUnixSocket(socketPath);
-			void accepting.connection.then(plug, () => {});
+			// The socket file goes with the workspace.
+			server = net.createServer(plug);
+			await new Promise<void>((resolve, reject) => {
+				server!.once('error', reject);
+				server!.listen(socketPath, () => {
+					server!.off('error', reject);
+					resolve();
+				});
+			});
+			server.on('error', () => {});
 		},
 		release() {
 			if (released) return;
 			released = true;
 			theLan.switch.detach(port);
-			accepting?.close();
+			server?.close();
 			connection?.destroy();
 			theLan.inUse.delete(address.ip);
 			debug(`${name}: release ${address.ip}`);

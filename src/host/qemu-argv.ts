@@ -23,7 +23,8 @@ export const FAST_BOOT_KERNEL_FLAGS = [
 	// Panic → reboot at once; with -no-reboot QEMU then exits, and the host sees the crash.
 	'panic=-1',
 	'rdinit=/init',
-] as const;
+	...(process.env.VMX_EXP_FLAGS ?? '').split(' ').filter(Boolean),
+];
 
 export interface QemuPlan extends NetworkPlan {
 	kernel: string;
@@ -43,6 +44,13 @@ export interface QemuPlan extends NetworkPlan {
 	hostRoot: string;
 	extraKernelFlags?: readonly string[];
 	qemuArgs?: readonly string[];
+	/**
+	 * Guest RAM backed by a file instead of anonymous memory, for snapshots: `shared` (the VM that saves a
+	 * snapshot writes its RAM into the file, so the saved state need not carry it) or private (a VM
+	 * restored from the snapshot maps the file copy-on-write: it starts with the saved RAM without reading
+	 * it, and never changes the file).
+	 */
+	memoryFile?: { path: string; shared: boolean } | undefined;
 	/** `-incoming` value: `'defer'` starts QEMU waiting for a saved state (a snapshot) to be loaded over QMP. */
 	incoming?: string | undefined;
 }
@@ -73,9 +81,12 @@ export function buildQemuArgv(plan: QemuPlan): string[] {
 		'-nodefaults',
 		'-no-user-config',
 		'-display', 'none',
-		'-machine', 'pc',
+		'-machine', plan.memoryFile ? 'pc,memory-backend=ram' : 'pc',
 		'-accel', plan.accel === 'kvm' ? 'kvm' : 'tcg',
 		'-m', String(plan.memoryMiB),
+		...(plan.memoryFile
+			? ['-object', `memory-backend-file,id=ram,size=${plan.memoryMiB}M,mem-path=${escapeOptionValue(plan.memoryFile.path)},share=${plan.memoryFile.shared ? 'on' : 'off'}`]
+			: []),
 		'-smp', String(plan.cpus),
 		...(plan.bios ? ['-bios', plan.bios] : []),
 		'-kernel', plan.kernel,

@@ -8,7 +8,8 @@
  * configuration. Every failure here (a lock held, a corrupt file, QEMU refusing the file) ends in a cold
  * boot, never in an error the user sees: the snapshot is only an accelerator.
  */
-import { rm, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import path, { basename } from 'node:path';
 import { createDebug } from '../debug.js';
 import { VmBootError } from '../errors.js';
 import type { ControlChannel } from '../protocol/control-channel.js';
@@ -18,13 +19,13 @@ import { buildQemuArgv, type QemuPlan } from './qemu-argv.js';
 import { computeSnapshotKey, normalizeQemuArgs } from './snapshot-key.js';
 import { tryAcquireSnapshotLock } from './snapshot-lock.js';
 import { restoreVmState, saveVmState, SnapshotError } from './snapshot-qmp.js';
-import { commitSnapshot, createPartialPath, lockPath, lookUpSnapshot, markSnapshotUsed, removeSnapshot, snapshotsDir } from './snapshot-store.js';
+import { commitSnapshot, createPartialPaths, lockPath, lookUpSnapshot, markSnapshotUsed, removePartial, removeSnapshot, snapshotsDir } from './snapshot-store.js';
 
 const debug = createDebug('snapshot');
 
 /** A restore takes well under a second; one that takes this long is broken, and a cold boot is faster. */
 const RESTORE_TIMEOUT_MS = 15_000;
-/** Saving writes ~70 MB to the cache: a fraction of a second, or seconds on a slow disk. */
+/** Saving writes a few hundred kB (the RAM is in its file already): well under a second, even on a slow disk. */
 const SAVE_TIMEOUT_MS = 30_000;
 
 export interface BootedGuest {
@@ -66,7 +67,7 @@ async function identityOf(file: string | undefined): Promise<string> {
  * (replacing its text in the argv could also hit an unrelated path that starts the same way).
  */
 function keyedArgv(plan: QemuPlan): string[] {
-	return buildQemuArgv({ ...plan, sharedDir: '<shared-dir>', incoming: undefined });
+	return buildQemuArgv({ ...plan, sharedDir: '<shared-dir>', incoming: undefined, memoryFile: undefined });
 }
 
 /**
@@ -92,7 +93,7 @@ export async function bootToSnapshotPoint(input: SnapshotBootInput): Promise<Boo
 	const found = await lookUpSnapshot(input.cacheDir, key);
 	debug(`key ${key}: ${found.status}`);
 	if (found.status === 'valid') {
-		const restored = await tryRestore(input, key, found.file);
+		const restored = await tryRestore(input, key, found);
 		if (restored.booted) return { ...restored.booted, bootedFrom: 'snapshot' };
 		// Only a file QEMU refused is bad. A restore that ran out of time (a busy machine) or whose QEMU did
 		// not start says nothing about the file: keep it, and boot cold if there is time left.
@@ -114,19 +115,19 @@ export async function bootToSnapshotPoint(input: SnapshotBootInput): Promise<Boo
 
 type RestoreOutcome = { booted: BootedGuest; refused?: never; error?: never } | { booted?: never; refused: boolean; error: unknown };
 
-async function tryRestore(input: SnapshotBootInput, key: string, file: string): Promise<RestoreOutcome> {
+async function tryRestore(input: SnapshotBootInput, key: string, snapshot: { file: string; ramFile: string }): Promise<RestoreOutcome> {
 	const started = performance.now();
 	let booted: BootedGuest | undefined;
 	try {
-		booted = await input.launchForRestore({ ...input.plan, incoming: 'defer' });
+		booted = await input.launchForRestore({ ...input.plan, incoming: 'defer', memoryFile: { path: snapshot.ramFile, shared: false } });
 		const qmp = await booted.qemu.qmp();
-		await restoreVmState(qmp, file, booted.qemu, { timeoutMs: Math.min(input.deadline(), RESTORE_TIMEOUT_MS), signal: input.signal });
-		debug(`restored from ${file} in ${Math.round(performance.now() - started)} ms`);
+		await restoreVmState(qmp, snapshot.file, booted.qemu, { timeoutMs: Math.min(input.deadline(), RESTORE_TIMEOUT_MS), signal: input.signal });
+		debug(`restored from ${snapshot.file} in ${Math.round(performance.now() - started)} ms`);
 		void markSnapshotUsed(input.cacheDir, key);
 		return { booted };
 	} catch (error) {
 		input.signal?.throwIfAborted();
-		debug(`restore from ${file} failed, booting cold: ${String(error)}`);
+		debug(`restore from ${snapshot.file} failed, booting cold: ${String(error)}`);
 		booted?.control.destroy();
 		await booted?.qemu.stop();
 		return { refused: error instanceof SnapshotError && !error.timedOut, error };
@@ -145,35 +146,55 @@ async function bootColdAndSave(input: SnapshotBootInput, key: string): Promise<B
 		// Another worker may have finished the snapshot between our look-up and taking the lock.
 		const found = await lookUpSnapshot(input.cacheDir, key);
 		if (found.status === 'valid') {
-			const restored = await tryRestore(input, key, found.file);
+			const restored = await tryRestore(input, key, found);
 			if (restored.booted) return restored.booted;
 		}
 		input.onProgress?.('Creating a VM snapshot for this configuration (once; later VMs start from it)…');
-		const booted = await input.bootCold(input.plan);
-		await saveSnapshot(input, key, booted);
-		return booted;
+		const created = await createSnapshot(input, key);
+		if ('vm' in created) return created.vm;
+		// The VM that saved the snapshot is spent (its RAM is the snapshot's): this VM is the snapshot's first.
+		const restored = await tryRestore(input, key, created);
+		if (restored.booted) return restored.booted;
+		if (restored.refused) await removeSnapshot(input.cacheDir, key, basename(created.file));
+		return await input.bootCold(input.plan);
 	} finally {
 		await lock.release().catch(() => {});
 	}
 }
 
-/** Save the freshly booted VM's state into the cache. A failed save only costs the next VM a cold boot. */
-async function saveSnapshot(input: SnapshotBootInput, key: string, booted: BootedGuest): Promise<void> {
+/**
+ * Boot a VM cold with its RAM in a shared file and save it into the cache. Resolves with the saved
+ * files, or with the VM itself when saving failed (it was continued and serves as this start's VM: a
+ * failed save only costs the next VM a cold boot).
+ */
+async function createSnapshot(input: SnapshotBootInput, key: string): Promise<{ file: string; ramFile: string } | { vm: BootedGuest }> {
 	const started = performance.now();
-	let partial: string | undefined;
+	const partial = await createPartialPaths(input.cacheDir, key);
+	let booted: BootedGuest | undefined;
 	try {
-		partial = await createPartialPath(input.cacheDir, key);
-		await saveVmState(await booted.qemu.qmp(), partial, { timeoutMs: Math.min(input.deadline(), SAVE_TIMEOUT_MS), signal: input.signal });
-		const meta = await commitSnapshot(input.cacheDir, key, partial, {
-			qemuVersion: input.qemu.version,
-			kernel: input.kernel.path,
-			qemuArgs: normalizeQemuArgs(keyedArgv(input.plan), input.perVmPaths),
-		});
-		debug(`saved snapshot ${key} (${meta.size} bytes) in ${Math.round(performance.now() - started)} ms`);
+		booted = await input.bootCold({ ...input.plan, memoryFile: { path: partial.ram, shared: true } });
+		await saveVmState(await booted.qemu.qmp(), partial.state, { timeoutMs: Math.min(input.deadline(), SAVE_TIMEOUT_MS), signal: input.signal });
 	} catch (error) {
+		// The VM keeps running on its RAM file after the unlink; Linux frees the file when QEMU exits.
+		await removePartial(partial).catch(() => {});
 		input.signal?.throwIfAborted();
+		if (!booted) throw error;
 		debug(`saving the snapshot failed (the next VM boots cold again): ${String(error)}`);
-		if (partial) await rm(partial, { force: true }).catch(() => {});
 		if (booted.qemu.hasExited() || (error instanceof SnapshotError && error.vmUnusable)) throw error;
+		return { vm: booted };
 	}
+	booted.control.destroy();
+	await booted.qemu.stop();
+	const meta = await commitSnapshot(input.cacheDir, key, partial, {
+		qemuVersion: input.qemu.version,
+		kernel: input.kernel.path,
+		qemuArgs: normalizeQemuArgs(keyedArgv(input.plan), input.perVmPaths),
+	}).catch(async (error: unknown) => {
+		debug(`storing the snapshot failed (the next VM boots cold again): ${String(error)}`);
+		await removePartial(partial).catch(() => {});
+		return undefined;
+	});
+	if (!meta) return { vm: await input.bootCold(input.plan) };
+	debug(`saved snapshot ${key} (${meta.size} bytes of state, ${meta.ramSize} bytes of RAM) in ${Math.round(performance.now() - started)} ms`);
+	return { file: path.join(snapshotsDir(input.cacheDir), meta.file), ramFile: path.join(snapshotsDir(input.cacheDir), meta.ramFile) };
 }

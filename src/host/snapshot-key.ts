@@ -12,7 +12,7 @@ import { hashKey } from './cache-dir.js';
 import { escapeOptionValue } from './qemu-argv.js';
 
 /** Bump when the snapshot file layout or the boot protocol at the snapshot point changes. */
-export const SNAPSHOT_FORMAT = 'snapshot-v1';
+export const SNAPSHOT_FORMAT = 'snapshot-v2';
 
 export interface SnapshotKeyInput {
 	/** The QEMU arguments (without the binary and without `-incoming`), as built for this VM. */

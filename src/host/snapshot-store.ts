@@ -1,14 +1,16 @@
 /**
  * The snapshot files in the cache, and how they are checked.
  *
- *   snapshots/<key>.json                 the sidecar, written last (atomically): names the state file and
- *                                        records its size and a digest of sampled blocks
- *   snapshots/<key>-<random>.vmstate     the saved VM state (QEMU's migration stream)
- *   snapshots/<key>-<random>.partial     a state file being written
+ *   snapshots/<key>.json                 the sidecar, written last (atomically): names the state and RAM
+ *                                        files and records their sizes and digests of sampled blocks
+ *   snapshots/<key>-<random>.vmstate     the saved devices and CPU (QEMU's migration stream, without RAM)
+ *   snapshots/<key>-<random>.ram         the saved guest RAM (a sparse file that restored VMs map
+ *                                        copy-on-write, so it is never written once saved)
+ *   snapshots/<key>-<random>.partial     a state file being written (`.ram.partial`: a RAM file)
  *   snapshots/<key>.lock                 held while a worker creates the snapshot
  *
- * A state file only counts once a sidecar names it, so a crash mid-save leaves an orphan, never a
- * truncated snapshot. Each save writes a new uniquely named file, so two workers that both save (a lock
+ * Files only count once a sidecar names them, so a crash mid-save leaves orphans, never a truncated
+ * snapshot. Each save writes a new uniquely named file, so two workers that both save (a lock
  * broken as stale) cannot mix their files: the last sidecar wins and describes exactly its own file.
  * The sidecar's size and digest catch a file truncated or overwritten later; the digest covers sampled
  * blocks rather than the whole file so that checking it costs milliseconds, not a read of the file.
@@ -30,7 +32,7 @@ const ORPHAN_AGE_MS = 30 * 60_000;
 /** A state file no sidecar names yet may be a racing save about to write its sidecar: spare it this long. */
 const UNNAMED_STATE_AGE_MS = 60_000;
 /**
- * Every configuration (and every kernel or QEMU upgrade) gets its own ~70 MB snapshot. Keep the most
+ * Every configuration (and every kernel or QEMU upgrade) gets its own ~100 MB snapshot. Keep the most
  * recently used ones, and none unused for a month, so the cache does not grow without bound.
  */
 export const MAX_SNAPSHOTS = 8;
@@ -44,6 +46,10 @@ export interface SnapshotMeta {
 	size: number;
 	/** sha256 of the sampled blocks (see `digestSamples`). */
 	sampleSha256: string;
+	/** The RAM file's name, in the same directory, its size and the sha256 of its sampled blocks. */
+	ramFile: string;
+	ramSize: number;
+	ramSampleSha256: string;
 	createdAt: string;
 	qemuVersion: string;
 	kernel: string;
@@ -52,7 +58,7 @@ export interface SnapshotMeta {
 }
 
 export type SnapshotLookup =
-	| { status: 'valid'; file: string; meta: SnapshotMeta }
+	| { status: 'valid'; file: string; ramFile: string; meta: SnapshotMeta }
 	| { status: 'missing' }
 	| { status: 'corrupt'; reason: string; meta: SnapshotMeta | undefined };
 
@@ -101,11 +107,24 @@ function parseMeta(text: string, key: string): SnapshotMeta | undefined {
 			typeof meta.file === 'string' &&
 			path.basename(meta.file) === meta.file &&
 			typeof meta.size === 'number' &&
-			typeof meta.sampleSha256 === 'string'
+			typeof meta.sampleSha256 === 'string' &&
+			typeof meta.ramFile === 'string' &&
+			path.basename(meta.ramFile) === meta.ramFile &&
+			typeof meta.ramSize === 'number' &&
+			typeof meta.ramSampleSha256 === 'string'
 		) {
 			return meta as SnapshotMeta;
 		}
 	} catch {}
+	return undefined;
+}
+
+/** Why a saved file does not match what its sidecar recorded, or undefined when it does. */
+async function checkFile(file: string, what: string, size: number, sampleSha256: string): Promise<string | undefined> {
+	const info = await stat(file).catch(() => undefined);
+	if (!info?.isFile()) return `its ${what} file ${path.basename(file)} is missing`;
+	if (info.size !== size) return `its ${what} file is ${info.size} bytes, ${size} were saved (truncated?)`;
+	if ((await digestSamples(file, info.size)) !== sampleSha256) return `its ${what} file does not match its checksum`;
 	return undefined;
 }
 
@@ -116,11 +135,15 @@ export async function lookUpSnapshot(cacheDir: string, key: string): Promise<Sna
 	const meta = parseMeta(text, key);
 	if (!meta) return { status: 'corrupt', reason: 'its sidecar file is unreadable', meta: undefined };
 	const file = path.join(snapshotsDir(cacheDir), meta.file);
-	const info = await stat(file).catch(() => undefined);
-	if (!info?.isFile()) return { status: 'corrupt', reason: `its state file ${meta.file} is missing`, meta };
-	if (info.size !== meta.size) return { status: 'corrupt', reason: `its state file is ${info.size} bytes, ${meta.size} were saved (truncated?)`, meta };
-	if ((await digestSamples(file, info.size)) !== meta.sampleSha256) return { status: 'corrupt', reason: 'its state file does not match its checksum', meta };
-	return { status: 'valid', file, meta };
+	const ramFile = path.join(snapshotsDir(cacheDir), meta.ramFile);
+	const problem = (await checkFile(file, 'state', meta.size, meta.sampleSha256)) ?? (await checkFile(ramFile, 'RAM', meta.ramSize, meta.ramSampleSha256));
+	if (problem) return { status: 'corrupt', reason: problem, meta };
+	return { status: 'valid', file, ramFile, meta };
+}
+
+/** The RAM file saved together with a state file (`<key>-<random>.vmstate` → `<key>-<random>.ram`). */
+export function ramFileOf(stateFile: string): string {
+	return stateFile.replace(/\.(?:vmstate|partial)$/, '.ram');
 }
 
 /**
@@ -134,31 +157,61 @@ export async function removeSnapshot(cacheDir: string, key: string, badFile: str
 	if (current && badFile !== undefined && current.file !== badFile) return;
 	debug(`removing snapshot ${key}`);
 	await rm(sidecar, { force: true });
-	if (current) await rm(path.join(snapshotsDir(cacheDir), current.file), { force: true });
-	else if (badFile) await rm(path.join(snapshotsDir(cacheDir), badFile), { force: true });
+	const stateFile = current?.file ?? badFile;
+	if (stateFile === undefined) return;
+	// Unlinking is safe while VMs run from the files: Linux keeps a mapped or open file until they let go.
+	await rm(path.join(snapshotsDir(cacheDir), stateFile), { force: true });
+	await rm(path.join(snapshotsDir(cacheDir), current?.ramFile ?? ramFileOf(stateFile)), { force: true });
 }
 
-/** A fresh, unique path to save a state file to (the caller commits or removes it). */
-export async function createPartialPath(cacheDir: string, key: string): Promise<string> {
+export interface PartialSnapshot {
+	/** Where QEMU writes the state (devices and CPU). */
+	state: string;
+	/** The RAM file the saving VM runs on (a shared mapping), so its RAM is saved as it runs. */
+	ram: string;
+}
+
+/** Fresh, unique paths to save a snapshot to (the caller commits or removes them). */
+export async function createPartialPaths(cacheDir: string, key: string): Promise<PartialSnapshot> {
 	await ensureDir(snapshotsDir(cacheDir));
-	return path.join(snapshotsDir(cacheDir), `${key}-${randomBytes(6).toString('hex')}.partial`);
+	const base = path.join(snapshotsDir(cacheDir), `${key}-${randomBytes(6).toString('hex')}`);
+	return { state: `${base}.partial`, ram: `${base}.ram.partial` };
 }
 
-/** Publish a completely written state file: rename it into place, then write the sidecar naming it. */
+/** Remove the files of a save that did not complete. */
+export async function removePartial(partial: PartialSnapshot): Promise<void> {
+	await Promise.all([rm(partial.state, { force: true }), rm(partial.ram, { force: true })]);
+}
+
+/** Publish completely written files: rename them into place, then write the sidecar naming them. */
 export async function commitSnapshot(
 	cacheDir: string,
 	key: string,
-	partial: string,
+	partial: PartialSnapshot,
 	details: Pick<SnapshotMeta, 'qemuVersion' | 'kernel' | 'qemuArgs'>,
 ): Promise<SnapshotMeta> {
-	const size = (await stat(partial)).size;
-	if (size === 0) throw new Error('QEMU wrote an empty state file');
-	const sampleSha256 = await digestSamples(partial, size);
-	const finalFile = partial.replace(/\.partial$/, '.vmstate');
-	await rename(partial, finalFile);
-	const meta: SnapshotMeta = { format: SNAPSHOT_FORMAT, key, file: path.basename(finalFile), size, sampleSha256, createdAt: new Date().toISOString(), ...details };
+	const [size, ramSize] = await Promise.all([stat(partial.state), stat(partial.ram)].map(async (info) => (await info).size));
+	if (!size) throw new Error('QEMU wrote an empty state file');
+	if (!ramSize) throw new Error('the saved VM left an empty RAM file');
+	const [sampleSha256, ramSampleSha256] = await Promise.all([digestSamples(partial.state, size), digestSamples(partial.ram, ramSize)]);
+	const finalFile = partial.state.replace(/\.partial$/, '.vmstate');
+	const finalRam = ramFileOf(finalFile);
+	await rename(partial.ram, finalRam);
+	await rename(partial.state, finalFile);
+	const meta: SnapshotMeta = {
+		format: SNAPSHOT_FORMAT,
+		key,
+		file: path.basename(finalFile),
+		size,
+		sampleSha256,
+		ramFile: path.basename(finalRam),
+		ramSize,
+		ramSampleSha256,
+		createdAt: new Date().toISOString(),
+		...details,
+	};
 	await writeFileAtomic(sidecarPath(cacheDir, key), `${JSON.stringify(meta, null, '\t')}\n`);
-	await removeOrphans(cacheDir, key, meta.file);
+	await removeOrphans(cacheDir, key, [meta.file, meta.ramFile]);
 	await pruneSnapshots(cacheDir, key).catch((error: unknown) => debug(`pruning old snapshots failed: ${String(error)}`));
 	return meta;
 }
@@ -188,20 +241,20 @@ export async function pruneSnapshots(cacheDir: string, keep: string, options: { 
 	}
 }
 
-/** Remove this key's state files that no sidecar names: older saves, and saves that died long ago. */
-async function removeOrphans(cacheDir: string, key: string, keep: string): Promise<void> {
+/** Remove this key's files that no sidecar names: older saves, and saves that died long ago. */
+async function removeOrphans(cacheDir: string, key: string, keep: readonly string[]): Promise<void> {
 	const dir = snapshotsDir(cacheDir);
 	const names = await readdir(dir).catch(() => [] as string[]);
 	const now = Date.now();
 	await Promise.all(
 		names
-			.filter((name) => name.startsWith(`${key}-`) && name !== keep && (name.endsWith('.vmstate') || name.endsWith('.partial')))
+			.filter((name) => name.startsWith(`${key}-`) && !keep.includes(name) && /\.(?:vmstate|ram|partial)$/.test(name))
 			.map(async (name) => {
 				const file = path.join(dir, name);
 				const info = await stat(file).catch(() => undefined);
-				// A replaced state file may still be read by a VM restoring from it: Linux keeps an open file
-				// readable after unlink, and a restore that has not opened it yet falls back to a cold boot.
-				const maxAge = name.endsWith('.vmstate') ? UNNAMED_STATE_AGE_MS : ORPHAN_AGE_MS;
+				// Replaced files may still be used by a VM restoring from them: Linux keeps an open or mapped file
+				// after unlink, and a restore that has not opened them yet falls back to a cold boot.
+				const maxAge = name.endsWith('.partial') ? ORPHAN_AGE_MS : UNNAMED_STATE_AGE_MS;
 				if (info && now - info.mtimeMs > maxAge) await rm(file, { force: true });
 			}),
 	);

@@ -3,7 +3,7 @@ import { open, readdir, readFile, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { dir } from 'tmp-promise';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { commitSnapshot, createPartialPath, lookUpSnapshot, pruneSnapshots, removeSnapshot, sampleOffsets, sidecarPath, snapshotsDir } from '../../src/host/snapshot-store.js';
+import { commitSnapshot, createPartialPaths, lookUpSnapshot, pruneSnapshots, removeSnapshot, sampleOffsets, sidecarPath, snapshotsDir } from '../../src/host/snapshot-store.js';
 
 let temp: { path: string; cleanup(): Promise<void> };
 beforeEach(async () => {
@@ -15,13 +15,21 @@ afterEach(async () => {
 
 const details = { qemuVersion: '7.2.22', kernel: '/boot/vmlinuz', qemuArgs: ['-m', '256'] };
 
-/** Save a fake state file of `size` random bytes the way a real save does: partial file, then commit. */
+/**
+ * Save a fake snapshot the way a real save does (partial files, then commit): a state file of `size`
+ * random bytes and a sparse RAM file of 16 MiB with some data. Resolves with the state file's path.
+ */
 async function saveFake(key: string, size = 5 * 1024 * 1024): Promise<string> {
-	const partial = await createPartialPath(temp.path, key);
-	await writeFile(partial, randomBytes(size));
+	const partial = await createPartialPaths(temp.path, key);
+	await writeFile(partial.state, randomBytes(size));
+	await writeFile(partial.ram, '');
+	await truncate(partial.ram, 16 * 1024 * 1024);
+	await overwrite(partial.ram, 3 * 1024 * 1024, randomBytes(100_000));
 	const meta = await commitSnapshot(temp.path, key, partial, details);
 	return path.join(snapshotsDir(temp.path), meta.file);
 }
+
+const ramOf = (stateFile: string) => stateFile.replace(/\.vmstate$/, '.ram');
 
 async function overwrite(file: string, offset: number, bytes: Buffer): Promise<void> {
 	const handle = await open(file, 'r+');
@@ -43,7 +51,15 @@ describe('snapshot store', () => {
 	it('finds nothing before a save, and the saved file after it', async () => {
 		expect(await lookUpSnapshot(temp.path, 'k1')).toEqual({ status: 'missing' });
 		const file = await saveFake('k1');
-		expect(await lookUpSnapshot(temp.path, 'k1')).toMatchObject({ status: 'valid', file, meta: { key: 'k1', size: 5 * 1024 * 1024 } });
+		expect(await lookUpSnapshot(temp.path, 'k1')).toMatchObject({ status: 'valid', file, ramFile: ramOf(file), meta: { key: 'k1', size: 5 * 1024 * 1024, ramSize: 16 * 1024 * 1024 } });
+	});
+
+	it('reports a truncated or overwritten RAM file as corrupt', async () => {
+		const file = await saveFake('k1');
+		await overwrite(ramOf(file), 0, Buffer.from('garbage'));
+		expect(await lookUpSnapshot(temp.path, 'k1')).toMatchObject({ status: 'corrupt', reason: expect.stringMatching(/RAM file does not match its checksum/) });
+		await truncate(ramOf(file), 1024);
+		expect(await lookUpSnapshot(temp.path, 'k1')).toMatchObject({ status: 'corrupt', reason: expect.stringMatching(/RAM file is 1024 bytes.*truncated/) });
 	});
 
 	it('reports a truncated state file as corrupt', async () => {
@@ -67,7 +83,7 @@ describe('snapshot store', () => {
 		expect(await lookUpSnapshot(temp.path, 'k1')).toMatchObject({ status: 'corrupt', reason: expect.stringContaining('sidecar') });
 	});
 
-	it('removes a bad snapshot with its state file', async () => {
+	it('removes a bad snapshot with its state and RAM files', async () => {
 		const file = await saveFake('k1');
 		await removeSnapshot(temp.path, 'k1', path.basename(file));
 		expect(await lookUpSnapshot(temp.path, 'k1')).toEqual({ status: 'missing' });
@@ -89,10 +105,14 @@ describe('snapshot store', () => {
 		expect((await lookUpSnapshot(temp.path, 'k2')).status).toBe('valid');
 	});
 
-	it('refuses to publish an empty state file', async () => {
-		const partial = await createPartialPath(temp.path, 'k1');
-		await writeFile(partial, '');
-		await expect(commitSnapshot(temp.path, 'k1', partial, details)).rejects.toThrow(/empty/);
+	it('refuses to publish an empty state or RAM file', async () => {
+		const partial = await createPartialPaths(temp.path, 'k1');
+		await writeFile(partial.state, '');
+		await writeFile(partial.ram, 'x');
+		await expect(commitSnapshot(temp.path, 'k1', partial, details)).rejects.toThrow(/empty state file/);
+		await writeFile(partial.state, 'x');
+		await writeFile(partial.ram, '');
+		await expect(commitSnapshot(temp.path, 'k1', partial, details)).rejects.toThrow(/empty RAM file/);
 	});
 });
 
@@ -109,7 +129,7 @@ describe('pruning', () => {
 		const statuses = await Promise.all(['a', 'b', 'c', 'd'].map(async (key) => (await lookUpSnapshot(temp.path, key)).status));
 		expect(statuses).toEqual(['missing', 'valid', 'missing', 'valid']);
 		expect((await readdir(snapshotsDir(temp.path))).sort()).toEqual(expect.arrayContaining(['b.json', 'd.json']));
-		expect(await readdir(snapshotsDir(temp.path))).toHaveLength(4);
+		expect(await readdir(snapshotsDir(temp.path))).toHaveLength(6);
 	});
 
 	it('removes snapshots unused for a month even below the limit', async () => {
