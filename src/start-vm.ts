@@ -55,9 +55,18 @@ async function prepareArtifacts(options: NormalizedVmOptions): Promise<Artifacts
 		prepareBootKernel(kernel.path, cacheDir).catch((error: unknown) => {
 			throw new VmBootError(`Cannot prepare the kernel ${kernel.path} for booting: ${String(error)}. Check that the cache directory ${cacheDir} is writable (or set VM_EXEC_CACHE).`, { cause: error });
 		}),
-		prepareInitramfs({ busybox, modulesDir: kernel.modulesDir }, cacheDir),
+		prepareInitramfs({ busybox, modulesDir: kernel.modulesDir, shell: guestShellSetting(process.env.VM_EXEC_GUEST_SHELL) }, cacheDir),
 	]);
 	return { qemuPath: qemu.path, qemuVersion: qemu.version, kernel, bootKernel: boot.path, kernelKey: boot.key, initramfs: initramfs.path, bios, cacheDir };
+}
+
+/**
+ * `VM_EXEC_GUEST_SHELL`: the host shell the initramfs carries for the guest's runner (default `/bin/sh`),
+ * or `none` to carry none (the guest then starts the host's /bin/sh after boot: slower, for debugging).
+ */
+export function guestShellSetting(value: string | undefined): string | false | undefined {
+	if (value === undefined || value === '') return undefined;
+	return value === 'none' ? false : value;
 }
 
 function bootFailure(message: string, qemu: RunningQemu | undefined, cause?: unknown, exitCode?: number): VmBootError {

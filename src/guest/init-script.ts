@@ -8,15 +8,15 @@
  *   2. open the control port ttyS1 and keep it open (bytes that arrive while nobody has the tty open
  *      are dropped), say `ready`, and wait for `go`. Nothing 9p is mounted yet, so the host may save a
  *      snapshot of the VM right here (QEMU refuses to migrate once a 9p share is mounted);
- *   3. on `go`: mount the exchange dir, read the per-VM settings the host wrote there (boot.env), build
- *      the root: the host's / read-only over 9p under a tmpfs overlay, with the guest's own /proc, /sys,
- *      /dev, /tmp, /run; say `up`;
+ *   3. on `go`: build the root (the host's / read-only over 9p under a tmpfs overlay, with the guest's
+ *      own /proc, /sys, /dev, /tmp, /run) and mount the exchange dir in it, all with one `mount -a`; read
+ *      the per-VM settings the host wrote there (boot.env); start the runner; say `up`;
  *   4. agent loop: `run ID` runs xchg/ID/run.sh chrooted in that root, in a cgroup of its own (so `kill ID`
  *      can kill its whole process tree with cgroup.kill), and answers `done ID STATUS`.
  */
 export const GUEST_INIT_SCRIPT = String.raw`#!/bin/sh
 export PATH=/bin
-R=/newroot
+R=/stage
 X=$R/run/vm-exec/xchg
 CG=$R/sys/fs/cgroup
 NINEP=trans=virtio,version=9p2000.L,msize=512000
@@ -50,42 +50,25 @@ while read -r module name node; do
 done </etc/vm-exec/modules.devname
 
 # Everything that needs no 9p share is done before the snapshot point, so restored VMs skip it:
-# the host name, loopback, the writable layer, and the table of the guest's own mounts.
+# the host name, loopback, the writable layer, the guest's /run, the pipe to the runner, the runner
+# itself when it can start here (below), and the table of every mount the root needs. After "go" one
+# process mounts them all: each process costs under emulation, and after a restore every code path
+# runs for the first time.
 hostname vm-exec
 ip link set lo up 2>/dev/null
-mkdir -p /xchg /host /rw /dev/pts /dev/shm "$R"
+mkdir -p /host /rw /dev/pts /dev/shm
 mount -t tmpfs -o mode=755 rw /rw
-mkdir -p /rw/root/upper /rw/root/work
-printf '%s
-' 	"proc $R/proc proc defaults 0 0" 	"sysfs $R/sys sysfs defaults 0 0" 	"devtmpfs $R/dev devtmpfs defaults 0 0" 	"devpts $R/dev/pts devpts gid=5,mode=620,ptmxmode=666 0 0" 	"shm $R/dev/shm tmpfs mode=1777 0 0" 	"tmp $R/tmp tmpfs mode=1777 0 0" 	"run $R/run tmpfs mode=755 0 0" 	"cgroup2 $R/sys/fs/cgroup cgroup2 defaults 0 0" >/etc/vm-exec/fstab
+mkdir -p /rw/root/upper /rw/root/work /rw/run/vm-exec/xchg /rw/run/vm-exec/stage
+mkfifo /rw/runs /rw/started
 
-exec 3<>/dev/ttyS1
-stty -F /dev/ttyS1 raw -echo
-say ready
-while read -r verb rest <&3; do
-	[ "$verb" = go ] && break
-done
-
-mount -t 9p -o "$NINEP" xchg /xchg || die "cannot mount the exchange directory"
-. /xchg/boot.env || die "cannot read boot.env"
-mount -t 9p -o "$NINEP,ro" hostroot /host || die "cannot mount the host root"
-mount -t overlay -o lowerdir=/host,upperdir=/rw/root/upper,workdir=/rw/root/work overlay "$R" || die "cannot mount the overlay root"
-mkdir -p "$R/proc" "$R/sys" "$R/dev" "$R/tmp" "$R/run"
-# One process for the guest's own /proc, /sys, /dev (its pts and shm dirs exist: devtmpfs is one
-# instance), /tmp, /run and cgroup2: every fork costs under emulation.
-mount -a -T /etc/vm-exec/fstab || log "some of the guest's own mounts failed: $(cat /proc/mounts)"
-mkdir -p "$X"
-# Start the runner as soon as its root exists: loading the host's shell (dynamic linking over 9p) then
-# overlaps with the rest of the set-up instead of delaying the first exec.
-mkfifo "$R/run/vm-exec/runs"
-
-# The runner: the host's own /bin/sh, chrooted in the new root, started once and kept. For each exec it
-# only forks (an exec of a dynamically linked shell costs ~60 ms under software emulation; a fork a few):
-# the forked subshell joins the exec's cgroup, then sources xchg/ID/run.sh, which sets up stdio, env and
-# cwd and sources (or, with a #! line, execs) the script. Its parent reports "done ID STATUS".
-# Each exec is started through a subshell that exits at once, so it is an orphan reaped by PID 1 and no
-# SIGCHLD interrupts the runner's read (busybox's and dash's read may lose bytes to an interrupted read).
-RUNNER='exec 4<>/run/vm-exec/runs
+# The runner: the host's own /bin/sh, started once and kept, whose root is the guest's root. For each
+# exec it only forks (an exec of a dynamically linked shell costs ~60 ms under software emulation; a
+# fork a few): the forked subshell joins the exec's cgroup, then sources xchg/ID/run.sh, which sets up
+# stdio, env and cwd and sources (or, with a #! line, execs) the script. Its parent reports "done ID
+# STATUS". Each exec is started through a subshell that exits at once, so it is an orphan reaped by
+# PID 1 and no SIGCHLD interrupts the runner's read (busybox's and dash's read may lose bytes to an
+# interrupted read). It reads exec ids from fd 4, the pipe the agent writes to.
+RUNNER='{ echo started >&5; } 2>&-; exec 5>&-
 while read -r vmx_id <&4; do
 	( {
 		( read -r vmx_pid vmx_rest </proc/self/stat; echo "$vmx_pid" >"/sys/fs/cgroup/vmx-$vmx_id/cgroup.procs" 2>/dev/null
@@ -95,18 +78,87 @@ while read -r vmx_id <&4; do
 done'
 
 runner() {
-	while :; do
-		env -i /bin/chroot "$R" /bin/sh -c "$RUNNER" </dev/null >/dev/console 2>&1
+	"$@" </dev/null >/dev/console 2>&1 3>&-
+	# An early runner that ended before it started is replaced by PID 1 (which kills this loop).
+	echo exited >&5
+	exec 5>&-
+	while sleep 1; do
 		log "the runner shell exited; restarting it"
-		sleep 1
+		env -i chroot "$R" /bin/sh -c "$RUNNER" /bin/sh </dev/null >/dev/console 2>&1 3>&-
 	done
 }
 
 # The OOM killer must pick a runaway script, never the machinery: PID 1, the agent and the runner are
 # exempt (-1000, inherited by them), and each exec resets itself to 0 above.
 echo -1000 >/proc/self/oom_score_adj
-runner &
-mount --move /xchg "$X" || die "cannot move the exchange directory"
+# The pipe from the agent to the runner, opened by PID 1 so that both inherit it, and the one on which
+# the runner says it has started.
+exec 4<>/rw/runs 5<>/rw/started
+
+# Starting the host's dynamically linked shell costs ~250 ms under emulation (libc over 9p, then its
+# relocation), so when the initramfs carries a copy of it (stage/.vmx: the shell, its loader and its
+# libraries, byte for byte the host's), the runner starts here, before the snapshot point, with the
+# stage as its root. After "go" the guest's root is mounted on stage/.root and pivot_root makes it the
+# root of the runner (of every process whose root is the stage), which then sees the host's / as its
+# own, exactly as if it had been started there.
+if [ -x /stage/.vmx/sh ]; then
+	R0=$R/.root
+	mount --bind /stage /stage
+	mount --bind /bin/busybox /stage/.vmx/busybox
+	if [ -x /stage/.vmx/ld.so ]; then
+		set -- /.vmx/ld.so --inhibit-cache --library-path /.vmx /.vmx/sh
+	else
+		set -- /.vmx/sh
+	fi
+	runner env -i chroot /stage "$@" -c "$RUNNER" /bin/sh &
+	# A snapshot taken while the runner is still starting would leave the rest of its start to every
+	# restored VM: wait until it is ready to read exec ids.
+	read -r started <&5
+	if [ "$started" != started ]; then
+		log "the copy of the host's shell did not start; the guest starts /bin/sh after boot instead"
+		kill $!
+		umount /stage/.vmx/busybox /stage
+		R0=$R
+	fi
+else
+	R0=$R
+fi
+exec 5>&-
+printf '%s\n' \
+	"hostroot /host 9p $NINEP,ro 0 0" \
+	"overlay $R0 overlay lowerdir=/host,upperdir=/rw/root/upper,workdir=/rw/root/work 0 0" \
+	"proc $R0/proc proc defaults 0 0" \
+	"sysfs $R0/sys sysfs defaults 0 0" \
+	"devtmpfs $R0/dev devtmpfs defaults 0 0" \
+	"devpts $R0/dev/pts devpts gid=5,mode=620,ptmxmode=666 0 0" \
+	"shm $R0/dev/shm tmpfs mode=1777 0 0" \
+	"tmp $R0/tmp tmpfs mode=1777 0 0" \
+	"/rw/run $R0/run none bind 0 0" \
+	"cgroup2 $R0/sys/fs/cgroup cgroup2 defaults 0 0" \
+	"xchg $R0/run/vm-exec/xchg 9p $NINEP 0 0" >/etc/vm-exec/fstab
+
+exec 3<>/dev/ttyS1
+stty -F /dev/ttyS1 raw -echo
+say ready
+while read -r verb rest <&3; do
+	[ "$verb" = go ] && break
+done
+
+# The host's / (it has /proc, /sys, /dev, /tmp and /run to mount on), the overlay root, the guest's own
+# /proc, /sys, /dev (its pts and shm dirs exist: devtmpfs is one instance), /tmp, /run, cgroup2, and last
+# the exchange dir. Checked with shell tests, which cost no process.
+mount -a -T /etc/vm-exec/fstab
+[ -x "$R0/bin/sh" ] || die "cannot mount the host root: $(cat /proc/mounts)"
+[ -f "$R0/run/vm-exec/xchg/boot.env" ] || die "cannot mount the exchange directory: $(cat /proc/mounts)"
+if [ "$R0" != "$R" ]; then
+	# The root moves to $R (where the stage was); the stage, to the root's /run/vm-exec/stage, where it
+	# is unmounted: the runner keeps its files open, nothing else needs them.
+	chroot /stage /.vmx/busybox pivot_root /.root /.root/run/vm-exec/stage || die "cannot give the runner its root: $(cat /proc/mounts)"
+	umount -l "$R/run/vm-exec/stage"
+else
+	runner env -i chroot "$R" /bin/sh -c "$RUNNER" /bin/sh &
+fi
+. "$X/boot.env" || die "cannot read boot.env"
 # Host paths hidden by the guest's own /tmp or /run (the working directory, a modules dir):
 # give them their own overlay so they are visible, writable, and still untouched on the host.
 n=0
@@ -160,7 +212,6 @@ fi
 # The agent reads the control line. Its only children (mkdir, a reap retry) end before it reads again,
 # so no SIGCHLD interrupts its read.
 agent() {
-	exec 4<>"$R/run/vm-exec/runs"
 	say up
 	while read -r verb id <&3; do
 		case "$verb" in

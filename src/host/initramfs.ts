@@ -1,6 +1,7 @@
 /**
- * Build the guest's initramfs: static busybox, the init script, and the kernel modules the guest needs
- * (virtio, 9p, overlay) in dependency order, decompressed. Cached by content in the cache directory.
+ * Build the guest's initramfs: static busybox, the init script, the kernel modules the guest needs
+ * (virtio, 9p, overlay) in dependency order, decompressed, and a copy of the host's shell with its
+ * libraries (see guest-shell.ts). Cached by content in the cache directory.
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -9,15 +10,18 @@ import { execa } from 'execa';
 import { VmBootError } from '../errors.js';
 import { GUEST_INIT_SCRIPT } from '../guest/init-script.js';
 import { ensureDir, hashKey, writeFileAtomic } from './cache-dir.js';
+import { type GuestShell, guestShellIdentity, resolveGuestShell } from './guest-shell.js';
 import { type CpioEntry, packCpio } from './cpio.js';
 import { GUEST_MODULES, NETWORK_MODULES, parseModulesBuiltin, parseModulesDep, resolveModuleLoadOrder } from './module-deps.js';
 
-const INITRAMFS_FORMAT = 'initramfs-v3';
+const INITRAMFS_FORMAT = 'initramfs-v4';
 
 export interface InitramfsInputs {
 	busybox: string;
 	modulesDir: string;
 	extraModules?: readonly string[];
+	/** Carry the host's shell for the guest's runner (default: `/bin/sh`, when it can be; `false`: never). */
+	shell?: string | false;
 }
 
 /** Decompress a module file's bytes according to its name (`.ko.xz`, `.ko.zst`, `.ko.gz`). */
@@ -44,6 +48,8 @@ export interface InitramfsPlan {
 	networkModuleOrder: string[];
 	/** The kernel's modules.devname: device nodes whose first open loads their module. */
 	devnames: string;
+	/** The host's shell and libraries to carry, if it can be carried. */
+	shell: GuestShell | undefined;
 	/** Cache key over everything that goes into the archive. */
 	key: string;
 }
@@ -91,7 +97,17 @@ export async function planInitramfs(inputs: InitramfsInputs): Promise<InitramfsP
 		}),
 	);
 	const devnames = await readFile(path.join(inputs.modulesDir, 'modules.devname'), 'utf8').catch(() => '');
-	return { moduleOrder: order, networkModuleOrder: networkOrder, devnames, key: hashKey(INITRAMFS_FORMAT, GUEST_INIT_SCRIPT, devnames, ...stats) };
+	const shell = inputs.shell === false ? undefined : await resolveGuestShell(inputs.shell);
+	// A shell or library replaced since (an upgrade) is a different file: a new archive, never a stale copy.
+	const shellIdentity = shell ? await guestShellIdentity(shell).catch(() => undefined) : undefined;
+	const carried = shellIdentity ? shell : undefined;
+	return {
+		moduleOrder: order,
+		networkModuleOrder: networkOrder,
+		devnames,
+		shell: carried,
+		key: hashKey(INITRAMFS_FORMAT, GUEST_INIT_SCRIPT, devnames, ...stats, ...(shellIdentity ?? ['no shell'])),
+	};
 }
 
 /** The archive's entries; pure once the file contents are read. */
@@ -101,9 +117,13 @@ export function initramfsEntries(contents: {
 	modules: readonly { name: string; data: Buffer }[];
 	networkModules?: readonly { name: string; data: Buffer }[];
 	devnames?: string;
+	/** The host's shell, its program interpreter and libraries (by the names it loads them by). */
+	shell?: { sh: Buffer; interpreter: Buffer | undefined; libraries: readonly { name: string; data: Buffer }[] } | undefined;
 }): CpioEntry[] {
 	const entries: CpioEntry[] = [];
-	for (const dir of ['bin', 'dev', 'etc', 'etc/vm-exec', 'lib', 'lib/modules', 'proc', 'sys', 'tmp', 'newroot']) {
+	// stage/ becomes the runner's root: .root is where the guest's root is mounted after `go`, then
+	// pivot_root makes it the runner's root; .vmx holds the runner's files (see the init script).
+	for (const dir of ['bin', 'dev', 'etc', 'etc/vm-exec', 'lib', 'lib/modules', 'proc', 'sys', 'tmp', 'stage', 'stage/.root', 'stage/.vmx']) {
 		entries.push({ type: 'dir', path: dir });
 	}
 	entries.push({ type: 'chardev', path: 'dev/console', major: 5, minor: 1, mode: 0o600 });
@@ -122,6 +142,15 @@ export function initramfsEntries(contents: {
 	}
 	entries.push({ type: 'file', path: 'etc/vm-exec/net-modules', data: Buffer.from(networkModules.map((module) => `${module.name}\n`).join('')) });
 	entries.push({ type: 'file', path: 'etc/vm-exec/modules.devname', data: Buffer.from(contents.devnames ?? '') });
+	if (contents.shell) {
+		entries.push({ type: 'file', path: 'stage/.vmx/sh', data: contents.shell.sh, mode: 0o755 });
+		if (contents.shell.interpreter) entries.push({ type: 'file', path: 'stage/.vmx/ld.so', data: contents.shell.interpreter, mode: 0o755 });
+		for (const library of contents.shell.libraries) {
+			if (/^[\w.+-]+$/.test(library.name)) entries.push({ type: 'file', path: `stage/.vmx/${library.name}`, data: library.data, mode: 0o755 });
+		}
+		// The mount point of busybox inside the stage, for the one pivot_root that must run in it.
+		entries.push({ type: 'file', path: 'stage/.vmx/busybox', data: Buffer.alloc(0), mode: 0o755 });
+	}
 	return entries;
 }
 
@@ -140,8 +169,18 @@ export async function prepareInitramfs(inputs: InitramfsInputs, cacheDir: string
 				data: await readModuleFile(path.join(inputs.modulesDir, relative)),
 			})),
 		);
-	const [modules, networkModules] = await Promise.all([readModules(plan.moduleOrder), readModules(plan.networkModuleOrder)]);
+	const [modules, networkModules, shell] = await Promise.all([readModules(plan.moduleOrder), readModules(plan.networkModuleOrder), readGuestShell(plan.shell)]);
 	// Uncompressed on purpose: unpacking a compressed initramfs costs boot time under software emulation.
-	await writeFileAtomic(file, packCpio(initramfsEntries({ busybox, applets, modules, networkModules, devnames: plan.devnames })));
+	await writeFileAtomic(file, packCpio(initramfsEntries({ busybox, applets, modules, networkModules, devnames: plan.devnames, shell })));
 	return { path: file, key: plan.key };
+}
+
+async function readGuestShell(shell: GuestShell | undefined) {
+	if (!shell) return undefined;
+	const [sh, interpreter, libraries] = await Promise.all([
+		readFile(shell.shell),
+		shell.interpreter ? readFile(shell.interpreter) : undefined,
+		Promise.all(shell.libraries.map(async ({ name, file }) => ({ name, data: await readFile(file) }))),
+	]);
+	return { sh, interpreter, libraries };
 }

@@ -23,8 +23,7 @@ export const FAST_BOOT_KERNEL_FLAGS = [
 	// Panic → reboot at once; with -no-reboot QEMU then exits, and the host sees the crash.
 	'panic=-1',
 	'rdinit=/init',
-	...(process.env.VMX_EXP_FLAGS ?? '').split(' ').filter(Boolean),
-];
+] as const;
 
 export interface QemuPlan extends NetworkPlan {
 	kernel: string;
@@ -50,7 +49,7 @@ export interface QemuPlan extends NetworkPlan {
 	 * restored from the snapshot maps the file copy-on-write: it starts with the saved RAM without reading
 	 * it, and never changes the file).
 	 */
-	memoryFile?: { path: string; shared: boolean } | undefined;
+	memoryFile?: { path: string; shared: boolean; sizeMiB: number } | undefined;
 	/** `-incoming` value: `'defer'` starts QEMU waiting for a saved state (a snapshot) to be loaded over QMP. */
 	incoming?: string | undefined;
 }
@@ -85,7 +84,7 @@ export function buildQemuArgv(plan: QemuPlan): string[] {
 		'-accel', plan.accel === 'kvm' ? 'kvm' : 'tcg',
 		'-m', String(plan.memoryMiB),
 		...(plan.memoryFile
-			? ['-object', `memory-backend-file,id=ram,size=${plan.memoryMiB}M,mem-path=${escapeOptionValue(plan.memoryFile.path)},share=${plan.memoryFile.shared ? 'on' : 'off'}`]
+			? ['-object', `memory-backend-file,id=ram,size=${plan.memoryFile.sizeMiB}M,mem-path=${escapeOptionValue(plan.memoryFile.path)},share=${plan.memoryFile.shared ? 'on' : 'off'}`]
 			: []),
 		'-smp', String(plan.cpus),
 		...(plan.bios ? ['-bios', plan.bios] : []),

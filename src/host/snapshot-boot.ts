@@ -17,6 +17,7 @@ import { ensureDir } from './cache-dir.js';
 import type { RunningQemu } from './launch.js';
 import { buildQemuArgv, type QemuPlan } from './qemu-argv.js';
 import { computeSnapshotKey, normalizeQemuArgs } from './snapshot-key.js';
+import { snapshotMemoryMiB } from './snapshot-memory.js';
 import { tryAcquireSnapshotLock } from './snapshot-lock.js';
 import { restoreVmState, saveVmState, SnapshotError } from './snapshot-qmp.js';
 import { commitSnapshot, createPartialPaths, lockPath, lookUpSnapshot, markSnapshotUsed, removePartial, removeSnapshot, snapshotsDir } from './snapshot-store.js';
@@ -89,11 +90,20 @@ export async function snapshotKeyOf(input: Pick<SnapshotBootInput, 'plan' | 'per
 /** Boot the VM to the snapshot point, from the snapshot when possible. */
 export async function bootToSnapshotPoint(input: SnapshotBootInput): Promise<BootedGuest & { bootedFrom: BootedFrom }> {
 	if (input.mode === false) return { ...(await input.bootCold(input.plan)), bootedFrom: 'cold' };
+	const memoryMiB = snapshotMemoryMiB(input.plan);
+	if (memoryMiB === undefined) {
+		debug('qemuArgs arrange guest memory themselves: booting cold, without a snapshot');
+		return { ...(await input.bootCold(input.plan)), bootedFrom: 'cold' };
+	}
+	return bootWithSnapshots(input, memoryMiB);
+}
+
+async function bootWithSnapshots(input: SnapshotBootInput, memoryMiB: number): Promise<BootedGuest & { bootedFrom: BootedFrom }> {
 	const key = await snapshotKeyOf(input);
 	const found = await lookUpSnapshot(input.cacheDir, key);
 	debug(`key ${key}: ${found.status}`);
 	if (found.status === 'valid') {
-		const restored = await tryRestore(input, key, found);
+		const restored = await tryRestore(input, key, found, memoryMiB);
 		if (restored.booted) return { ...restored.booted, bootedFrom: 'snapshot' };
 		// Only a file QEMU refused is bad. A restore that ran out of time (a busy machine) or whose QEMU did
 		// not start says nothing about the file: keep it, and boot cold if there is time left.
@@ -110,16 +120,16 @@ export async function bootToSnapshotPoint(input: SnapshotBootInput): Promise<Boo
 		debug(`snapshot ${key} is unusable (${found.reason}): removing it`);
 		await removeSnapshot(input.cacheDir, key, found.meta?.file);
 	}
-	return { ...(await bootColdAndSave(input, key)), bootedFrom: 'cold' };
+	return { ...(await bootColdAndSave(input, key, memoryMiB)), bootedFrom: 'cold' };
 }
 
 type RestoreOutcome = { booted: BootedGuest; refused?: never; error?: never } | { booted?: never; refused: boolean; error: unknown };
 
-async function tryRestore(input: SnapshotBootInput, key: string, snapshot: { file: string; ramFile: string }): Promise<RestoreOutcome> {
+async function tryRestore(input: SnapshotBootInput, key: string, snapshot: { file: string; ramFile: string }, memoryMiB: number): Promise<RestoreOutcome> {
 	const started = performance.now();
 	let booted: BootedGuest | undefined;
 	try {
-		booted = await input.launchForRestore({ ...input.plan, incoming: 'defer', memoryFile: { path: snapshot.ramFile, shared: false } });
+		booted = await input.launchForRestore({ ...input.plan, incoming: 'defer', memoryFile: { path: snapshot.ramFile, shared: false, sizeMiB: memoryMiB } });
 		const qmp = await booted.qemu.qmp();
 		await restoreVmState(qmp, snapshot.file, booted.qemu, { timeoutMs: Math.min(input.deadline(), RESTORE_TIMEOUT_MS), signal: input.signal });
 		debug(`restored from ${snapshot.file} in ${Math.round(performance.now() - started)} ms`);
@@ -134,7 +144,7 @@ async function tryRestore(input: SnapshotBootInput, key: string, snapshot: { fil
 	}
 }
 
-async function bootColdAndSave(input: SnapshotBootInput, key: string): Promise<BootedGuest> {
+async function bootColdAndSave(input: SnapshotBootInput, key: string, memoryMiB: number): Promise<BootedGuest> {
 	const lock = await ensureDir(snapshotsDir(input.cacheDir))
 		.then(() => tryAcquireSnapshotLock(lockPath(input.cacheDir, key)))
 		.catch((error: unknown) => {
@@ -146,14 +156,14 @@ async function bootColdAndSave(input: SnapshotBootInput, key: string): Promise<B
 		// Another worker may have finished the snapshot between our look-up and taking the lock.
 		const found = await lookUpSnapshot(input.cacheDir, key);
 		if (found.status === 'valid') {
-			const restored = await tryRestore(input, key, found);
+			const restored = await tryRestore(input, key, found, memoryMiB);
 			if (restored.booted) return restored.booted;
 		}
 		input.onProgress?.('Creating a VM snapshot for this configuration (once; later VMs start from it)…');
-		const created = await createSnapshot(input, key);
+		const created = await createSnapshot(input, key, memoryMiB);
 		if ('vm' in created) return created.vm;
 		// The VM that saved the snapshot is spent (its RAM is the snapshot's): this VM is the snapshot's first.
-		const restored = await tryRestore(input, key, created);
+		const restored = await tryRestore(input, key, created, memoryMiB);
 		if (restored.booted) return restored.booted;
 		if (restored.refused) await removeSnapshot(input.cacheDir, key, basename(created.file));
 		return await input.bootCold(input.plan);
@@ -167,12 +177,12 @@ async function bootColdAndSave(input: SnapshotBootInput, key: string): Promise<B
  * files, or with the VM itself when saving failed (it was continued and serves as this start's VM: a
  * failed save only costs the next VM a cold boot).
  */
-async function createSnapshot(input: SnapshotBootInput, key: string): Promise<{ file: string; ramFile: string } | { vm: BootedGuest }> {
+async function createSnapshot(input: SnapshotBootInput, key: string, memoryMiB: number): Promise<{ file: string; ramFile: string } | { vm: BootedGuest }> {
 	const started = performance.now();
 	const partial = await createPartialPaths(input.cacheDir, key);
 	let booted: BootedGuest | undefined;
 	try {
-		booted = await input.bootCold({ ...input.plan, memoryFile: { path: partial.ram, shared: true } });
+		booted = await input.bootCold({ ...input.plan, memoryFile: { path: partial.ram, shared: true, sizeMiB: memoryMiB } });
 		await saveVmState(await booted.qemu.qmp(), partial.state, { timeoutMs: Math.min(input.deadline(), SAVE_TIMEOUT_MS), signal: input.signal });
 	} catch (error) {
 		// The VM keeps running on its RAM file after the unlink; Linux frees the file when QEMU exits.

@@ -185,6 +185,24 @@ describe('snapshots', () => {
 		expect(next.bootedFrom).toBe('snapshot');
 	});
 
+	it('gives VMs whose qemuArgs set the memory (-m) a snapshot of that size', async () => {
+		const memTotalKiB = async (vm: Vm) => Number((await vm.succeed("awk '/MemTotal/ { print $2 }' /proc/meminfo")).stdout);
+		const first = await startVm(options({ qemuArgs: ['-m', '384M'] }));
+		try {
+			expect(first.bootedFrom).toBe('cold');
+			expect(await memTotalKiB(first)).toBeGreaterThan(300_000);
+		} finally {
+			await first.close();
+		}
+		const next = await startVm(options({ qemuArgs: ['-m', '384M'] }));
+		try {
+			expect(next.bootedFrom).toBe('snapshot');
+			expect(await memTotalKiB(next)).toBeGreaterThan(300_000);
+		} finally {
+			await next.close();
+		}
+	});
+
 	it('always boots cold and saves nothing with snapshot: false', async () => {
 		const count = (await sidecars()).size;
 		const vm = await startVm(options({ snapshot: false, memory: '288M' }));

@@ -31,12 +31,12 @@ describe('buildQemuArgv', () => {
 	});
 
 	it('backs guest RAM with a file for snapshots: shared to save one, private to start from one', () => {
-		const saving = buildQemuArgv({ ...plan, memoryFile: { path: '/cache/snap,1.ram', shared: true } });
+		const saving = buildQemuArgv({ ...plan, memoryFile: { path: '/cache/snap,1.ram', shared: true, sizeMiB: 256 } });
 		expect(saving.slice(saving.indexOf('-machine'), saving.indexOf('-machine') + 8)).toEqual([
 			'-machine', 'pc,memory-backend=ram', '-accel', 'tcg', '-m', '256',
 			'-object', 'memory-backend-file,id=ram,size=256M,mem-path=/cache/snap,,1.ram,share=on',
 		]);
-		expect(buildQemuArgv({ ...plan, memoryFile: { path: '/cache/s.ram', shared: false } })).toContain('memory-backend-file,id=ram,size=256M,mem-path=/cache/s.ram,share=off');
+		expect(buildQemuArgv({ ...plan, memoryFile: { path: '/cache/s.ram', shared: false, sizeMiB: 256 } })).toContain('memory-backend-file,id=ram,size=256M,mem-path=/cache/s.ram,share=off');
 	});
 
 	it('leaves out -bios when qboot is not installed', () => {
