@@ -14,7 +14,7 @@ import type { RunningQemu } from './host/launch.js';
 import { type ExecOptions, normalizeExecOptions, validateScript } from './options.js';
 import { type ForwardPortOptions, PortForwards } from './port-forward.js';
 import type { ControlChannel } from './protocol/control-channel.js';
-import { buildRunScript } from './protocol/exec-files.js';
+import { buildRunScript, hasShebang } from './protocol/exec-files.js';
 import type { ResourceStack } from './resource-stack.js';
 
 const debug = createDebug('exec');
@@ -143,7 +143,7 @@ export class Vm implements AsyncDisposable {
 		const output = readExecOutput(dir, { onStdout: normalized.onStdout, onStderr: normalized.onStderr });
 		try {
 			await Promise.all([
-				writeFile(path.join(dir, 'script'), script, { mode: 0o700 }),
+				hasShebang(script) ? writeFile(path.join(dir, 'script'), script, { mode: 0o700 }) : undefined,
 				normalized.input ? writeFile(path.join(dir, 'stdin'), normalized.input, { mode: 0o600 }) : undefined,
 				writeFile(
 					path.join(dir, 'run.sh'),
@@ -152,7 +152,7 @@ export class Vm implements AsyncDisposable {
 						cwd: normalized.cwd ?? this.#internals.cwd,
 						env: { ...this.#internals.env, ...normalized.env },
 						hasInput: normalized.input !== undefined,
-						hasShebang: script.startsWith('#!'),
+						script,
 					}),
 					{ mode: 0o600 },
 				),

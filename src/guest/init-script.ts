@@ -18,7 +18,7 @@ export const GUEST_INIT_SCRIPT = String.raw`#!/bin/sh
 export PATH=/bin
 R=/stage
 X=$R/run/vm-exec/xchg
-CG=$R/sys/fs/cgroup
+CG=/sys/fs/cgroup
 NINEP=trans=virtio,version=9p2000.L,msize=512000
 
 say() { echo "$*" >&3; }
@@ -60,21 +60,35 @@ mkdir -p /host /rw /dev/pts /dev/shm
 mount -t tmpfs -o mode=755 rw /rw
 mkdir -p /rw/root/upper /rw/root/work /rw/run/vm-exec/xchg /rw/run/vm-exec/stage
 mkfifo /rw/runs /rw/started
+# Each exec runs in a cgroup of its own, so that a timeout can kill its whole process tree at once
+# (cgroup.kill). The agent hands out numbered slots (vmx-N) and reuses one once its processes are all
+# gone: creating a cgroup per exec would cost a process each time. favordynmods makes moving a process
+# into a cgroup cheap (no RCU grace period; kernel 6.0+). The guest's /sys/fs/cgroup is this mount.
+mount -t cgroup2 -o favordynmods cgroup2 /sys/fs/cgroup 2>/dev/null || mount -t cgroup2 cgroup2 /sys/fs/cgroup
+slots=0
+free=
+busy=
+new_slot() {
+	slots=$((slots + 1))
+	mkdir "$CG/vmx-$slots" && free="$free $slots"
+}
+new_slot; new_slot; new_slot; new_slot
 
-# The runner: the host's own /bin/sh, started once and kept, whose root is the guest's root. For each
-# exec it only forks (an exec of a dynamically linked shell costs ~60 ms under software emulation; a
-# fork a few): the forked subshell joins the exec's cgroup, then sources xchg/ID/run.sh, which sets up
-# stdio, env and cwd and sources (or, with a #! line, execs) the script. Its parent reports "done ID
-# STATUS". Each exec is started through a subshell that exits at once, so it is an orphan reaped by
-# PID 1 and no SIGCHLD interrupts the runner's read (busybox's and dash's read may lose bytes to an
-# interrupted read). It reads exec ids from fd 4, the pipe the agent writes to.
+# The runner: the host's own /bin/sh, started once and kept, whose root is the guest's root. Per exec it
+# only forks (an exec of a dynamically linked shell costs ~60 ms under software emulation; a fork a few).
+# It keeps one reader forked ahead: a subshell waiting for the next "ID SLOT" on fd 4, the pipe the agent
+# writes to. The reader forks the exec's job and exits at once; the job runs the exec in a subshell
+# that joins the exec's cgroup and sources xchg/ID/run.sh (stdio, env, cwd, then the script), and
+# reports "done ID STATUS". Only the reader, which has no child while it reads, ever reads the pipe:
+# a SIGCHLD interrupting a shell's read can lose bytes. Jobs are orphans that PID 1 reaps.
 RUNNER='{ echo started >&5; } 2>&-; exec 5>&-
-while read -r vmx_id <&4; do
-	( {
-		( read -r vmx_pid vmx_rest </proc/self/stat; echo "$vmx_pid" >"/sys/fs/cgroup/vmx-$vmx_id/cgroup.procs" 2>/dev/null
-		  echo 0 >/proc/self/oom_score_adj; unset vmx_pid vmx_rest; exec 4<&-; . "/run/vm-exec/xchg/$vmx_id/run.sh" )
+while :; do
+	( read -r vmx_id vmx_slot <&4 || exit 1
+	  {
+		( echo 0 >"/sys/fs/cgroup/vmx-$vmx_slot/cgroup.procs" 2>/dev/null
+		  echo 0 >/proc/self/oom_score_adj; exec 4<&-; . "/run/vm-exec/xchg/$vmx_id/run.sh" )
 		echo "done $vmx_id $?" >/dev/ttyS1
-	} & )
+	  } & ) || sleep 1
 done'
 
 runner() {
@@ -134,7 +148,7 @@ printf '%s\n' \
 	"shm $R0/dev/shm tmpfs mode=1777 0 0" \
 	"tmp $R0/tmp tmpfs mode=1777 0 0" \
 	"/rw/run $R0/run none bind 0 0" \
-	"cgroup2 $R0/sys/fs/cgroup cgroup2 defaults 0 0" \
+	"/sys/fs/cgroup $R0/sys/fs/cgroup none bind 0 0" \
 	"xchg $R0/run/vm-exec/xchg 9p $NINEP 0 0" >/etc/vm-exec/fstab
 
 exec 3<>/dev/ttyS1
@@ -209,17 +223,42 @@ if [ -n "$VMX_LAN_NIC" ]; then
 	{ ip link set "$i" address "$VMX_LAN_MAC" && ip link set "$i" up && ip addr add "$VMX_LAN_ADDR" dev "$i"; } || die "cannot configure the LAN card $i as $VMX_LAN_ADDR"
 fi
 
-# The agent reads the control line. Its only children (mkdir, a reap retry) end before it reads again,
-# so no SIGCHLD interrupts its read.
+# Slots whose processes have all left (a background daemon may outlive its exec) are free again.
+recheck_slots() {
+	b=$busy
+	busy=
+	for slot in $b; do
+		if read -r pid <"$CG/vmx-$slot/cgroup.procs" 2>/dev/null; then busy="$busy $slot"; else free="$free $slot"; fi
+	done
+}
+
+# The agent reads the control line. Its only children (mkdir for a new slot) end before it reads again,
+# so no SIGCHLD interrupts its read. Exec ids are [a-z0-9]+ (anything else is ignored).
 agent() {
 	say up
 	while read -r verb id <&3; do
-		case "$verb" in
-		run) mkdir "$CG/vmx-$id" 2>/dev/null; echo "$id" >&4 ;;
-		kill) echo 1 >"$CG/vmx-$id/cgroup.kill" 2>/dev/null ;;
-		# A killed tree may take a moment to leave its cgroup: retry once, off the agent's path.
-		reap) rmdir "$CG/vmx-$id" 2>/dev/null || ( (sleep 1; rmdir "$CG/vmx-$id" 2>/dev/null) & ) ;;
-		reboot) sync; reboot -f ;;
+		case "$verb:$id" in
+		run:*[!a-z0-9]*|run:|kill:*[!a-z0-9]*|kill:|reap:*[!a-z0-9]*|reap:) ;;
+		run:*)
+			[ -n "$free" ] || recheck_slots
+			[ -n "$free" ] || new_slot
+			set -- $free
+			slot=$1
+			shift
+			free="$*"
+			eval "slot_$id=$slot"
+			echo "$id $slot" >&4
+			;;
+		kill:*)
+			eval "slot=\$slot_$id"
+			[ -n "$slot" ] && echo 1 >"$CG/vmx-$slot/cgroup.kill" 2>/dev/null
+			;;
+		reap:*)
+			eval "slot=\$slot_$id"
+			unset "slot_$id"
+			[ -n "$slot" ] && busy="$busy $slot" && recheck_slots
+			;;
+		reboot:*) sync; reboot -f ;;
 		esac
 	done
 	die "control port closed"

@@ -83,6 +83,15 @@ describe('vm.exec', () => {
 		expect(stdout).toBe('0\n');
 	});
 
+	it('kills only the timed-out command, not what earlier commands left running', async () => {
+		// The daemon's exec ends while it runs on, so its cgroup stays busy and is not given to later execs.
+		await vm.succeed('sleep 301 >/dev/null 2>&1 </dev/null & echo daemon started');
+		for (let index = 0; index < 6; index++) await vm.succeed('true');
+		expect(await vm.exec('sleep 302', { timeout: 500 })).toMatchObject({ timedOut: true, exitCode: 137 });
+		expect((await vm.exec('ps -eo args | grep -c "^sleep 30[12]$" || true')).stdout).toBe('1\n');
+		await vm.succeed('pkill -x -f "sleep 301"');
+	});
+
 	it('kills the command when its signal is aborted', async () => {
 		const controller = new AbortController();
 		const pending = vm.exec('sleep 300', { signal: controller.signal });

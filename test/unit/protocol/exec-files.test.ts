@@ -1,6 +1,9 @@
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildBootEnv, buildRunScript, isHiddenInGuest, shellQuote } from '../../../src/protocol/exec-files.js';
+import { buildBootEnv, buildRunScript, hasShebang, isHiddenInGuest, shellQuote } from '../../../src/protocol/exec-files.js';
 
 describe('shellQuote', () => {
 	it.each(["it's", 'a b', '$(rm -rf /)', '`x`', 'back\\slash', '', 'new\nline'])('quotes %j so that the shell reads it back unchanged', (value) => {
@@ -9,23 +12,40 @@ describe('shellQuote', () => {
 });
 
 describe('buildRunScript', () => {
-	it('redirects stdio to the exchange files, sets the environment and directory, then sources the script', () => {
-		const script = buildRunScript({ id: 'v0x1', cwd: '/home/me/project', env: { FOO: "a'b" }, hasInput: true, hasShebang: false });
+	it('redirects stdio to the exchange files, sets the environment and directory, then runs the script', () => {
+		const script = buildRunScript({ id: 'v0x1', cwd: '/home/me/project', env: { FOO: "a'b" }, hasInput: true, script: 'echo hi\nfalse\n' });
 		expect(script).toContain('exec </run/vm-exec/xchg/v0x1/stdin >/run/vm-exec/xchg/v0x1/stdout 2>/run/vm-exec/xchg/v0x1/stderr');
 		expect(script).toContain("export FOO='a'\\''b'");
 		expect(script).toContain("export PATH='/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'");
 		expect(script).toContain("cd '/home/me/project' ||");
-		expect(script.trimEnd().split('\n').at(-1)).toBe('. /run/vm-exec/xchg/v0x1/script');
+		expect(script.endsWith("; echo hi\nfalse\n")).toBe(true);
+	});
+
+	it("keeps the script's line numbers: all the set-up is on its first line", () => {
+		const script = buildRunScript({ id: 'a', cwd: '/', env: { A: '1' }, hasInput: false, script: 'true\nvm_exec_no_such_command' });
+		expect(script.split('\n')).toHaveLength(2);
+		// The real shell agrees (sourced, as the guest's runner does it; xchg paths do not exist here).
+		const runnable = script.replace(/exec <\/dev\/null >\S+ 2>\S+; /, '');
+		const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'vm-exec-run-sh-')), 'run.sh');
+		try {
+			writeFileSync(file, runnable);
+			// dash: "sh: 2: /path: vm_exec_no_such_command: not found"; bash: "/path: line 2: …"
+			expect(execFileSync('/bin/sh', ['-c', `. ${file} 2>&1; true`]).toString()).toMatch(/\b2: .*vm_exec_no_such_command|line 2: vm_exec_no_such_command/);
+		} finally {
+			rmSync(path.dirname(file), { recursive: true, force: true });
+		}
 	});
 
 	it('reads /dev/null when there is no input and executes #! scripts directly', () => {
-		const script = buildRunScript({ id: 'a', cwd: '/', env: {}, hasInput: false, hasShebang: true });
+		const script = buildRunScript({ id: 'a', cwd: '/', env: {}, hasInput: false, script: '#!/bin/bash\necho hi' });
 		expect(script).toContain('exec </dev/null >');
-		expect(script.trimEnd().split('\n').at(-1)).toBe('exec /run/vm-exec/xchg/a/script');
+		expect(script.endsWith('; exec /run/vm-exec/xchg/a/script\n')).toBe(true);
+		expect(hasShebang('#!/bin/bash\n')).toBe(true);
+		expect(hasShebang(' #!/bin/bash\n')).toBe(false);
 	});
 
 	it('lets the exec environment override the base environment', () => {
-		expect(buildRunScript({ id: 'a', cwd: '/', env: { PATH: '/opt/bin' }, hasInput: false, hasShebang: false })).toContain("export PATH='/opt/bin'");
+		expect(buildRunScript({ id: 'a', cwd: '/', env: { PATH: '/opt/bin' }, hasInput: false, script: 'true' })).toContain("export PATH='/opt/bin'");
 	});
 });
 
