@@ -19,17 +19,34 @@ const XZ_MAGIC = Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]);
 const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
 const GZIP_MAGIC = Buffer.from([0x1f, 0x8b, 0x08]);
 
+/** A decompressing tool that is not installed: the image may still hold a PVH vmlinux. */
+class MissingToolError extends Error {}
+
 type Decompressor = (data: Buffer) => Promise<Buffer>;
 
+function tool(command: string, args: string[]): Decompressor {
+	return async (data) => {
+		const result = await execa(command, args, { input: data, encoding: 'buffer', reject: false, stripFinalNewline: false });
+		if (result.failed && (result as { code?: string }).code === 'ENOENT') throw new MissingToolError(command);
+		return Buffer.from(result.stdout);
+	};
+}
+
 const decompressors: { magic: Buffer; name: string; run: Decompressor }[] = [
-	{ magic: XZ_MAGIC, name: 'xz', run: async (data) => Buffer.from((await execa('xz', ['-dc', '--single-stream'], { input: data, encoding: 'buffer', reject: false, stripFinalNewline: false })).stdout) },
-	{ magic: ZSTD_MAGIC, name: 'zstd', run: async (data) => Buffer.from((await execa('zstd', ['-dcq'], { input: data, encoding: 'buffer', reject: false, stripFinalNewline: false })).stdout) },
+	{ magic: XZ_MAGIC, name: 'xz', run: tool('xz', ['-dc', '--single-stream']) },
+	{ magic: ZSTD_MAGIC, name: 'zstd', run: tool('zstd', ['-dcq']) },
 	{ magic: GZIP_MAGIC, name: 'gzip', run: async (data) => gunzipSync(data, { finishFlush: 2 }) },
 ];
 
-/** Try every compressed stream found in the image until one yields a PVH-bootable ELF. */
-export async function extractPvhVmlinux(image: Buffer): Promise<Buffer | undefined> {
-	if (isElf64(image)) return hasPvhNote(image) ? image : undefined;
+export type PvhExtraction = { elf: Buffer; missingTools?: never } | { elf?: never; missingTools: string[] };
+
+/**
+ * Try every compressed stream found in the image until one yields a PVH-bootable ELF. Without one,
+ * say which decompressing tools were missing: with them installed, a later try may succeed.
+ */
+export async function extractPvhVmlinux(image: Buffer): Promise<PvhExtraction> {
+	if (isElf64(image)) return hasPvhNote(image) ? { elf: image } : { missingTools: [] };
+	const missingTools = new Set<string>();
 	for (const { magic, name, run } of decompressors) {
 		let offset = image.indexOf(magic);
 		let attempts = 0;
@@ -37,17 +54,21 @@ export async function extractPvhVmlinux(image: Buffer): Promise<Buffer | undefin
 			try {
 				const elf = await run(image.subarray(offset));
 				if (isElf64(elf)) {
-					if (hasPvhNote(elf)) return elf;
+					if (hasPvhNote(elf)) return { elf };
 					debug(`${name} stream at ${offset} is an ELF without a PVH note`);
-					return undefined;
+					return { missingTools: [] };
 				}
 			} catch (error) {
+				if (error instanceof MissingToolError) {
+					missingTools.add(name);
+					break;
+				}
 				debug(`${name} stream at ${offset}: ${String(error)}`);
 			}
 			offset = image.indexOf(magic, offset + 1);
 		}
 	}
-	return undefined;
+	return { missingTools: [...missingTools] };
 }
 
 /**
@@ -62,11 +83,16 @@ export async function prepareBootKernel(kernelPath: string, cacheDir: string): P
 	if (await isFile(marker)) return { path: kernelPath, pvh: false, key };
 	await ensureDir(cacheDir);
 	// Known key but not in this cache dir (another cacheDir, or a cleared cache): read the image now.
-	const elf = await extractPvhVmlinux(image ?? (await readFile(kernelPath)));
+	const { elf, missingTools } = await extractPvhVmlinux(image ?? (await readFile(kernelPath)));
 	if (elf) {
 		await writeFileAtomic(cached, elf);
 		debug(`extracted PVH vmlinux ${cached} (${elf.length} bytes)`);
 		return { path: cached, pvh: true, key };
+	}
+	if (missingTools.length > 0) {
+		// Not "this image has none": once the tool is installed, the next start extracts it.
+		debug(`cannot look into ${kernelPath} without ${missingTools.join(' and ')}; booting the compressed image (~2 s slower under emulation)`);
+		return { path: kernelPath, pvh: false, key };
 	}
 	debug(`no PVH vmlinux in ${kernelPath}; booting the compressed image`);
 	await writeFileAtomic(marker, '');
