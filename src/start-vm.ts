@@ -17,6 +17,7 @@ import { reserveNetwork } from './host/network-setup.js';
 import { startLauncherVm } from './launcher/launcher-vm.js';
 import type { QemuPlan } from './host/qemu-argv.js';
 import { bootToSnapshotPoint } from './host/snapshot-boot.js';
+import { describeQemuState } from './host/qemu-state.js';
 import { prepareBootKernel } from './host/vmlinux.js';
 import { createPrivateTempDir, createWorkspace, type Workspace } from './host/workspace.js';
 import { type NormalizedVmOptions, normalizeOptions, type VmOptions } from './options.js';
@@ -25,7 +26,7 @@ import { buildBootEnv, isHiddenInGuest } from './protocol/exec-files.js';
 import type { GuestMessage } from './protocol/messages.js';
 import { ResourceStack } from './resource-stack.js';
 import { Vm } from './vm.js';
-import { withDeadline } from './wait.js';
+import { DeadlineError, withDeadline } from './wait.js';
 
 const debug = createDebug('start');
 
@@ -99,7 +100,15 @@ async function waitForGuest(
 	const message = await withDeadline(Promise.race([arrived, exited]), {
 		ms: deadline.ms,
 		signal: deadline.signal,
-		onDeadline: () => bootFailure(`The VM did not finish booting within ${deadline.what} (the guest never said it was ${type}). Raise \`bootTimeout\` if the machine is slow or busy.`, qemu),
+		onDeadline: () => new DeadlineError('the guest did not answer in time'),
+	}).catch(async (error: unknown) => {
+		if (!(error instanceof DeadlineError)) throw error;
+		// Where the guest is stuck, for telling a hang from a slow machine.
+		const state = await describeQemuState(() => qemu.qmp());
+		throw bootFailure(
+			`The VM did not finish booting within ${deadline.what} (the guest never said it was ${type}). Raise \`bootTimeout\` if the machine is slow or busy.${state ? `\n${state}` : ''}`,
+			qemu,
+		);
 	});
 	if (message.type === 'error') throw bootFailure(`The guest could not set itself up: ${message.text}.`, qemu);
 }

@@ -77,6 +77,12 @@ describe('boot failures', () => {
 		expect(Date.now() - started).toBeLessThan(30_000);
 	});
 
+	it("says where the guest's CPUs are when a boot runs out of time, to tell a hang from a slow machine", async () => {
+		const error: unknown = await startVm({ snapshot: false, bootTimeout: 1500 }).catch((error_: unknown) => error_);
+		expect(error).toBeInstanceOf(VmBootError);
+		expect((error as Error).message).toMatch(/\nQEMU's view: the VM is running; CPU 0 at RIP [0-9a-f]{16}( \(halted\))?\./);
+	});
+
 	it('names the kernel file and the fix when the kernel does not exist', async () => {
 		await expect(startVm({ kernel: '/nonexistent/vmlinuz' })).rejects.toThrow(
 			'The kernel /nonexistent/vmlinuz (from the `kernel` option) does not exist. Point it at a kernel image such as /boot/vmlinuz-<release>.',
