@@ -3,7 +3,7 @@
  * same run (samples interleaved, so a change in the machine's load hits both alike), the one-time cost of
  * creating the snapshot, and its size on disk. Uses a private cache directory, removed afterwards.
  */
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { dir } from 'tmp-promise';
 import { snapshotsDir } from '../src/host/snapshot-store.js';
@@ -22,10 +22,30 @@ async function timeFirstResult(options: VmOptions): Promise<{ ms: number; booted
 	}
 }
 
+/** Disk space the snapshot's files take (allocated blocks: the RAM file is sparse). */
 async function snapshotMiB(cacheDir: string): Promise<number> {
-	const files = (await readdir(snapshotsDir(cacheDir))).filter((name) => name.endsWith('.vmstate'));
-	const sizes = await Promise.all(files.map(async (name) => (await stat(path.join(snapshotsDir(cacheDir), name))).size));
+	const files = (await readdir(snapshotsDir(cacheDir))).filter((name) => name.endsWith('.vmstate') || name.endsWith('.ram'));
+	const sizes = await Promise.all(files.map(async (name) => (await stat(path.join(snapshotsDir(cacheDir), name))).blocks * 512));
 	return sizes.reduce((sum, size) => sum + size, 0) / 2 ** 20;
+}
+
+/** QEMU's resident memory (MiB) and the part of it that is its own: RAM file pages are shared by every VM. */
+async function memoryOf(pid: number): Promise<{ resident: number; own: number }> {
+	const status = await readFile(`/proc/${pid}/status`, 'utf8');
+	const kib = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? Number.NaN);
+	return { resident: kib('VmRSS') / 1024, own: kib('RssAnon') / 1024 };
+}
+
+/** A VM started from the snapshot, idle after one exec: its memory. */
+async function restoredVmMemory(options: VmOptions): Promise<{ resident: number; own: number }> {
+	const vm = await startVm(options);
+	try {
+		await vm.exec('true');
+		await new Promise((resolve) => setTimeout(resolve, 1000));
+		return await memoryOf(vm.pid!);
+	} finally {
+		await vm.close();
+	}
 }
 
 export async function benchSnapshot(options: { boots: number }): Promise<BenchRow[]> {
@@ -45,11 +65,14 @@ export async function benchSnapshot(options: { boots: number }): Promise<BenchRo
 			cold.push((await timeFirstResult({ cacheDir, snapshot: false })).ms);
 		}
 		const speedup = median(cold) / median(fromSnapshot);
+		const memory = await restoredVmMemory({ cacheDir });
 		return [
 			{ metric: 'fresh VM from a snapshot → first exec result', unit: 'ms', samples: fromSnapshot, target: '≤ 300 ms' },
 			{ metric: `cold boot → first exec result (same run; snapshot is ${speedup.toFixed(1)}× faster)`, unit: 'ms', samples: cold, target: 'snapshot ≥ 4× faster' },
 			{ metric: 'first start of a configuration (cold boot + saving the snapshot)', unit: 'ms', samples: [creation.ms] },
-			{ metric: 'snapshot file size', unit: 'MiB', samples: [await snapshotMiB(cacheDir)] },
+			{ metric: 'snapshot size on disk (RAM file + state)', unit: 'MiB', samples: [await snapshotMiB(cacheDir)] },
+			{ metric: 'QEMU resident memory, idle VM from a snapshot', unit: 'MiB', samples: [memory.resident], target: '≤ 250 MiB' },
+			{ metric: '… of which its own (the rest is the shared RAM file)', unit: 'MiB', samples: [memory.own] },
 		];
 	} finally {
 		await cache.cleanup();

@@ -39,15 +39,11 @@ printf '#!/bin/sh\nexec /bin/chroot %s /sbin/modprobe "$@"\n' "$R" >/bin/vmx-mod
 chmod 755 /bin/vmx-modprobe
 echo /bin/vmx-modprobe >/proc/sys/kernel/modprobe
 # Device nodes whose first open loads their module (/dev/loop-control, /dev/net/tun, /dev/fuse, …), as
-# systemd creates them from modules.devname on a real system. Made here, before the snapshot point, in
-# the one devtmpfs every later /dev mount shows.
-while read -r module name node; do
-	case "$module" in '#'*|'') continue ;; esac
-	case "$node" in b*) kind=b ;; *) kind=c ;; esac
-	saved_ifs=$IFS; IFS=':bc'; set -- $node; IFS=$saved_ifs
-	case "$name" in */*) mkdir -p "/dev/$(dirname "$name")" ;; esac
-	[ -e "/dev/$name" ] || mknod -m 600 "/dev/$name" "$kind" "$2" "$3" 2>/dev/null
-done </etc/vm-exec/modules.devname
+# systemd creates them from modules.devname on a real system: the initramfs carries them. Copied here,
+# before the snapshot point, into the one devtmpfs every later /dev mount shows (never over a node the
+# kernel made itself).
+set -- /etc/vm-exec/dev/*
+[ -e "$1" ] && cp -an "$@" /dev/
 
 # Everything that needs no 9p share is done before the snapshot point, so restored VMs skip it:
 # the host name, loopback, the writable layer, the guest's /run, the pipe to the runner, the runner

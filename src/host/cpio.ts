@@ -7,12 +7,13 @@ export type CpioEntry =
 	| { type: 'file'; path: string; data: Uint8Array; mode?: number }
 	| { type: 'dir'; path: string; mode?: number }
 	| { type: 'symlink'; path: string; target: string }
-	| { type: 'chardev'; path: string; major: number; minor: number; mode?: number };
+	| { type: 'chardev' | 'blockdev'; path: string; major: number; minor: number; mode?: number };
 
 const S_IFREG = 0o100000;
 const S_IFDIR = 0o040000;
 const S_IFLNK = 0o120000;
 const S_IFCHR = 0o020000;
+const S_IFBLK = 0o060000;
 
 function hex8(value: number): string {
 	return value.toString(16).padStart(8, '0');
@@ -63,7 +64,7 @@ export function packCpio(entries: readonly CpioEntry[]): Buffer {
 		if (entry.type === 'file') pushRecord(ino++, S_IFREG | (entry.mode ?? 0o644), 1, name, entry.data);
 		else if (entry.type === 'dir') pushRecord(ino++, S_IFDIR | (entry.mode ?? 0o755), 2, name, new Uint8Array());
 		else if (entry.type === 'symlink') pushRecord(ino++, S_IFLNK | 0o777, 1, name, Buffer.from(entry.target));
-		else pushRecord(ino++, S_IFCHR | (entry.mode ?? 0o600), 1, name, new Uint8Array(), [entry.major, entry.minor]);
+		else pushRecord(ino++, (entry.type === 'blockdev' ? S_IFBLK : S_IFCHR) | (entry.mode ?? 0o600), 1, name, new Uint8Array(), [entry.major, entry.minor]);
 	}
 	pushRecord(0, 0, 1, 'TRAILER!!!', new Uint8Array());
 	return Buffer.concat(chunks);

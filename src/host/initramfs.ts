@@ -12,6 +12,7 @@ import { GUEST_INIT_SCRIPT } from '../guest/init-script.js';
 import { ensureDir, hashKey, writeFileAtomic } from './cache-dir.js';
 import { type GuestShell, guestShellIdentity, resolveGuestShell } from './guest-shell.js';
 import { type CpioEntry, packCpio } from './cpio.js';
+import { parseModulesDevname } from './devnames.js';
 import { GUEST_MODULES, NETWORK_MODULES, parseModulesBuiltin, parseModulesDep, resolveModuleLoadOrder } from './module-deps.js';
 
 const INITRAMFS_FORMAT = 'initramfs-v4';
@@ -141,7 +142,18 @@ export function initramfsEntries(contents: {
 		entries.push({ type: 'file', path: `lib/modules/${module.name}`, data: module.data, mode: 0o644 });
 	}
 	entries.push({ type: 'file', path: 'etc/vm-exec/net-modules', data: Buffer.from(networkModules.map((module) => `${module.name}\n`).join('')) });
-	entries.push({ type: 'file', path: 'etc/vm-exec/modules.devname', data: Buffer.from(contents.devnames ?? '') });
+	// Device nodes whose first open loads their module, ready to be copied into the guest's /dev.
+	entries.push({ type: 'dir', path: 'etc/vm-exec/dev' });
+	const nodeDirs = new Set<string>();
+	for (const node of parseModulesDevname(contents.devnames ?? '')) {
+		const parts = node.name.split('/');
+		for (let depth = 1; depth < parts.length; depth++) {
+			const dir = parts.slice(0, depth).join('/');
+			if (!nodeDirs.has(dir)) entries.push({ type: 'dir', path: `etc/vm-exec/dev/${dir}` });
+			nodeDirs.add(dir);
+		}
+		entries.push({ type: node.kind === 'char' ? 'chardev' : 'blockdev', path: `etc/vm-exec/dev/${node.name}`, major: node.major, minor: node.minor, mode: 0o600 });
+	}
 	if (contents.shell) {
 		entries.push({ type: 'file', path: 'stage/.vmx/sh', data: contents.shell.sh, mode: 0o755 });
 		if (contents.shell.interpreter) entries.push({ type: 'file', path: 'stage/.vmx/ld.so', data: contents.shell.interpreter, mode: 0o755 });

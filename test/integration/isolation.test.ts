@@ -55,6 +55,13 @@ describe('the guest file system', () => {
 		expect(stdout).toBe('loop \nveth \n');
 	});
 
+	it('has the device nodes of modules.devname, whose first open loads their module', async () => {
+		const { stdout } = await vm.succeed(
+			'awk \'!/^#/ && NF == 3 { print $2, substr($3, 1, 1) }\' "/lib/modules/$(uname -r)/modules.devname" | while read -r name kind; do test -$kind "/dev/$name" && echo ok || echo "missing /dev/$name"; done | sort | uniq -c',
+		);
+		expect(stdout).toMatch(/^ +\d+ ok\n$/);
+	});
+
 	it('changes sysctls and mounts file systems in the guest only', async () => {
 		const hostForwarding = readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8');
 		await vm.succeed('sysctl -w net.ipv4.ip_forward=1 >/dev/null && test "$(cat /proc/sys/net/ipv4/ip_forward)" = 1');

@@ -109,8 +109,9 @@ describe('one VM under load and faults', () => {
 		// A leak of even 10 KiB per exec (a listener, a pending entry, an output buffer) would be 10 MB here.
 		expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(8 * 2 ** 20);
 		expect(readdirSync(path.join(workspaceOf(vm), 'xchg')).filter((name) => name !== 'boot.env')).toEqual([]);
+		// Execs reuse a few cgroup slots rather than leaving one cgroup each behind.
 		const { stdout } = await vm.exec('ls /sys/fs/cgroup | grep -c "^vmx-" || true');
-		expect(Number(stdout)).toBeLessThanOrEqual(3);
+		expect(Number(stdout)).toBeLessThanOrEqual(4);
 	});
 
 	it('runs 16 execs at once', async () => {
