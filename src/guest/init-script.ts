@@ -61,14 +61,14 @@ mkfifo /rw/runs /rw/started
 # gone: creating a cgroup per exec would cost a process each time. favordynmods makes moving a process
 # into a cgroup cheap (no RCU grace period; kernel 6.0+). The guest's /sys/fs/cgroup is this mount.
 mount -t cgroup2 -o favordynmods cgroup2 /sys/fs/cgroup 2>/dev/null || mount -t cgroup2 cgroup2 /sys/fs/cgroup
-slots=0
-free=
+mkdir "$CG/vmx-1" "$CG/vmx-2" "$CG/vmx-3" "$CG/vmx-4"
+slots=4
+free='1 2 3 4'
 busy=
 new_slot() {
 	slots=$((slots + 1))
 	mkdir "$CG/vmx-$slots" && free="$free $slots"
 }
-new_slot; new_slot; new_slot; new_slot
 
 # The runner: the host's own /bin/sh, started once and kept, whose root is the guest's root. Per exec it
 # only forks (an exec of a dynamically linked shell costs ~60 ms under software emulation; a fork a few).
