@@ -12,6 +12,7 @@ import { execa } from 'execa';
 import { createDebug } from '../debug.js';
 import { ensureDir, hashKey, writeFileAtomic } from './cache-dir.js';
 import { hasPvhNote, isElf64 } from './elf-pvh.js';
+import { trimElfZeros } from './elf-trim.js';
 
 const debug = createDebug('kernel');
 
@@ -85,8 +86,9 @@ export async function prepareBootKernel(kernelPath: string, cacheDir: string): P
 	// Known key but not in this cache dir (another cacheDir, or a cleared cache): read the image now.
 	const { elf, missingTools } = await extractPvhVmlinux(image ?? (await readFile(kernelPath)));
 	if (elf) {
-		await writeFileAtomic(cached, elf);
-		debug(`extracted PVH vmlinux ${cached} (${elf.length} bytes)`);
+		const trimmed = trimElfZeros(elf);
+		await writeFileAtomic(cached, trimmed);
+		debug(`extracted PVH vmlinux ${cached} (${trimmed.length} bytes; ${elf.length - trimmed.length} bytes of zeros left to the loader)`);
 		return { path: cached, pvh: true, key };
 	}
 	if (missingTools.length > 0) {
@@ -109,7 +111,7 @@ async function readKernelImage(kernelPath: string): Promise<{ image: Buffer | un
 	const known = knownKeys.get(identity);
 	if (known) return { image: undefined, key: known };
 	const image = await readFile(kernelPath);
-	const key = hashKey('vmlinux-v1', image);
+	const key = hashKey('vmlinux-v2', image);
 	knownKeys.set(identity, key);
 	return { image, key };
 }
