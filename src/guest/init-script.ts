@@ -163,7 +163,7 @@ mount -a -T /etc/vm-exec/fstab
 if [ "$R0" != "$R" ]; then
 	# The root moves to $R (where the stage was); the stage, to the root's /run/vm-exec/stage, where it
 	# is unmounted: the runner keeps its files open, nothing else needs them.
-	chroot /stage /.vmx/busybox pivot_root /.root /.root/run/vm-exec/stage || die "cannot give the runner its root: $(cat /proc/mounts)"
+	chroot /stage /.vmx/busybox pivot_root /.root /.root/run/vm-exec/stage || die "cannot move the runner shell into the guest root (VM_EXEC_GUEST_SHELL=none starts it there instead): $(cat /proc/mounts)"
 	umount -l "$R/run/vm-exec/stage"
 else
 	runner env -i chroot "$R" /bin/sh -c "$RUNNER" /bin/sh &
