@@ -12,7 +12,7 @@ describe('vm-exec doctor', () => {
 	it('prints one line per check and exits 0 on a host that can run VMs', async () => {
 		const result = await runCli(['doctor']);
 		const lines = text(result.stdout).trimEnd().split('\n');
-		expect(lines.map((line) => /^(ok|warn|FAIL) +(\S+(?: dir)?)/.exec(line)?.[2])).toEqual(['QEMU', 'KVM', 'kernel', 'modules', 'busybox', 'cache dir', 'firmware', 'bash', undefined]);
+		expect(lines.map((line) => /^(ok|warn|FAIL) +(\S+(?: dir)?)/.exec(line)?.[2])).toEqual(['QEMU', 'KVM', 'kernel', 'modules', 'busybox', 'shell', 'cache dir', 'firmware', 'bash', undefined]);
 		expect(lines.at(-1)).toBe('A VM can start on this host.');
 		expect(lines[0]).toMatch(/^ok +QEMU +\/\S+qemu-system-x86_64 \(version \d/);
 		expect(result.exitCode).toBe(0);
