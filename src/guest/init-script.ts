@@ -4,15 +4,16 @@
  *
  * Life of the guest:
  *   1. mount /proc, /sys, /dev; load the virtio/9p/overlay modules (listed in /etc/vm-exec/modules,
- *      dependencies first);
- *   2. open the control port ttyS1 and keep it open (bytes that arrive while nobody has the tty open
+ *      dependencies first); copy the modules.devname nodes into /dev; make the cgroup slots;
+ *   2. start the runner (the host's shell, from the copy the initramfs carries) in the stage dir;
+ *   3. open the control port ttyS1 and keep it open (bytes that arrive while nobody has the tty open
  *      are dropped), say `ready`, and wait for `go`. Nothing 9p is mounted yet, so the host may save a
  *      snapshot of the VM right here (QEMU refuses to migrate once a 9p share is mounted);
- *   3. on `go`: build the root (the host's / read-only over 9p under a tmpfs overlay, with the guest's
- *      own /proc, /sys, /dev, /tmp, /run) and mount the exchange dir in it, all with one `mount -a`; read
- *      the per-VM settings the host wrote there (boot.env); start the runner; say `up`;
- *   4. agent loop: `run ID` runs xchg/ID/run.sh chrooted in that root, in a cgroup of its own (so `kill ID`
- *      can kill its whole process tree with cgroup.kill), and answers `done ID STATUS`.
+ *   4. on `go`: build the root (the host's / read-only over 9p under a tmpfs overlay, with the guest's
+ *      own /proc, /sys, /dev, /tmp, /run) and mount the exchange dir in it, all with one `mount -a`;
+ *      pivot_root the runner into it; read the per-VM settings the host wrote there (boot.env); say `up`;
+ *   5. agent loop: `run ID` has the runner run xchg/ID/run.sh in that root, in a cgroup slot of its own
+ *      (so `kill ID` can kill its whole process tree with cgroup.kill); the runner answers `done ID STATUS`.
  */
 export const GUEST_INIT_SCRIPT = String.raw`#!/bin/sh
 export PATH=/bin
@@ -90,7 +91,7 @@ done'
 runner() {
 	"$@" </dev/null >/dev/console 2>&1 3>&-
 	# An early runner that ended before it started is replaced by PID 1 (which kills this loop).
-	echo exited >&5
+	{ echo exited >&5; } 2>/dev/null
 	exec 5>&-
 	while sleep 1; do
 		log "the runner shell exited; restarting it"
