@@ -20,6 +20,13 @@ export interface VmOptions {
 	 */
 	modules?: string;
 	/**
+	 * The shell that runs scripts in the guest: an absolute path on the host (the guest sees the host's
+	 * files), e.g. `'/bin/bash'`. A resident instance of it sources each script, so its features and
+	 * error messages are the ones scripts see; a script with a `#!` line is executed instead.
+	 * @default '/bin/sh'
+	 */
+	shell?: string;
+	/**
 	 * Guest memory: a number of MiB or a string like `'512M'` / `'1G'`.
 	 * @default '256M'
 	 */
@@ -139,6 +146,7 @@ export interface NormalizedVmOptions {
 	qemuArgs: string[];
 	env: Record<string, string>;
 	cwd: string;
+	shell: string;
 	bootTimeout: number;
 	console: 'capture' | 'inherit';
 	cacheDir: string | undefined;
@@ -163,7 +171,7 @@ export interface NormalizedExecOptions {
 }
 
 const VM_OPTION_NAMES = new Set([
-	'kernel', 'modules', 'memory', 'cpus', 'accel', 'shared', 'qemuArgs', 'env', 'cwd', 'bootTimeout', 'console', 'cacheDir', 'qemu', 'signal', 'launcher', 'network', 'lan', 'snapshot', 'onProgress',
+	'kernel', 'modules', 'memory', 'cpus', 'accel', 'shared', 'qemuArgs', 'env', 'cwd', 'shell', 'bootTimeout', 'console', 'cacheDir', 'qemu', 'signal', 'launcher', 'network', 'lan', 'snapshot', 'onProgress',
 ]);
 const EXEC_OPTION_NAMES = new Set(['env', 'cwd', 'timeout', 'input', 'signal', 'encoding', 'onStdout', 'onStderr']);
 
@@ -241,7 +249,7 @@ function signalValue(name: string, value: unknown): AbortSignal | undefined {
 }
 
 /** Options a launcher decides for itself: combining them with `launcher` would silently do nothing. */
-const OPTIONS_A_LAUNCHER_DECIDES = ['kernel', 'modules', 'memory', 'cpus', 'accel', 'qemu', 'network', 'lan'] as const;
+const OPTIONS_A_LAUNCHER_DECIDES = ['kernel', 'modules', 'memory', 'cpus', 'accel', 'qemu', 'network', 'lan', 'shell'] as const;
 
 function launcherValue(options: VmOptions): string[] | undefined {
 	const value = options.launcher;
@@ -314,6 +322,8 @@ export function normalizeOptions(options: VmOptions = {}): NormalizedVmOptions {
 	}
 	const cwd = optionalString('cwd', options.cwd) ?? process.cwd();
 	if (!path.isAbsolute(cwd)) throw invalid('cwd', 'an absolute path', cwd);
+	const shell = optionalString('shell', options.shell) ?? '/bin/sh';
+	if (!path.isAbsolute(shell) || /[\s'"\\$`]/.test(shell)) throw invalid('shell', "an absolute path without spaces or quotes (e.g. `'/bin/bash'`)", shell);
 	return {
 		kernel: optionalString('kernel', options.kernel),
 		modules: optionalString('modules', options.modules),
@@ -324,6 +334,7 @@ export function normalizeOptions(options: VmOptions = {}): NormalizedVmOptions {
 		qemuArgs: [...qemuArgs],
 		env: envValue('env', options.env),
 		cwd,
+		shell,
 		bootTimeout: timeoutValue('bootTimeout', options.bootTimeout, 60_000, false),
 		console: consoleMode,
 		cacheDir: optionalString('cacheDir', options.cacheDir),

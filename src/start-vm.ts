@@ -2,7 +2,8 @@
  * startVm(): options → plan → cached artifacts → QEMU → guest ready. Every acquired resource is
  * registered for undo at once, so a failure at any step leaves nothing behind.
  */
-import { stat, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createDebug } from './debug.js';
 import { tailOf, VmBootError } from './errors.js';
@@ -47,7 +48,7 @@ interface Artifacts {
 async function prepareArtifacts(options: NormalizedVmOptions): Promise<Artifacts> {
 	const cacheDir = resolveCacheDir(options.cacheDir);
 	const [qemu, busybox, kernel, bios] = await Promise.all([
-		findQemu(options.qemu),
+		assertShell(options.shell).then(() => findQemu(options.qemu)),
 		findBusybox(),
 		findKernel({ kernel: options.kernel, modules: options.modules }),
 		findQboot(),
@@ -56,9 +57,16 @@ async function prepareArtifacts(options: NormalizedVmOptions): Promise<Artifacts
 		prepareBootKernel(kernel.path, cacheDir).catch((error: unknown) => {
 			throw new VmBootError(`Cannot prepare the kernel ${kernel.path} for booting: ${String(error)}. Check that the cache directory ${cacheDir} is writable (or set VM_EXEC_CACHE).`, { cause: error });
 		}),
-		prepareInitramfs({ busybox, modulesDir: kernel.modulesDir, shell: guestShellSetting(process.env.VM_EXEC_GUEST_SHELL) }, cacheDir),
+		prepareInitramfs({ busybox, modulesDir: kernel.modulesDir, runnerShell: options.shell, shell: guestShellSetting(process.env.VM_EXEC_GUEST_SHELL) ?? options.shell }, cacheDir),
 	]);
 	return { qemuPath: qemu.path, qemuVersion: qemu.version, kernel, bootKernel: boot.path, kernelKey: boot.key, initramfs: initramfs.path, bios, cacheDir };
+}
+
+/** The `shell` option must name an executable file on the host (the guest sees the host's files). */
+async function assertShell(shell: string): Promise<void> {
+	await access(shell, constants.X_OK).catch(() => {
+		throw new VmBootError(`The shell ${shell} (from the \`shell\` option) is not an executable file on the host. Point \`shell\` at one, such as /bin/bash.`);
+	});
 }
 
 /**
@@ -248,7 +256,7 @@ export async function startVm(options: VmOptions = {}): Promise<Vm> {
 		control.send({ type: 'go' });
 		await waitForGuest(qemu, control, 'up', { ms: timeLeft(), signal: normalized.signal, what: `${normalized.bootTimeout} ms` });
 		resources.defer('control channel', () => control.destroy());
-		return new Vm({ qemu, control, xchgDir: workspace.xchgDir, kernel: artifacts.kernel, accel, sharedDir, env: normalized.env, cwd: normalized.cwd, resources, network, bootedFrom });
+		return new Vm({ qemu, control, xchgDir: workspace.xchgDir, kernel: artifacts.kernel, accel, sharedDir, env: { SHELL: normalized.shell, ...normalized.env }, cwd: normalized.cwd, resources, network, bootedFrom });
 	} catch (error) {
 		await resources.dispose().catch(() => {});
 		throw error;

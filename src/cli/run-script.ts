@@ -7,7 +7,6 @@ import { findOnPath } from '../host/host-tools.js';
 import type { VmOptions } from '../options.js';
 import { startVm } from '../start-vm.js';
 import type { Vm } from '../vm.js';
-import { toBashScript } from './bash-script.js';
 import type { CliIo } from './cli-io.js';
 import { EXIT_CODES, exitCodeForSignal } from './exit-codes.js';
 import type { RunArgs } from './parse-args.js';
@@ -25,7 +24,11 @@ const STOP_SIGNALS: readonly StopSignal[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 /** How long a stopped script may take to end before the VM is closed under it. */
 const STOP_GRACE_MS = 3000;
 
-function toVmOptions(args: RunArgs, signal: AbortSignal): VmOptions {
+/**
+ * The seed runs the CLI's script with bash, so we do too: the host's bash (the guest's root is the host's
+ * /) is the VM's shell, which sources the script as it is. Without bash, /bin/sh.
+ */
+function toVmOptions(args: RunArgs, signal: AbortSignal, bash: string | undefined): VmOptions {
 	const options: VmOptions = {
 		qemuArgs: args.qemuArgs,
 		env: args.env,
@@ -40,6 +43,7 @@ function toVmOptions(args: RunArgs, signal: AbortSignal): VmOptions {
 	if (args.launcher !== undefined) options.launcher = args.launcher;
 	if (args.network) options.network = true;
 	if (args.lan !== undefined) options.lan = args.lan;
+	if (bash !== undefined && args.launcher === undefined) options.shell = bash;
 	return options;
 }
 
@@ -89,7 +93,7 @@ export async function runScriptCommand(args: RunArgs, io: RunIo): Promise<number
 		const started = performance.now();
 		try {
 			// onProgress: the one line a first start with a new configuration prints while it saves its snapshot.
-			vm = await startVm({ ...toVmOptions(args, controller.signal), onProgress: progress });
+			vm = await startVm({ ...toVmOptions(args, controller.signal, await findOnPath('bash')), onProgress: progress });
 		} catch (error) {
 			const signal = signals.received();
 			if (signal) return exitCodeForSignal(signal);
@@ -98,9 +102,8 @@ export async function runScriptCommand(args: RunArgs, io: RunIo): Promise<number
 			return error instanceof VmBootError ? EXIT_CODES.bootFailure : EXIT_CODES.crash;
 		}
 		progress(`VM up in ${((performance.now() - started) / 1000).toFixed(1)} s ${describeVm(vm, args)}`);
-		const script = args.launcher ? args.script : toBashScript(args.script, await findOnPath('bash'));
 		const stdinData = await input;
-		const result = await vm.exec(script, {
+		const result = await vm.exec(args.script, {
 			encoding: 'buffer',
 			...(stdinData ? { input: stdinData } : {}),
 			...(args.timeoutMs > 0 ? { timeout: args.timeoutMs } : {}),

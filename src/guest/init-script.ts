@@ -21,6 +21,8 @@ R=/stage
 X=$R/run/vm-exec/xchg
 CG=/sys/fs/cgroup
 NINEP=trans=virtio,version=9p2000.L,msize=512000
+# The shell that runs scripts (the shell option; /bin/sh by default), a path in the guest's root.
+read -r SH </etc/vm-exec/shell
 
 say() { echo "$*" >&3; }
 log() { echo "vm-exec-init: $*" >/dev/console; }
@@ -71,7 +73,7 @@ new_slot() {
 	mkdir "$CG/vmx-$slots" && free="$free $slots"
 }
 
-# The runner: the host's own /bin/sh, started once and kept, whose root is the guest's root. Per exec it
+# The runner: the host's own shell ($SH), started once and kept, whose root is the guest's root. Per exec it
 # only forks (an exec of a dynamically linked shell costs ~60 ms under software emulation; a fork a few).
 # It keeps one reader forked ahead: a subshell waiting for the next "ID SLOT" on fd 4, the pipe the agent
 # writes to. The reader forks the exec's job and exits at once; the job runs the exec in a subshell
@@ -95,7 +97,7 @@ runner() {
 	exec 5>&-
 	while sleep 1; do
 		log "the runner shell exited; restarting it"
-		env -i chroot "$R" /bin/sh -c "$RUNNER" /bin/sh </dev/null >/dev/console 2>&1 3>&-
+		env -i chroot "$R" "$SH" -c "$RUNNER" "$SH" </dev/null >/dev/console 2>&1 3>&-
 	done
 }
 
@@ -121,12 +123,12 @@ if [ -x /stage/.vmx/sh ]; then
 	else
 		set -- /.vmx/sh
 	fi
-	runner env -i chroot /stage "$@" -c "$RUNNER" /bin/sh &
+	runner env -i chroot /stage "$@" -c "$RUNNER" "$SH" &
 	# A snapshot taken while the runner is still starting would leave the rest of its start to every
 	# restored VM: wait until it is ready to read exec ids.
 	read -r started <&5
 	if [ "$started" != started ]; then
-		log "the copy of the host's shell did not start; the guest starts /bin/sh after boot instead"
+		log "the copy of the host's shell did not start; the guest starts $SH after boot instead"
 		kill $!
 		umount /stage/.vmx/busybox /stage
 		R0=$R
@@ -159,7 +161,7 @@ done
 # /proc, /sys, /dev (its pts and shm dirs exist: devtmpfs is one instance), /tmp, /run, cgroup2, and last
 # the exchange dir. Checked with shell tests, which cost no process.
 mount -a -T /etc/vm-exec/fstab
-[ -x "$R0/bin/sh" ] || die "cannot mount the host root: $(cat /proc/mounts)"
+[ -x "$R0$SH" ] || die "cannot mount the host root, or $SH is not in it: $(cat /proc/mounts)"
 [ -f "$R0/run/vm-exec/xchg/boot.env" ] || die "cannot mount the exchange directory: $(cat /proc/mounts)"
 if [ "$R0" != "$R" ]; then
 	# The root moves to $R (where the stage was); the stage, to the root's /run/vm-exec/stage, where it
@@ -167,7 +169,7 @@ if [ "$R0" != "$R" ]; then
 	chroot /stage /.vmx/busybox pivot_root /.root /.root/run/vm-exec/stage || die "cannot move the runner shell into the guest root (VM_EXEC_GUEST_SHELL=none starts it there instead): $(cat /proc/mounts)"
 	umount -l "$R/run/vm-exec/stage"
 else
-	runner env -i chroot "$R" /bin/sh -c "$RUNNER" /bin/sh &
+	runner env -i chroot "$R" "$SH" -c "$RUNNER" "$SH" &
 fi
 . "$X/boot.env" || die "cannot read boot.env"
 # Host paths hidden by the guest's own /tmp or /run (the working directory, a modules dir):

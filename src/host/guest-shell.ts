@@ -83,7 +83,7 @@ async function identityOf(file: string): Promise<string> {
 }
 
 /** The host's shell and what it loads, or undefined when it cannot be carried into the guest. */
-export async function resolveGuestShell(shellPath = '/bin/sh'): Promise<GuestShell | undefined> {
+export async function resolveGuestShell(shellPath: string = '/bin/sh'): Promise<GuestShell | undefined> {
 	let shell: string;
 	let identity: string;
 	try {

@@ -21,7 +21,9 @@ export interface InitramfsInputs {
 	busybox: string;
 	modulesDir: string;
 	extraModules?: readonly string[];
-	/** Carry the host's shell for the guest's runner (default: `/bin/sh`, when it can be; `false`: never). */
+	/** The shell that runs the guest's scripts (its path on the host and in the guest). @default '/bin/sh' */
+	runnerShell?: string;
+	/** The shell file to carry for the guest's runner (default: the runner shell, when it can be; `false`: never). */
 	shell?: string | false;
 }
 
@@ -51,6 +53,8 @@ export interface InitramfsPlan {
 	devnames: string;
 	/** The host's shell and libraries to carry, if it can be carried. */
 	shell: GuestShell | undefined;
+	/** The shell that runs the guest's scripts. */
+	runnerShell: string;
 	/** Cache key over everything that goes into the archive. */
 	key: string;
 }
@@ -98,7 +102,7 @@ export async function planInitramfs(inputs: InitramfsInputs): Promise<InitramfsP
 		}),
 	);
 	const devnames = await readFile(path.join(inputs.modulesDir, 'modules.devname'), 'utf8').catch(() => '');
-	const shell = inputs.shell === false ? undefined : await resolveGuestShell(inputs.shell);
+	const shell = inputs.shell === false ? undefined : await resolveGuestShell(inputs.shell ?? inputs.runnerShell);
 	// A shell or library replaced since (an upgrade) is a different file: a new archive, never a stale copy.
 	const shellIdentity = shell ? await guestShellIdentity(shell).catch(() => undefined) : undefined;
 	const carried = shellIdentity ? shell : undefined;
@@ -107,7 +111,8 @@ export async function planInitramfs(inputs: InitramfsInputs): Promise<InitramfsP
 		networkModuleOrder: networkOrder,
 		devnames,
 		shell: carried,
-		key: hashKey(INITRAMFS_FORMAT, GUEST_INIT_SCRIPT, devnames, ...stats, ...(shellIdentity ?? ['no shell'])),
+		runnerShell: inputs.runnerShell ?? '/bin/sh',
+		key: hashKey(INITRAMFS_FORMAT, GUEST_INIT_SCRIPT, devnames, inputs.runnerShell ?? '/bin/sh', ...stats, ...(shellIdentity ?? ['no shell'])),
 	};
 }
 
@@ -118,6 +123,8 @@ export function initramfsEntries(contents: {
 	modules: readonly { name: string; data: Buffer }[];
 	networkModules?: readonly { name: string; data: Buffer }[];
 	devnames?: string;
+	/** The shell that runs the guest's scripts (when no copy is carried, or to restart the runner). */
+	runnerShell?: string;
 	/** The host's shell, its program interpreter and libraries (by the names it loads them by). */
 	shell?: { sh: Buffer; interpreter: Buffer | undefined; libraries: readonly { name: string; data: Buffer }[] } | undefined;
 }): CpioEntry[] {
@@ -141,6 +148,7 @@ export function initramfsEntries(contents: {
 	for (const module of networkModules) {
 		entries.push({ type: 'file', path: `lib/modules/${module.name}`, data: module.data, mode: 0o644 });
 	}
+	entries.push({ type: 'file', path: 'etc/vm-exec/shell', data: Buffer.from(`${contents.runnerShell ?? '/bin/sh'}\n`) });
 	entries.push({ type: 'file', path: 'etc/vm-exec/net-modules', data: Buffer.from(networkModules.map((module) => `${module.name}\n`).join('')) });
 	// Device nodes whose first open loads their module, ready to be copied into the guest's /dev.
 	entries.push({ type: 'dir', path: 'etc/vm-exec/dev' });
@@ -183,7 +191,7 @@ export async function prepareInitramfs(inputs: InitramfsInputs, cacheDir: string
 		);
 	const [modules, networkModules, shell] = await Promise.all([readModules(plan.moduleOrder), readModules(plan.networkModuleOrder), readGuestShell(plan.shell)]);
 	// Uncompressed on purpose: unpacking a compressed initramfs costs boot time under software emulation.
-	await writeFileAtomic(file, packCpio(initramfsEntries({ busybox, applets, modules, networkModules, devnames: plan.devnames, shell })));
+	await writeFileAtomic(file, packCpio(initramfsEntries({ busybox, applets, modules, networkModules, devnames: plan.devnames, runnerShell: plan.runnerShell, shell })));
 	return { path: file, key: plan.key };
 }
 

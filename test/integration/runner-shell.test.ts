@@ -52,4 +52,15 @@ describe("the guest's runner shell", () => {
 		expect(vm.consoleLog).toContain("the copy of the host's shell did not start");
 		expect(vm.consoleLog).not.toContain('restarting');
 	});
+
+	it('runs scripts with the shell option, sourced as they are (bash: its features, its line numbers)', async () => {
+		await using vm = await startVm({ shell: '/bin/bash' });
+		const result = await vm.exec('[[ -n $BASH_VERSION ]] && echo "bash $SHELL $0"\nno_such_command_here');
+		expect(result.stdout).toBe('bash /bin/bash /bin/bash\n');
+		expect(result.stderr).toMatch(/line 2: no_such_command_here: command not found/);
+	});
+
+	it('refuses a shell that is not an executable file on the host, before booting', async () => {
+		await expect(startVm({ shell: '/nonexistent/sh' })).rejects.toThrow('The shell /nonexistent/sh (from the `shell` option) is not an executable file on the host. Point `shell` at one, such as /bin/bash.');
+	});
 });

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { formatDoctorReport } from '../../src/cli/doctor.js';
 import { EXIT_CODES, exitCodeForSignal } from '../../src/cli/exit-codes.js';
 import { formatUsage } from '../../src/cli/usage.js';
-import { toBashScript } from '../../src/cli/bash-script.js';
 
 describe('formatDoctorReport', () => {
 	it('prints one aligned line per check, the fix only on failing or warning ones, and a verdict', () => {
@@ -39,13 +38,5 @@ describe('exit codes', () => {
 		const usage = formatUsage([{ name: 'doctor', summary: 'check the host' }]);
 		for (const code of Object.values(EXIT_CODES)) expect(usage).toContain(`  ${code} `);
 		expect(usage).toContain('  doctor  check the host');
-	});
-});
-
-describe('toBashScript', () => {
-	it('runs a script with bash unless it has its own #! line', () => {
-		expect(toBashScript('echo $BASH', '/usr/bin/bash')).toBe('#!/usr/bin/bash\necho $BASH');
-		expect(toBashScript('#!/usr/bin/python3\nprint(1)', '/usr/bin/bash')).toBe('#!/usr/bin/python3\nprint(1)');
-		expect(toBashScript('echo', undefined)).toBe('echo');
 	});
 });

@@ -4,7 +4,7 @@ import { normalizeExecOptions, normalizeOptions, parseMemoryMiB, validateScript 
 describe('normalizeOptions', () => {
 	it('fills in the defaults', () => {
 		const options = normalizeOptions();
-		expect(options).toMatchObject({ memoryMiB: 256, cpus: 1, accel: 'auto', shared: false, qemuArgs: [], env: {}, cwd: process.cwd(), bootTimeout: 60_000, console: 'capture' });
+		expect(options).toMatchObject({ memoryMiB: 256, cpus: 1, accel: 'auto', shared: false, qemuArgs: [], env: {}, cwd: process.cwd(), shell: '/bin/sh', bootTimeout: 60_000, console: 'capture' });
 	});
 
 	it.each([
@@ -21,6 +21,7 @@ describe('normalizeOptions', () => {
 		[{ console: 'loud' }, "Expected the `console` option to be `'capture'` or `'inherit'`, got `\"loud\"`."],
 		[{ cwd: 'relative/dir' }, 'Expected the `cwd` option to be an absolute path, got `"relative/dir"`.'],
 		[{ kernel: '' }, 'Expected the `kernel` option to be a non-empty string, got `""`.'],
+		[{ shell: 'bash' }, "Expected the `shell` option to be an absolute path without spaces or quotes (e.g. `'/bin/bash'`), got `\"bash\"`."],
 		[{ signal: 'stop' }, 'Expected the `signal` option to be an AbortSignal, got `"stop"`.'],
 	])('rejects %j with a TypeError that names the option and the value', (options, message) => {
 		expect(() => normalizeOptions(options as never)).toThrow(new TypeError(message));
