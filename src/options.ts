@@ -80,7 +80,7 @@ export interface VmOptions {
 	/**
 	 * `'auto'` starts the VM from a saved snapshot of its configuration (a fraction of a cold boot); the first
 	 * VM of a configuration boots cold and saves it in `cacheDir`. `false` always boots cold.
-	 * @default 'auto'
+	 * @default 'auto', but `false` with `console: 'inherit'` (a VM from a snapshot has no boot to show)
 	 */
 	snapshot?: 'auto' | false;
 	/** Called with a one-line message before slow one-time work (creating a snapshot), e.g. to print it. */
@@ -231,8 +231,10 @@ function envValue(name: string, value: unknown): Record<string, string> {
 	return env;
 }
 
-function snapshotValue(value: unknown): 'auto' | false {
-	if (value === undefined || value === 'auto') return 'auto';
+function snapshotValue(value: unknown, consoleMode: 'capture' | 'inherit'): 'auto' | false {
+	// Whoever asks to see the console wants to see a boot: a VM started from a snapshot has none.
+	if (value === undefined) return consoleMode === 'inherit' ? false : 'auto';
+	if (value === 'auto') return 'auto';
 	if (value === false) return false;
 	throw invalid('snapshot', "`'auto'` or `false`", value);
 }
@@ -338,7 +340,7 @@ export function normalizeOptions(options: VmOptions = {}): NormalizedVmOptions {
 		bootTimeout: timeoutValue('bootTimeout', options.bootTimeout, 60_000, false),
 		console: consoleMode,
 		cacheDir: optionalString('cacheDir', options.cacheDir),
-		snapshot: snapshotValue(options.snapshot),
+		snapshot: snapshotValue(options.snapshot, consoleMode),
 		onProgress: functionValue('onProgress', options.onProgress),
 		qemu: optionalString('qemu', options.qemu),
 		signal: signalValue('signal', options.signal),

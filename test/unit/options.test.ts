@@ -31,6 +31,12 @@ describe('normalizeOptions', () => {
 		expect(() => normalizeOptions({ memroy: '1G' } as never)).toThrow(/Unknown startVm\(\) option `memroy`. Known options: .*memory/);
 	});
 
+	it("uses snapshots by default, but boots cold when asked to show the console (unless told otherwise)", () => {
+		expect(normalizeOptions({}).snapshot).toBe('auto');
+		expect(normalizeOptions({ console: 'inherit' }).snapshot).toBe(false);
+		expect(normalizeOptions({ console: 'inherit', snapshot: 'auto' }).snapshot).toBe('auto');
+	});
+
 	it('resolves a relative shared path against the working directory', () => {
 		expect(normalizeOptions({ shared: 'out' }).shared).toBe(`${process.cwd()}/out`);
 	});
