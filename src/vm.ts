@@ -18,6 +18,8 @@ import { buildRunScript, hasShebang } from './protocol/exec-files.js';
 import type { ResourceStack } from './resource-stack.js';
 
 const debug = createDebug('exec');
+/** How often a kill is repeated while the killed command has not ended (see exec). */
+const KILL_REPEAT_MS = 1000;
 
 type Output<Encoding> = Encoding extends 'buffer' ? Buffer : string;
 
@@ -137,8 +139,15 @@ export class Vm implements AsyncDisposable {
 		await mkdir(dir, { mode: 0o700 });
 		let timer: NodeJS.Timeout | undefined;
 		let onAbort: (() => void) | undefined;
+		let killAgain: NodeJS.Timeout | undefined;
 		const kill = () => {
-			if (this.#pending.has(id)) this.#internals.control.send({ type: 'kill', id });
+			if (!this.#pending.has(id)) return;
+			this.#internals.control.send({ type: 'kill', id });
+			// A kill that reaches the guest before the command has joined its cgroup kills nothing: repeat it
+			// until the command has ended.
+			killAgain ??= setInterval(() => {
+				if (this.#pending.has(id)) this.#internals.control.send({ type: 'kill', id });
+			}, KILL_REPEAT_MS);
 		};
 		const output = readExecOutput(dir, { onStdout: normalized.onStdout, onStderr: normalized.onStderr });
 		try {
@@ -180,6 +189,7 @@ export class Vm implements AsyncDisposable {
 			return { script, stdout: decode(stdout), stderr: decode(stderr), exitCode, durationMs: performance.now() - started, timedOut, isCanceled };
 		} finally {
 			if (timer) clearTimeout(timer);
+			if (killAgain) clearInterval(killAgain);
 			if (onAbort) normalized.signal?.removeEventListener('abort', onAbort);
 			this.#pending.delete(id);
 			output.stop();

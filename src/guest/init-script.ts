@@ -58,7 +58,7 @@ ip link set lo up 2>/dev/null
 mkdir -p /host /rw /dev/pts /dev/shm
 mount -t tmpfs -o mode=755 rw /rw
 mkdir -p /rw/root/upper /rw/root/work /rw/run/vm-exec/xchg /rw/run/vm-exec/stage
-mkfifo /rw/runs /rw/started
+mkfifo /rw/runs /rw/started /rw/slot1 /rw/slot2 /rw/slot3 /rw/slot4
 # Each exec runs in a cgroup of its own, so that a timeout can kill its whole process tree at once
 # (cgroup.kill). The agent hands out numbered slots (vmx-N) and reuses one once its processes are all
 # gone: creating a cgroup per exec would cost a process each time. favordynmods makes moving a process
@@ -73,14 +73,34 @@ new_slot() {
 	mkdir "$CG/vmx-$slots" && free="$free $slots"
 }
 
-# The runner: the host's own shell ($SH), started once and kept, whose root is the guest's root. Per exec it
-# only forks (an exec of a dynamically linked shell costs ~60 ms under software emulation; a fork a few).
-# It keeps one reader forked ahead: a subshell waiting for the next "ID SLOT" on fd 4, the pipe the agent
-# writes to. The reader forks the exec's job and exits at once; the job runs the exec in a subshell
-# that joins the exec's cgroup and sources xchg/ID/run.sh (stdio, env, cwd, then the script), and
-# reports "done ID STATUS". Only the reader, which has no child while it reads, ever reads the pipe:
-# a SIGCHLD interrupting a shell's read can lose bytes. Jobs are orphans that PID 1 reaps.
+# The runner: the host's own shell ($SH), started once and kept, whose root is the guest's root. Per exec
+# it only forks (an exec of a dynamically linked shell costs ~60 ms under software emulation; a fork a few),
+# and for most execs not even that on the exec's path:
+# - Each of the four first cgroup slots has a loop that keeps one subshell forked ahead, waiting for an
+#   exec id on the slot's own pipe (fds 6 to 9). Given one, it tells the loop the id (through the command
+#   substitution's pipe), joins the slot's cgroup, and sources xchg/ID/run.sh (stdio, env, cwd, then the
+#   script); the loop reports "done ID STATUS" and forks the next subshell while nothing waits for it.
+# - Execs beyond four at once get a slot of their own and go through fd 4: a reader forked ahead takes
+#   "ID SLOT", forks the exec's job and exits; the job runs the exec in a subshell and reports.
+# Only a process with no child ever reads a pipe that an id can arrive on: a SIGCHLD interrupting a
+# shell's read can lose bytes. Jobs are orphans that PID 1 reaps.
 RUNNER='{ echo started >&5; } 2>&-; exec 5>&-
+vmx_slot_loop() {
+	while :; do
+		vmx_out=$( read -r vmx_id <&"$2" || exit 1
+			echo "$vmx_id"
+			echo 0 >"/sys/fs/cgroup/vmx-$1/cgroup.procs" 2>/dev/null
+			echo 0 >/proc/self/oom_score_adj
+			exec 4<&- 6<&- 7<&- 8<&- 9<&-
+			unset vmx_out
+			. "/run/vm-exec/xchg/$vmx_id/run.sh" )
+		vmx_status=$?
+		set -- "$1" "$2" $vmx_out
+		[ -n "$3" ] && echo "done $3 $vmx_status" >/dev/ttyS1 || sleep 1
+	done
+}
+vmx_slot_loop 1 6 & vmx_slot_loop 2 7 & vmx_slot_loop 3 8 & vmx_slot_loop 4 9 &
+exec 6<&- 7<&- 8<&- 9<&-
 while :; do
 	( read -r vmx_id vmx_slot <&4 || exit 1
 	  {
@@ -106,7 +126,7 @@ runner() {
 echo -1000 >/proc/self/oom_score_adj
 # The pipe from the agent to the runner, opened by PID 1 so that both inherit it, and the one on which
 # the runner says it has started.
-exec 4<>/rw/runs 5<>/rw/started
+exec 4<>/rw/runs 5<>/rw/started 6<>/rw/slot1 7<>/rw/slot2 8<>/rw/slot3 9<>/rw/slot4
 
 # Starting the host's dynamically linked shell costs ~250 ms under emulation (libc over 9p, then its
 # relocation), so when the initramfs carries a copy of it (stage/.vmx: the shell, its loader and its
@@ -246,7 +266,7 @@ agent() {
 			shift
 			free="$*"
 			eval "slot_$id=$slot"
-			echo "$id $slot" >&4
+			if [ "$slot" -le 4 ]; then echo "$id" >&$((slot + 5)); else echo "$id $slot" >&4; fi
 			;;
 		kill:*)
 			eval "slot=\$slot_$id"

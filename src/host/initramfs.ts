@@ -15,7 +15,7 @@ import { type CpioEntry, packCpio } from './cpio.js';
 import { parseModulesDevname } from './devnames.js';
 import { GUEST_MODULES, NETWORK_MODULES, parseModulesBuiltin, parseModulesDep, resolveModuleLoadOrder } from './module-deps.js';
 
-const INITRAMFS_FORMAT = 'initramfs-v4';
+const INITRAMFS_FORMAT = 'initramfs-v5';
 
 export interface InitramfsInputs {
 	busybox: string;
@@ -131,9 +131,11 @@ export function initramfsEntries(contents: {
 	const entries: CpioEntry[] = [];
 	// stage/ becomes the runner's root: .root is where the guest's root is mounted after `go`, then
 	// pivot_root makes it the runner's root; .vmx holds the runner's files (see the init script).
-	for (const dir of ['bin', 'dev', 'etc', 'etc/vm-exec', 'lib', 'lib/modules', 'proc', 'sys', 'tmp', 'stage', 'stage/.root', 'stage/.vmx']) {
+	for (const dir of ['bin', 'dev', 'etc', 'etc/vm-exec', 'lib', 'lib/modules', 'proc', 'sys', 'tmp', 'stage', 'stage/.root', 'stage/.vmx', 'stage/dev']) {
 		entries.push({ type: 'dir', path: dir });
 	}
+	// A shell opens /dev/null for the jobs it starts in the background, also before the stage is left.
+	entries.push({ type: 'chardev', path: 'stage/dev/null', major: 1, minor: 3, mode: 0o666 });
 	entries.push({ type: 'chardev', path: 'dev/console', major: 5, minor: 1, mode: 0o600 });
 	entries.push({ type: 'file', path: 'bin/busybox', data: contents.busybox, mode: 0o755 });
 	for (const applet of contents.applets) {

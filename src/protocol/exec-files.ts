@@ -49,7 +49,10 @@ export function buildRunScript(input: RunScriptInput): string {
 	const dir = `${GUEST_XCHG}/${input.id}`;
 	const env = { ...BASE_GUEST_ENV, ...input.env };
 	const setup = [
-		'unset vmx_id vmx_slot',
+		// The runner's own variables, function and arguments are not the script's.
+		'unset vmx_id vmx_slot vmx_out vmx_status',
+		'unset -f vmx_slot_loop',
+		'set --',
 		`exec <${input.hasInput ? `${dir}/stdin` : '/dev/null'} >${dir}/stdout 2>${dir}/stderr`,
 		...Object.entries(env).map(([key, value]) => `export ${key}=${shellQuote(value)}`),
 		`cd ${shellQuote(input.cwd)} || { echo "vm-exec: cannot change to the working directory "${shellQuote(input.cwd)}" in the guest" >&2; exit 1; }`,

@@ -92,6 +92,12 @@ describe('vm.exec', () => {
 		await vm.succeed('pkill -x -f "sleep 301"');
 	});
 
+	it('kills a command whose timeout ends before the command has started', async () => {
+		const started = Date.now();
+		expect(await vm.exec('sleep 30; echo late', { timeout: 1 })).toMatchObject({ timedOut: true, exitCode: 137, stdout: '' });
+		expect(Date.now() - started).toBeLessThan(20_000);
+	});
+
 	it('kills the command when its signal is aborted', async () => {
 		const controller = new AbortController();
 		const pending = vm.exec('sleep 300', { signal: controller.signal });
