@@ -12,8 +12,9 @@
  *   4. on `go`: build the root (the host's / read-only over 9p under a tmpfs overlay, with the guest's
  *      own /proc, /sys, /dev, /tmp, /run) and mount the exchange dir in it, all with one `mount -a`;
  *      pivot_root the runner into it; read the per-VM settings the host wrote there (boot.env); say `up`;
- *   5. agent loop: `run ID` has the runner run xchg/ID/run.sh in that root, in a cgroup slot of its own
- *      (so `kill ID` can kill its whole process tree with cgroup.kill); the runner answers `done ID STATUS`.
+ *   5. agent loop: `run ID` hands the id to the runner's subshell waiting on a free cgroup slot, which
+ *      runs xchg/ID/run.sh in that root (so `kill ID` can kill its whole process tree with cgroup.kill);
+ *      the runner answers `done ID STATUS`.
  */
 export const GUEST_INIT_SCRIPT = String.raw`#!/bin/sh
 export PATH=/bin
