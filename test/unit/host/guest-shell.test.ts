@@ -52,7 +52,16 @@ describe('the shell in the initramfs', () => {
 			shell: { sh: Buffer.from('dash'), interpreter: Buffer.from('ld'), libraries: [{ name: 'libc.so.6', data: Buffer.from('libc') }] },
 		});
 		const files = entries.filter((entry) => entry.path.startsWith('stage/')).map((entry) => `${entry.type} ${entry.path}`);
-		expect(files).toEqual(['dir stage/.root', 'dir stage/.vmx', 'file stage/.vmx/sh', 'file stage/.vmx/ld.so', 'file stage/.vmx/libc.so.6', 'file stage/.vmx/busybox']);
+		expect(files).toEqual([
+			'dir stage/.root',
+			'dir stage/.vmx',
+			'dir stage/dev',
+			'chardev stage/dev/null',
+			'file stage/.vmx/sh',
+			'file stage/.vmx/ld.so',
+			'file stage/.vmx/libc.so.6',
+			'file stage/.vmx/busybox',
+		]);
 	});
 
 	it('carries no loader for a static shell, and nothing without a shell', () => {
