@@ -68,3 +68,12 @@ export function hashKey(...parts: readonly (string | Uint8Array)[]): string {
 	}
 	return hash.digest('hex').slice(0, 20);
 }
+
+/**
+ * A file's identity for in-memory memos and cache keys: path, device, inode, size and mtime. A file
+ * replaced or rewritten (an upgrade, a rebuilt module) gets a new one. Rejects if the file is missing.
+ */
+export async function fileIdentity(file: string): Promise<string> {
+	const info = await stat(file);
+	return `${file}:${info.dev}:${info.ino}:${info.size}:${info.mtimeMs}`;
+}

@@ -12,10 +12,11 @@
  * unusual loader, CPU-specific library variants the guest's CPU may lack), there is no copy, and the
  * guest starts the host's shell after the snapshot point as before: slower, never wrong.
  */
-import { realpath, stat } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { createDebug } from '../debug.js';
+import { fileIdentity } from './cache-dir.js';
 
 const debug = createDebug('start');
 
@@ -77,18 +78,13 @@ export function parseLddOutput(output: string): LddResult {
 /** Resolved shells by the identity of the shell binary: `ldd` costs a process start. */
 const known = new Map<string, GuestShell | undefined>();
 
-async function identityOf(file: string): Promise<string> {
-	const info = await stat(file);
-	return `${file}:${info.dev}:${info.ino}:${info.size}:${info.mtimeMs}`;
-}
-
 /** The host's shell and what it loads, or undefined when it cannot be carried into the guest. */
 export async function resolveGuestShell(shellPath: string = '/bin/sh'): Promise<GuestShell | undefined> {
 	let shell: string;
 	let identity: string;
 	try {
 		shell = await realpath(shellPath);
-		identity = await identityOf(shell);
+		identity = await fileIdentity(shell);
 	} catch {
 		return undefined;
 	}
@@ -110,5 +106,5 @@ export function guestShellFiles(shell: GuestShell): string[] {
 
 /** Identities (path, inode, size, mtime) of a guest shell's files: a change to any builds a new initramfs. */
 export async function guestShellIdentity(shell: GuestShell): Promise<string[]> {
-	return Promise.all(guestShellFiles(shell).map(identityOf));
+	return Promise.all(guestShellFiles(shell).map(fileIdentity));
 }

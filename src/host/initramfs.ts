@@ -9,7 +9,7 @@ import { gunzipSync } from 'node:zlib';
 import { execa } from 'execa';
 import { VmBootError } from '../errors.js';
 import { GUEST_INIT_SCRIPT } from '../guest/init-script.js';
-import { ensureDir, hashKey, writeFileAtomic } from './cache-dir.js';
+import { ensureDir, fileIdentity, hashKey, writeFileAtomic } from './cache-dir.js';
 import { type GuestShell, guestShellIdentity, resolveGuestShell } from './guest-shell.js';
 import { type CpioEntry, packCpio } from './cpio.js';
 import { parseModulesDevname } from './devnames.js';
@@ -62,11 +62,6 @@ export interface InitramfsPlan {
 /** Load orders this process has resolved, by the identity of modules.dep and modules.builtin. */
 const resolvedOrders = new Map<string, { order: string[]; networkOrder: string[] }>();
 
-async function fileIdentity(file: string): Promise<string> {
-	const info = await stat(file).catch(() => undefined);
-	return info ? `${file}:${info.ino}:${info.size}:${info.mtimeMs}` : `${file}:missing`;
-}
-
 /**
  * The module files to pack, dependencies first. Parsing modules.dep takes a while, so the result is
  * remembered for as long as modules.dep and modules.builtin stay the same files.
@@ -75,7 +70,8 @@ async function resolveModuleOrders(inputs: InitramfsInputs): Promise<{ order: st
 	const depFile = path.join(inputs.modulesDir, 'modules.dep');
 	const builtinFile = path.join(inputs.modulesDir, 'modules.builtin');
 	const wanted = [...GUEST_MODULES, ...(inputs.extraModules ?? [])];
-	const identity = [await fileIdentity(depFile), await fileIdentity(builtinFile), ...wanted].join('\0');
+	const identityOrMissing = (file: string) => fileIdentity(file).catch(() => `${file}:missing`);
+	const identity = [await identityOrMissing(depFile), await identityOrMissing(builtinFile), ...wanted].join('\0');
 	const known = resolvedOrders.get(identity);
 	if (known) return known;
 	const depText = await readFile(depFile, 'utf8').catch((error: unknown) => {
@@ -95,12 +91,7 @@ async function resolveModuleOrders(inputs: InitramfsInputs): Promise<{ order: st
 /** Decide the archive's contents and its cache key (cheap: stats, no module reads). */
 export async function planInitramfs(inputs: InitramfsInputs): Promise<InitramfsPlan> {
 	const { order, networkOrder } = await resolveModuleOrders(inputs);
-	const stats = await Promise.all(
-		[inputs.busybox, ...[...order, ...networkOrder].map((file) => path.join(inputs.modulesDir, file))].map(async (file) => {
-			const info = await stat(file);
-			return `${file}:${info.size}:${info.mtimeMs}`;
-		}),
-	);
+	const stats = await Promise.all([inputs.busybox, ...[...order, ...networkOrder].map((file) => path.join(inputs.modulesDir, file))].map(fileIdentity));
 	const devnames = await readFile(path.join(inputs.modulesDir, 'modules.devname'), 'utf8').catch(() => '');
 	const shell = inputs.shell === false ? undefined : await resolveGuestShell(inputs.shell ?? inputs.runnerShell);
 	// A shell or library replaced since (an upgrade) is a different file: a new archive, never a stale copy.

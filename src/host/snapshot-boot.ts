@@ -8,12 +8,11 @@
  * configuration. Every failure here (a lock held, a corrupt file, QEMU refusing the file) ends in a cold
  * boot, never in an error the user sees: the snapshot is only an accelerator.
  */
-import { stat } from 'node:fs/promises';
 import path, { basename } from 'node:path';
 import { createDebug } from '../debug.js';
 import { VmBootError } from '../errors.js';
 import type { ControlChannel } from '../protocol/control-channel.js';
-import { ensureDir } from './cache-dir.js';
+import { ensureDir, fileIdentity } from './cache-dir.js';
 import type { RunningQemu } from './launch.js';
 import { buildQemuArgv, type QemuPlan } from './qemu-argv.js';
 import { computeSnapshotKey, normalizeQemuArgs } from './snapshot-key.js';
@@ -59,8 +58,7 @@ export interface SnapshotBootInput {
 
 async function identityOf(file: string | undefined): Promise<string> {
 	if (!file) return '-';
-	const info = await stat(file).catch(() => undefined);
-	return info ? `${file}:${info.size}:${info.mtimeMs}` : `${file}:missing`;
+	return fileIdentity(file).catch(() => `${file}:missing`);
 }
 
 /**

@@ -10,7 +10,7 @@ import { gunzipSync } from 'node:zlib';
 import path from 'node:path';
 import { execa } from 'execa';
 import { createDebug } from '../debug.js';
-import { ensureDir, hashKey, writeFileAtomic } from './cache-dir.js';
+import { ensureDir, fileIdentity, hashKey, writeFileAtomic } from './cache-dir.js';
 import { hasPvhNote, isElf64 } from './elf-pvh.js';
 import { trimElfZeros } from './elf-trim.js';
 
@@ -106,8 +106,7 @@ const knownKeys = new Map<string, string>();
 
 /** The image's content key; the bytes only when they had to be read (a kernel not seen before). */
 async function readKernelImage(kernelPath: string): Promise<{ image: Buffer | undefined; key: string }> {
-	const info = await stat(kernelPath);
-	const identity = `${kernelPath}:${info.dev}:${info.ino}:${info.size}:${info.mtimeMs}`;
+	const identity = await fileIdentity(kernelPath);
 	const known = knownKeys.get(identity);
 	if (known) return { image: undefined, key: known };
 	const image = await readFile(kernelPath);
