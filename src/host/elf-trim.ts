@@ -5,27 +5,9 @@
  * mapped for as long as the VM runs and copies `filesz` bytes of each segment, then touches 23 MB
  * less of it: less resident memory per VM, and a smaller cache file. Pure.
  */
-const PT_LOAD = 1;
+import { isElf64, PT_LOAD, programHeaders } from './elf-pvh.js';
+
 const PAGE = 4096;
-
-interface Segment {
-	header: number;
-	offset: number;
-	fileSize: number;
-}
-
-function loadSegments(elf: Buffer): Segment[] {
-	const phoff = Number(elf.readBigUInt64LE(0x20));
-	const phentsize = elf.readUInt16LE(0x36);
-	const phnum = elf.readUInt16LE(0x38);
-	const segments: Segment[] = [];
-	for (let index = 0; index < phnum; index++) {
-		const header = phoff + index * phentsize;
-		if (header + 56 > elf.length || elf.readUInt32LE(header) !== PT_LOAD) continue;
-		segments.push({ header, offset: Number(elf.readBigUInt64LE(header + 8)), fileSize: Number(elf.readBigUInt64LE(header + 32)) });
-	}
-	return segments;
-}
 
 /** Length of `data[start, end)` without its trailing zero bytes. */
 function withoutTrailingZeros(data: Buffer, start: number, end: number): number {
@@ -40,26 +22,19 @@ function withoutTrailingZeros(data: Buffer, start: number, end: number): number 
  * (no loader reads them). Returns the input unchanged if it is not a plain ELF64 file.
  */
 export function trimElfZeros(elf: Buffer): Buffer {
-	if (elf.length < 64 || elf.readUInt32BE(0) !== 0x7f454c46 || elf[4] !== 2 || elf[5] !== 1) return elf;
+	if (!isElf64(elf)) return elf;
 	const out = Buffer.from(elf);
-	const segments = loadSegments(out);
+	const segments = programHeaders(out).filter((header) => header.type === PT_LOAD);
 	if (segments.length === 0) return elf;
 	for (const segment of segments) {
 		const end = Math.min(segment.offset + segment.fileSize, out.length);
 		const data = withoutTrailingZeros(out, segment.offset, end);
 		const trimmed = Math.min(segment.fileSize, Math.ceil(data / PAGE) * PAGE);
 		out.writeBigUInt64LE(BigInt(trimmed), segment.header + 32);
-		segment.fileSize = trimmed;
 	}
 	// Keep everything up to the end of the furthest segment, note or header still referred to.
-	const phoff = Number(out.readBigUInt64LE(0x20));
-	const phentsize = out.readUInt16LE(0x36);
-	const phnum = out.readUInt16LE(0x38);
-	let keep = phoff + phentsize * phnum;
-	for (let index = 0; index < phnum; index++) {
-		const header = phoff + index * phentsize;
-		keep = Math.max(keep, Number(out.readBigUInt64LE(header + 8)) + Number(out.readBigUInt64LE(header + 32)));
-	}
+	let keep = Number(out.readBigUInt64LE(0x20)) + out.readUInt16LE(0x36) * out.readUInt16LE(0x38);
+	for (const { offset, fileSize } of programHeaders(out)) keep = Math.max(keep, offset + fileSize);
 	// No section headers: they would point past the new end.
 	out.writeBigUInt64LE(0n, 0x28);
 	out.writeUInt16LE(0, 0x3c);
