@@ -93,7 +93,8 @@ export async function planInitramfs(inputs: InitramfsInputs): Promise<InitramfsP
 	const { order, networkOrder } = await resolveModuleOrders(inputs);
 	const stats = await Promise.all([inputs.busybox, ...[...order, ...networkOrder].map((file) => path.join(inputs.modulesDir, file))].map(fileIdentity));
 	const devnames = await readFile(path.join(inputs.modulesDir, 'modules.devname'), 'utf8').catch(() => '');
-	const shell = inputs.shell === false ? undefined : await resolveGuestShell(inputs.shell ?? inputs.runnerShell);
+	const runnerShell = inputs.runnerShell ?? '/bin/sh';
+	const shell = inputs.shell === false ? undefined : await resolveGuestShell(inputs.shell ?? runnerShell);
 	// A shell or library replaced since (an upgrade) is a different file: a new archive, never a stale copy.
 	const shellIdentity = shell ? await guestShellIdentity(shell).catch(() => undefined) : undefined;
 	const carried = shellIdentity ? shell : undefined;
@@ -102,8 +103,8 @@ export async function planInitramfs(inputs: InitramfsInputs): Promise<InitramfsP
 		networkModuleOrder: networkOrder,
 		devnames,
 		shell: carried,
-		runnerShell: inputs.runnerShell ?? '/bin/sh',
-		key: hashKey(INITRAMFS_FORMAT, GUEST_INIT_SCRIPT, devnames, inputs.runnerShell ?? '/bin/sh', ...stats, ...(shellIdentity ?? ['no shell'])),
+		runnerShell,
+		key: hashKey(INITRAMFS_FORMAT, GUEST_INIT_SCRIPT, devnames, runnerShell, ...stats, ...(shellIdentity ?? ['no shell'])),
 	};
 }
 

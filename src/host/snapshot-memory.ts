@@ -7,7 +7,10 @@
  */
 import type { QemuPlan } from './qemu-argv.js';
 
-const MEMORY_LAYOUT_OPTIONS = new Set(['-mem-path', '-mem-prealloc', '-numa', '-object', '-machine', '-M', '-global']);
+/** Options that always lay out guest memory themselves. */
+const MEMORY_LAYOUT_OPTIONS = new Set(['-mem-path', '-mem-prealloc', '-numa']);
+/** Options that do when their value is about memory (a memory backend, `memory-backend=`, …). */
+const MAYBE_MEMORY_OPTIONS = new Set(['-object', '-machine', '-M', '-global']);
 
 /** `-m` values QEMU accepts for a fixed size: `384`, `384M`, `1G`, `size=512M` (mebibytes without a suffix). */
 export function parseMemoryMiB(value: string): number | undefined {
@@ -35,13 +38,10 @@ export function snapshotMemoryMiB(plan: Pick<QemuPlan, 'memoryMiB' | 'qemuArgs'>
 			memory = parsed;
 			index++;
 		} else if (MEMORY_LAYOUT_OPTIONS.has(option)) {
-			const value = extra[index + 1] ?? '';
-			// -object and -machine/-global only matter when they are about memory.
-			if ((option === '-object' || option === '-machine' || option === '-M' || option === '-global') && !/memory|mem-path|numa/i.test(value)) {
-				index++;
-				continue;
-			}
 			return undefined;
+		} else if (MAYBE_MEMORY_OPTIONS.has(option)) {
+			if (/memory|mem-path|numa/i.test(extra[index + 1] ?? '')) return undefined;
+			index++;
 		}
 	}
 	return memory;

@@ -142,8 +142,8 @@ export async function lookUpSnapshot(cacheDir: string, key: string): Promise<Sna
 }
 
 /** The RAM file saved together with a state file (`<key>-<random>.vmstate` → `<key>-<random>.ram`). */
-export function ramFileOf(stateFile: string): string {
-	return stateFile.replace(/\.(?:vmstate|partial)$/, '.ram');
+function ramFileOf(stateFile: string): string {
+	return stateFile.replace(/\.vmstate$/, '.ram');
 }
 
 /**
@@ -190,7 +190,7 @@ export async function commitSnapshot(
 	partial: PartialSnapshot,
 	details: Pick<SnapshotMeta, 'qemuVersion' | 'kernel' | 'qemuArgs'>,
 ): Promise<SnapshotMeta> {
-	const [size, ramSize] = await Promise.all([stat(partial.state), stat(partial.ram)].map(async (info) => (await info).size));
+	const [{ size }, { size: ramSize }] = await Promise.all([stat(partial.state), stat(partial.ram)]);
 	if (!size) throw new Error('QEMU wrote an empty state file');
 	if (!ramSize) throw new Error('the saved VM left an empty RAM file');
 	const [sampleSha256, ramSampleSha256] = await Promise.all([digestSamples(partial.state, size), digestSamples(partial.ram, ramSize)]);
