@@ -10,6 +10,7 @@ import { execa } from 'execa';
 import { VmBootError } from '../errors.js';
 import { GUEST_INIT_SCRIPT } from '../guest/init-script.js';
 import { ensureDir, fileIdentity, hashKey, writeFileAtomic } from './cache-dir.js';
+import { MAX_INITRAMFS_FILES, markCacheHit, pruneCachedFiles } from './cache-prune.js';
 import { type GuestShell, guestShellIdentity, resolveGuestShell } from './guest-shell.js';
 import { type CpioEntry, packCpio } from './cpio.js';
 import { parseModulesDevname } from './devnames.js';
@@ -172,7 +173,10 @@ export function initramfsEntries(contents: {
 export async function prepareInitramfs(inputs: InitramfsInputs, cacheDir: string): Promise<{ path: string; key: string }> {
 	const plan = await planInitramfs(inputs);
 	const file = path.join(cacheDir, `initramfs-${plan.key}.cpio`);
-	if (await stat(file).then((info) => info.isFile(), () => false)) return { path: file, key: plan.key };
+	if (await stat(file).then((info) => info.isFile(), () => false)) {
+		markCacheHit(file);
+		return { path: file, key: plan.key };
+	}
 	await ensureDir(cacheDir);
 	const busybox = await readFile(inputs.busybox);
 	const applets = (await execa(inputs.busybox, ['--list'])).stdout.split('\n').filter(Boolean);
@@ -186,6 +190,7 @@ export async function prepareInitramfs(inputs: InitramfsInputs, cacheDir: string
 	const [modules, networkModules, shell] = await Promise.all([readModules(plan.moduleOrder), readModules(plan.networkModuleOrder), readGuestShell(plan.shell)]);
 	// Uncompressed on purpose: unpacking a compressed initramfs costs boot time under software emulation.
 	await writeFileAtomic(file, packCpio(initramfsEntries({ busybox, applets, modules, networkModules, devnames: plan.devnames, runnerShell: plan.runnerShell, shell })));
+	await pruneCachedFiles(cacheDir, { prefix: 'initramfs-', suffix: '.cpio', keep: path.basename(file), max: MAX_INITRAMFS_FILES });
 	return { path: file, key: plan.key };
 }
 

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { createDebug } from '../debug.js';
 import { ensureDir, fileIdentity, hashKey, writeFileAtomic } from './cache-dir.js';
+import { MAX_VMLINUX_FILES, markCacheHit, pruneCachedFiles } from './cache-prune.js';
 import { hasPvhNote, isElf64 } from './elf-pvh.js';
 import { trimElfZeros } from './elf-trim.js';
 
@@ -80,7 +81,10 @@ export async function prepareBootKernel(kernelPath: string, cacheDir: string): P
 	const { image, key } = await readKernelImage(kernelPath);
 	const cached = path.join(cacheDir, `vmlinux-${key}`);
 	const marker = path.join(cacheDir, `vmlinux-${key}.none`);
-	if (await isFile(cached)) return { path: cached, pvh: true, key };
+	if (await isFile(cached)) {
+		markCacheHit(cached);
+		return { path: cached, pvh: true, key };
+	}
 	if (await isFile(marker)) return { path: kernelPath, pvh: false, key };
 	await ensureDir(cacheDir);
 	// Known key but not in this cache dir (another cacheDir, or a cleared cache): read the image now.
@@ -89,6 +93,7 @@ export async function prepareBootKernel(kernelPath: string, cacheDir: string): P
 		const trimmed = trimElfZeros(elf);
 		await writeFileAtomic(cached, trimmed);
 		debug(`extracted PVH vmlinux ${cached} (${trimmed.length} bytes; ${elf.length - trimmed.length} bytes of zeros left to the loader)`);
+		await pruneCachedFiles(cacheDir, { prefix: 'vmlinux-', keep: path.basename(cached), max: MAX_VMLINUX_FILES, companions: ['.none'] });
 		return { path: cached, pvh: true, key };
 	}
 	if (missingTools.length > 0) {
