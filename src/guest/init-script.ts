@@ -7,11 +7,13 @@
  *      dependencies first); copy the modules.devname nodes into /dev; make the cgroup slots;
  *   2. start the runner (the host's shell, from the copy the initramfs carries) in the stage dir;
  *   3. open the control port ttyS1 and keep it open (bytes that arrive while nobody has the tty open
- *      are dropped), say `ready`, and wait for `go`. Nothing 9p is mounted yet, so the host may save a
+ *      are dropped); fork the agent, which starts the processes that will build the root (each blocked on
+ *      a pipe), says `ready`, and waits for `go`. Nothing 9p is mounted yet, so the host may save a
  *      snapshot of the VM right here (QEMU refuses to migrate once a 9p share is mounted);
  *   4. on `go`: build the root (the host's / read-only over 9p under a tmpfs overlay, with the guest's
  *      own /proc, /sys, /dev, /tmp, /run) and mount the exchange dir in it, all with one `mount -a`;
- *      pivot_root the runner into it; read the per-VM settings the host wrote there (boot.env); say `up`;
+ *      pivot_root the runner into it; read the per-VM settings the host wrote there (boot.env); say `up`.
+ *      None of it forks or execs a process;
  *   5. agent loop: `run ID` hands the id to the runner's subshell waiting on a free cgroup slot, which
  *      runs xchg/ID/run.sh in that root (so `kill ID` can kill its whole process tree with cgroup.kill);
  *      the runner answers `done ID STATUS`.
@@ -158,59 +160,80 @@ else
 	R0=$R
 fi
 exec 5>&-
-printf '%s\n' \
-	"hostroot /host 9p $NINEP,ro 0 0" \
-	"overlay $R0 overlay lowerdir=/host,upperdir=/rw/root/upper,workdir=/rw/root/work 0 0" \
-	"proc $R0/proc proc defaults 0 0" \
-	"sysfs $R0/sys sysfs defaults 0 0" \
-	"devtmpfs $R0/dev devtmpfs defaults 0 0" \
-	"devpts $R0/dev/pts devpts gid=5,mode=620,ptmxmode=666 0 0" \
-	"shm $R0/dev/shm tmpfs mode=1777 0 0" \
-	"tmp $R0/tmp tmpfs mode=1777 0 0" \
-	"/rw/run $R0/run none bind 0 0" \
-	"/sys/fs/cgroup $R0/sys/fs/cgroup none bind 0 0" \
-	"xchg $R0/run/vm-exec/xchg 9p $NINEP 0 0" >/etc/vm-exec/fstab
+# The table of every mount the root needs: the host's / (it has /proc, /sys, /dev, /tmp and /run to mount
+# on), the overlay root, the guest's own /proc, /sys, /dev (its pts and shm dirs exist: devtmpfs is one
+# instance), /tmp, /run, cgroup2, and last the exchange dir.
+FSTAB="hostroot /host 9p $NINEP,ro 0 0
+overlay $R0 overlay lowerdir=/host,upperdir=/rw/root/upper,workdir=/rw/root/work 0 0
+proc $R0/proc proc defaults 0 0
+sysfs $R0/sys sysfs defaults 0 0
+devtmpfs $R0/dev devtmpfs defaults 0 0
+devpts $R0/dev/pts devpts gid=5,mode=620,ptmxmode=666 0 0
+shm $R0/dev/shm tmpfs mode=1777 0 0
+tmp $R0/tmp tmpfs mode=1777 0 0
+/rw/run $R0/run none bind 0 0
+/sys/fs/cgroup $R0/sys/fs/cgroup none bind 0 0
+xchg $R0/run/vm-exec/xchg 9p $NINEP 0 0"
+mkfifo /rw/fstab /rw/unstage /stage/.pivot
 
 exec 3<>/dev/ttyS1
 stty -F /dev/ttyS1 raw -echo
-say ready
-while read -r verb rest <&3; do
-	[ "$verb" = go ] && break
-done
 
-# The host's / (it has /proc, /sys, /dev, /tmp and /run to mount on), the overlay root, the guest's own
-# /proc, /sys, /dev (its pts and shm dirs exist: devtmpfs is one instance), /tmp, /run, cgroup2, and last
-# the exchange dir. Checked with shell tests, which cost no process.
-mount -a -T /etc/vm-exec/fstab
-[ -x "$R0$SH" ] || die "cannot mount the host root, or $SH is not in it: $(cat /proc/mounts)"
-[ -f "$R0/run/vm-exec/xchg/boot.env" ] || die "cannot mount the exchange directory: $(cat /proc/mounts)"
-if [ "$R0" != "$R" ]; then
-	# The root moves to $R (where the stage was); the stage, to the root's /run/vm-exec/stage, where it
-	# is unmounted: the runner keeps its files open, nothing else needs them.
-	chroot /stage /.vmx/busybox pivot_root /.root /.root/run/vm-exec/stage || die "cannot move the runner shell into the guest root (VM_EXEC_GUEST_SHELL=none starts it there instead): $(cat /proc/mounts)"
-	umount -l "$R/run/vm-exec/stage"
-else
-	runner env -i chroot "$R" "$SH" -c "$RUNNER" "$SH" &
-fi
-. "$X/boot.env" || die "cannot read boot.env"
-# Host paths hidden by the guest's own /tmp or /run (the working directory, a modules dir):
-# give them their own overlay so they are visible, writable, and still untouched on the host.
-n=0
-for p in $VMX_EXPOSE; do
-	n=$((n + 1))
-	mkdir -p "$R$p" "/rw/x$n/upper" "/rw/x$n/work"
-	mount -t overlay -o "lowerdir=/host$p,upperdir=/rw/x$n/upper,workdir=/rw/x$n/work" overlay "$R$p" || log "cannot expose $p"
-done
-# After the exposed paths: a working directory of exactly /tmp must not cover /tmp/shared.
-if [ "$VMX_SHARED" = 1 ]; then
-	mkdir -p "$R/tmp/shared"
-	mount -t 9p -o "$NINEP" shared "$R/tmp/shared" || die "cannot mount the shared directory"
-fi
-if [ -n "$VMX_MODULES" ]; then
-	mkdir -p "$R/lib/modules/$(uname -r)"
-	mount --bind "/host$VMX_MODULES" "$R/lib/modules/$(uname -r)" || log "cannot bind the modules dir $VMX_MODULES"
-fi
-[ "$VMX_HOSTNAME" = vm-exec ] || hostname "$VMX_HOSTNAME"
+# After a restore every code path runs for the first time, and under emulation the first fork and exec
+# cost ~0.1 s: building the root after "go" forks and execs nothing. The processes that mount, pivot and
+# unmount are started before the snapshot point, each blocked on a pipe, and are children of the agent
+# so that it can wait for them:
+# - mount -a, already running, blocks opening its table (a pipe) until the agent writes it;
+# - a busybox shell in the stage runs pivot_root, and one in this root umount, as their last command
+#   (which busybox runs in its own process, without a fork) once the agent writes to their pipe.
+start_root_helpers() {
+	mount -a -T /rw/fstab 3>&- 4>&- 6>&- 7>&- 8>&- 9>&- &
+	mounter=$!
+	[ "$R0" = "$R" ] && return
+	chroot /stage /.vmx/busybox sh -c 'read -r go </.pivot && pivot_root /.root /.root/run/vm-exec/stage' 3>&- 4>&- 6>&- 7>&- 8>&- 9>&- &
+	pivoter=$!
+	sh -c 'read -r go </rw/unstage && umount -l /stage/run/vm-exec/stage' 3>&- 4>&- 6>&- 7>&- 8>&- 9>&- &
+	unstager=$!
+}
+
+# On "go": the root, then the per-VM settings the host wrote into the exchange dir (boot.env). Checked with
+# shell tests, which cost no process.
+build_root() {
+	echo "$FSTAB" >/rw/fstab
+	wait "$mounter"
+	[ -x "$R0$SH" ] || die "cannot mount the host root, or $SH is not in it: $(cat /proc/mounts)"
+	[ -f "$R0/run/vm-exec/xchg/boot.env" ] || die "cannot mount the exchange directory: $(cat /proc/mounts)"
+	if [ "$R0" != "$R" ]; then
+		# The root moves to $R (where the stage was); the stage, to the root's /run/vm-exec/stage, where it
+		# is unmounted: the runner keeps its files open, nothing else needs them.
+		echo go >/stage/.pivot
+		wait "$pivoter" || die "cannot move the runner shell into the guest root (VM_EXEC_GUEST_SHELL=none starts it there instead): $(cat /proc/mounts)"
+		echo go >/rw/unstage
+		wait "$unstager"
+	else
+		runner env -i chroot "$R" "$SH" -c "$RUNNER" "$SH" &
+	fi
+	. "$X/boot.env" || die "cannot read boot.env"
+	# Host paths hidden by the guest's own /tmp or /run (the working directory, a modules dir):
+	# give them their own overlay so they are visible, writable, and still untouched on the host.
+	n=0
+	for p in $VMX_EXPOSE; do
+		n=$((n + 1))
+		mkdir -p "$R$p" "/rw/x$n/upper" "/rw/x$n/work"
+		mount -t overlay -o "lowerdir=/host$p,upperdir=/rw/x$n/upper,workdir=/rw/x$n/work" overlay "$R$p" || log "cannot expose $p"
+	done
+	# After the exposed paths: a working directory of exactly /tmp must not cover /tmp/shared.
+	if [ "$VMX_SHARED" = 1 ]; then
+		mkdir -p "$R/tmp/shared"
+		mount -t 9p -o "$NINEP" shared "$R/tmp/shared" || die "cannot mount the shared directory"
+	fi
+	if [ -n "$VMX_MODULES" ]; then
+		mkdir -p "$R/lib/modules/$(uname -r)"
+		mount --bind "/host$VMX_MODULES" "$R/lib/modules/$(uname -r)" || log "cannot bind the modules dir $VMX_MODULES"
+	fi
+	[ "$VMX_HOSTNAME" = vm-exec ] || hostname "$VMX_HOSTNAME"
+	[ -z "$VMX_NAT_NIC$VMX_LAN_NIC" ] || configure_network
+}
 
 # Network cards exist only when asked for. Their drivers load here, after "go", so a VM without one pays
 # nothing, and every per-VM setting comes from boot.env: a snapshot taken at "ready" suits every VM.
@@ -224,24 +247,24 @@ nic() {
 	done
 	return 1
 }
-if [ -n "$VMX_NAT_NIC$VMX_LAN_NIC" ]; then
+configure_network() {
 	while read -r module; do
 		insmod "/lib/modules/$module" || log "insmod $module failed"
 	done </etc/vm-exec/net-modules
-fi
-if [ -n "$VMX_NAT_NIC" ]; then
-	# As the seed does it: QEMU's user-mode network, the host (its loopback) is 10.0.2.2, DNS is 10.0.2.3.
-	i=$(nic "$VMX_NAT_NIC") || die "the network card $VMX_NAT_NIC did not appear (is virtio_net in the initramfs?)"
-	{ ip link set "$i" up && ip addr add 10.0.2.15/24 dev "$i" && ip route add default via 10.0.2.2 dev "$i"; } || die "cannot configure the network card $i"
-	rm -f "$R/etc/hosts" "$R/etc/resolv.conf"
-	printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n10.0.2.15\t%s\n' "$VMX_HOSTNAME" >"$R/etc/hosts"
-	[ -n "$VMX_HOST_NAMES" ] && printf '10.0.2.2\t%s\n' "$VMX_HOST_NAMES" >>"$R/etc/hosts"
-	echo "nameserver 10.0.2.3" >"$R/etc/resolv.conf"
-fi
-if [ -n "$VMX_LAN_NIC" ]; then
-	i=$(nic "$VMX_LAN_NIC") || die "the LAN card $VMX_LAN_NIC did not appear (is virtio_net in the initramfs?)"
-	{ ip link set "$i" address "$VMX_LAN_MAC" && ip link set "$i" up && ip addr add "$VMX_LAN_ADDR" dev "$i"; } || die "cannot configure the LAN card $i as $VMX_LAN_ADDR"
-fi
+	if [ -n "$VMX_NAT_NIC" ]; then
+		# As the seed does it: QEMU's user-mode network, the host (its loopback) is 10.0.2.2, DNS is 10.0.2.3.
+		i=$(nic "$VMX_NAT_NIC") || die "the network card $VMX_NAT_NIC did not appear (is virtio_net in the initramfs?)"
+		{ ip link set "$i" up && ip addr add 10.0.2.15/24 dev "$i" && ip route add default via 10.0.2.2 dev "$i"; } || die "cannot configure the network card $i"
+		rm -f "$R/etc/hosts" "$R/etc/resolv.conf"
+		printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n10.0.2.15\t%s\n' "$VMX_HOSTNAME" >"$R/etc/hosts"
+		[ -n "$VMX_HOST_NAMES" ] && printf '10.0.2.2\t%s\n' "$VMX_HOST_NAMES" >>"$R/etc/hosts"
+		echo "nameserver 10.0.2.3" >"$R/etc/resolv.conf"
+	fi
+	if [ -n "$VMX_LAN_NIC" ]; then
+		i=$(nic "$VMX_LAN_NIC") || die "the LAN card $VMX_LAN_NIC did not appear (is virtio_net in the initramfs?)"
+		{ ip link set "$i" address "$VMX_LAN_MAC" && ip link set "$i" up && ip addr add "$VMX_LAN_ADDR" dev "$i"; } || die "cannot configure the LAN card $i as $VMX_LAN_ADDR"
+	fi
+}
 
 # Slots whose processes have all left (a background daemon may outlive its exec) are free again.
 recheck_slots() {
@@ -252,9 +275,15 @@ recheck_slots() {
 	done
 }
 
-# The agent reads the control line. Its only children (mkdir for a new slot) end before it reads again,
-# so no SIGCHLD interrupts its read. Exec ids are [a-z0-9]+ (anything else is ignored).
+# The agent reads the control line. Its children (the root's helpers, which wait for "go", and mkdir for a
+# new slot) end before it reads again, so no SIGCHLD interrupts its read. Exec ids are [a-z0-9]+ (anything else is ignored).
 agent() {
+	start_root_helpers
+	say ready
+	while read -r verb rest <&3; do
+		[ "$verb" = go ] && break
+	done
+	build_root
 	say up
 	while read -r verb id <&3; do
 		case "$verb:$id" in
