@@ -11,6 +11,7 @@ import { accelVerdictFile, canOpenKvm, readAccelVerdict } from '../host/accel.js
 import { ensureDir, resolveCacheDir, writeFileAtomic } from '../host/cache-dir.js';
 import { findBusybox, findOnPath, findQboot, findQemu, type QemuBinary } from '../host/host-tools.js';
 import { findKernel, type KernelInfo } from '../host/kernel.js';
+import { kvmFix, readKvmProvider } from '../host/kvm-provider.js';
 import { GUEST_MODULES, parseModulesBuiltin, parseModulesDep, resolveModuleLoadOrder } from '../host/module-deps.js';
 import { resolveGuestShell } from '../host/guest-shell.js';
 import { prepareBootKernel } from '../host/vmlinux.js';
@@ -142,7 +143,7 @@ async function checkKvm(qemu: QemuBinary | undefined, kernel: KernelInfo | undef
 		name: 'KVM',
 		status: 'warn',
 		detail: `not used: ${verdict.reason}; VMs run under TCG software emulation (several times slower)`,
-		fix: 'on a VM host, enable nested virtualization for this machine; to probe again, delete the cached verdict in the cache dir (accel-*.json)',
+		fix: kvmFix(await readKvmProvider()),
 	};
 }
 

@@ -1,6 +1,6 @@
 /**
  * Choosing the accelerator. KVM is only used when a probe VM actually boots with it in time: nested KVM
- * may exist as /dev/kvm and still hang the guest kernel. The verdict is cached per host and QEMU.
+ * may exist as /dev/kvm and still hang the guest kernel, and PVM's /dev/kvm boots one far too slowly. The verdict is cached per host and QEMU.
  */
 import { constants } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
@@ -9,6 +9,7 @@ import path from 'node:path';
 import { createDebug } from '../debug.js';
 import { VmBootError } from '../errors.js';
 import { ensureDir, hashKey, writeFileAtomic } from './cache-dir.js';
+import { explainKvmProbeFailure, readKvmProvider } from './kvm-provider.js';
 
 const debug = createDebug('accel');
 
@@ -64,7 +65,7 @@ export async function resolveAccel(
 	const works = await context.probe().catch(() => false);
 	const verdict: AccelDecision = works
 		? { accel: 'kvm', reason: 'a probe VM booted with KVM' }
-		: { accel: 'tcg', reason: '/dev/kvm exists but a probe VM did not boot with it in time (nested virtualization?)' };
+		: { accel: 'tcg', reason: explainKvmProbeFailure(await readKvmProvider()) };
 	debug(`verdict: ${verdict.accel} (${verdict.reason})`);
 	await ensureDir(context.cacheDir);
 	await writeFileAtomic(file, JSON.stringify(verdict));
