@@ -11,6 +11,7 @@ import { resolveAccel } from './host/accel.js';
 import { resolveCacheDir } from './host/cache-dir.js';
 import { findBusybox, findQboot, findQemu } from './host/host-tools.js';
 import { prepareInitramfs } from './host/initramfs.js';
+import { guestCpuModel, hostIsaLevel } from './host/isa-level.js';
 import { findKernel, type KernelInfo } from './host/kernel.js';
 import { launchQemu, type RunningQemu } from './host/launch.js';
 import type { NetworkPlan } from './host/network-argv.js';
@@ -42,6 +43,8 @@ interface Artifacts {
 	kernelKey: string;
 	initramfs: string;
 	bios: string | undefined;
+	/** `-cpu` for a host whose programs need more than x86-64 baseline (see isa-level.ts); else QEMU's default. */
+	cpuModel: string | undefined;
 	cacheDir: string;
 }
 
@@ -53,13 +56,16 @@ async function prepareArtifacts(options: NormalizedVmOptions): Promise<Artifacts
 		findKernel({ kernel: options.kernel, modules: options.modules }),
 		findQboot(),
 	]);
-	const [boot, initramfs] = await Promise.all([
+	const [boot, initramfs, isaLevel] = await Promise.all([
 		prepareBootKernel(kernel.path, cacheDir).catch((error: unknown) => {
 			throw new VmBootError(`Cannot prepare the kernel ${kernel.path} for booting: ${String(error)}. Check that the cache directory ${cacheDir} is writable (or set VM_EXEC_CACHE).`, { cause: error });
 		}),
 		prepareInitramfs({ busybox, modulesDir: kernel.modulesDir, runnerShell: options.shell, shell: guestShellSetting(process.env.VM_EXEC_GUEST_SHELL) ?? options.shell }, cacheDir),
+		hostIsaLevel(options.shell),
 	]);
-	return { qemuPath: qemu.path, qemuVersion: qemu.version, kernel, bootKernel: boot.path, kernelKey: boot.key, initramfs: initramfs.path, bios, cacheDir };
+	const cpuModel = guestCpuModel(isaLevel);
+	if (cpuModel) debug(`the host's programs need x86-64-v${isaLevel}: the guest CPU is ${cpuModel}`);
+	return { qemuPath: qemu.path, qemuVersion: qemu.version, kernel, bootKernel: boot.path, kernelKey: boot.key, initramfs: initramfs.path, bios, cpuModel, cacheDir };
 }
 
 /** The `shell` option must name an executable file on the host (the guest sees the host's files). */
@@ -140,6 +146,7 @@ function planQemu(context: BootContext, workspace: Workspace, sharedDir: string 
 		initramfs: artifacts.initramfs,
 		bios: artifacts.bios,
 		accel: context.accel,
+		cpuModel: artifacts.cpuModel,
 		memoryMiB: options.memoryMiB,
 		cpus: options.cpus,
 		consoleSocket: workspace.consoleSocket,

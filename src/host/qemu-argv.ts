@@ -31,6 +31,8 @@ export interface QemuPlan extends NetworkPlan {
 	/** Firmware to use instead of SeaBIOS (qboot), when installed. */
 	bios: string | undefined;
 	accel: 'kvm' | 'tcg';
+	/** `-cpu`: undefined keeps QEMU's default model (x86-64 baseline). */
+	cpuModel?: string | undefined;
 	memoryMiB: number;
 	cpus: number;
 	consoleSocket: string;
@@ -82,6 +84,7 @@ export function buildQemuArgv(plan: QemuPlan): string[] {
 		'-display', 'none',
 		'-machine', plan.memoryFile ? 'pc,memory-backend=ram' : 'pc',
 		'-accel', plan.accel === 'kvm' ? 'kvm' : 'tcg',
+		...(plan.cpuModel ? ['-cpu', plan.cpuModel] : []),
 		'-m', String(plan.memoryMiB),
 		...(plan.memoryFile
 			? ['-object', `memory-backend-file,id=ram,size=${plan.memoryFile.sizeMiB}M,mem-path=${escapeOptionValue(plan.memoryFile.path)},share=${plan.memoryFile.shared ? 'on' : 'off'}`]

@@ -31,6 +31,17 @@ describe("the guest's runner shell", () => {
 		else process.env.VM_EXEC_GUEST_SHELL = saved;
 	});
 
+	it('gives scripts the same world on the CPU model for hosts built for x86-64-v2 or v3 (-cpu max)', async () => {
+		// On such hosts (RHEL 9, RHEL 10) vm-exec picks -cpu max; here the option forces it.
+		await using vm = await startVm({ qemuArgs: ['-cpu', 'max'], snapshot: false });
+		expect(vm.qemuArgv.slice(-2)).toEqual(['-cpu', 'max']);
+		const { stdout } = await vm.succeed(WORLD, { env: { LC_ALL: 'C' } });
+		expect(stdout).toBe(expectedWorld());
+		// x86-64-v2's additions over baseline (QEMU's default CPU model has none of them).
+		const flags = (await vm.succeed("grep -m1 '^flags' /proc/cpuinfo")).stdout.split(/\s+/);
+		expect(flags).toEqual(expect.arrayContaining(['ssse3', 'sse4_1', 'sse4_2', 'popcnt', 'cx16']));
+	});
+
 	it('runs scripts in the guest root with the host shell, started before the snapshot point', async () => {
 		await using vm = await startVm();
 		const { stdout } = await vm.succeed(WORLD, { env: { LC_ALL: 'C' } });

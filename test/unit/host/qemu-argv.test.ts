@@ -24,6 +24,12 @@ describe('buildQemuArgv', () => {
 		]);
 	});
 
+	it('sets the CPU model right after the accelerator when the plan names one, else leaves QEMU\'s default', () => {
+		const argv = buildQemuArgv({ ...plan, cpuModel: 'max' });
+		expect(argv.slice(argv.indexOf('-accel'), argv.indexOf('-accel') + 4)).toEqual(['-accel', 'tcg', '-cpu', 'max']);
+		expect(buildQemuArgv(plan)).not.toContain('-cpu');
+	});
+
 	it('uses KVM, memory and CPUs from the plan and appends extra QEMU arguments verbatim', () => {
 		const argv = buildQemuArgv({ ...plan, accel: 'kvm', memoryMiB: 1024, cpus: 2, qemuArgs: ['-drive', 'file=disk.img,if=virtio,format=raw'] });
 		expect(argv.slice(argv.indexOf('-accel'), argv.indexOf('-accel') + 6)).toEqual(['-accel', 'kvm', '-m', '1024', '-smp', '2']);
