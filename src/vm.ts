@@ -1,7 +1,7 @@
 /**
  * The started VM: run scripts in it, close it.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createDebug } from './debug.js';
 import { tailOf, VmClosedError, VmCrashedError, VmError } from './errors.js';
@@ -14,7 +14,7 @@ import type { RunningQemu } from './host/launch.js';
 import { type ExecOptions, normalizeExecOptions, validateScript } from './options.js';
 import { type ForwardPortOptions, PortForwards } from './port-forward.js';
 import type { ControlChannel } from './protocol/control-channel.js';
-import { buildRunScript, hasShebang } from './protocol/exec-files.js';
+import { buildRunScript, execFileNames, hasShebang } from './protocol/exec-files.js';
 import type { ResourceStack } from './resource-stack.js';
 
 const debug = createDebug('exec');
@@ -130,13 +130,13 @@ export class Vm implements AsyncDisposable {
 		this.#assertUsable();
 		const started = performance.now();
 		const id = `${this.#execPrefix}${(this.#nextExec++).toString(36)}`;
-		const dir = path.join(this.#internals.xchgDir, id);
+		const names = execFileNames(id);
+		const file = (name: string) => path.join(this.#internals.xchgDir, name);
 		let timedOut = false;
 		let isCanceled = false;
 		if (normalized.signal?.aborted) {
 			return { script, stdout: empty(normalized.encoding), stderr: empty(normalized.encoding), exitCode: undefined, durationMs: 0, timedOut, isCanceled: true };
 		}
-		await mkdir(dir, { mode: 0o700 });
 		let timer: NodeJS.Timeout | undefined;
 		let onAbort: (() => void) | undefined;
 		let killAgain: NodeJS.Timeout | undefined;
@@ -149,13 +149,16 @@ export class Vm implements AsyncDisposable {
 				if (this.#pending.has(id)) this.#internals.control.send({ type: 'kill', id });
 			}, KILL_REPEAT_MS);
 		};
-		const output = readExecOutput(dir, { onStdout: normalized.onStdout, onStderr: normalized.onStderr });
+		const output = readExecOutput(file(names.stdout), file(names.stderr), { onStdout: normalized.onStdout, onStderr: normalized.onStderr });
 		try {
 			await Promise.all([
-				hasShebang(script) ? writeFile(path.join(dir, 'script'), script, { mode: 0o700 }) : undefined,
-				normalized.input ? writeFile(path.join(dir, 'stdin'), normalized.input, { mode: 0o600 }) : undefined,
+				// The output files exist before the run: the guest opens them rather than creating them (see execFileNames).
+				writeFile(file(names.stdout), '', { mode: 0o600 }),
+				writeFile(file(names.stderr), '', { mode: 0o600 }),
+				hasShebang(script) ? writeFile(file(names.script), script, { mode: 0o700 }) : undefined,
+				normalized.input ? writeFile(file(names.stdin), normalized.input, { mode: 0o600 }) : undefined,
 				writeFile(
-					path.join(dir, 'run.sh'),
+					file(names.run),
 					buildRunScript({
 						id,
 						cwd: normalized.cwd ?? this.#internals.cwd,
@@ -193,7 +196,7 @@ export class Vm implements AsyncDisposable {
 			if (onAbort) normalized.signal?.removeEventListener('abort', onAbort);
 			this.#pending.delete(id);
 			output.stop();
-			await rm(dir, { recursive: true, force: true }).catch(() => {});
+			await Promise.all(Object.values(names).map((name) => rm(file(name), { force: true }).catch(() => {})));
 		}
 	}
 

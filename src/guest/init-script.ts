@@ -15,7 +15,7 @@
  *      pivot_root the runner into it; read the per-VM settings the host wrote there (boot.env); say `up`.
  *      None of it forks or execs a process;
  *   5. agent loop: `run ID` hands the id to the runner's subshell waiting on a free cgroup slot, which
- *      runs xchg/ID/run.sh in that root (so `kill ID` can kill its whole process tree with cgroup.kill);
+ *      runs xchg/ID.sh in that root (so `kill ID` can kill its whole process tree with cgroup.kill);
  *      the runner answers `done ID STATUS`.
  */
 export const GUEST_INIT_SCRIPT = String.raw`#!/bin/sh
@@ -81,7 +81,7 @@ new_slot() {
 # and for most execs not even that on the exec's path:
 # - Each of the four first cgroup slots has a loop that keeps one subshell forked ahead, waiting for an
 #   exec id on the slot's own pipe (fds 6 to 9). Given one, it tells the loop the id (through the command
-#   substitution's pipe), joins the slot's cgroup, and sources xchg/ID/run.sh (stdio, env, cwd, then the
+#   substitution's pipe), joins the slot's cgroup, and sources xchg/ID.sh (stdio, env, cwd, then the
 #   script); the loop reports "done ID STATUS" and forks the next subshell while nothing waits for it.
 # - Execs beyond four at once get a slot of their own and go through fd 4: a reader forked ahead takes
 #   "ID SLOT", forks the exec's job and exits; the job runs the exec in a subshell and reports.
@@ -96,7 +96,7 @@ vmx_slot_loop() {
 			echo 0 >/proc/self/oom_score_adj
 			exec 4<&- 6<&- 7<&- 8<&- 9<&-
 			unset vmx_out
-			. "/run/vm-exec/xchg/$vmx_id/run.sh" )
+			. "/run/vm-exec/xchg/$vmx_id.sh" )
 		vmx_status=$?
 		set -- "$1" "$2" $vmx_out
 		[ -n "$3" ] && echo "done $3 $vmx_status" >/dev/ttyS1 || sleep 1
@@ -108,7 +108,7 @@ while :; do
 	( read -r vmx_id vmx_slot <&4 || exit 1
 	  {
 		( echo 0 >"/sys/fs/cgroup/vmx-$vmx_slot/cgroup.procs" 2>/dev/null
-		  echo 0 >/proc/self/oom_score_adj; exec 4<&-; . "/run/vm-exec/xchg/$vmx_id/run.sh" )
+		  echo 0 >/proc/self/oom_score_adj; exec 4<&-; . "/run/vm-exec/xchg/$vmx_id.sh" )
 		echo "done $vmx_id $?" >/dev/ttyS1
 	  } & ) || sleep 1
 done'

@@ -3,7 +3,6 @@
  * QEMU's 9p server writes as the guest writes, so they can be streamed while the command runs.
  */
 import { open, readFile } from 'node:fs/promises';
-import path from 'node:path';
 
 const POLL_MS = 25;
 
@@ -32,10 +31,10 @@ async function readNew(stream: Stream): Promise<void> {
 	}
 }
 
-export function readExecOutput(dir: string, callbacks: { onStdout?: ((chunk: Buffer) => void) | undefined; onStderr?: ((chunk: Buffer) => void) | undefined }) {
+export function readExecOutput(stdoutFile: string, stderrFile: string, callbacks: { onStdout?: ((chunk: Buffer) => void) | undefined; onStderr?: ((chunk: Buffer) => void) | undefined }) {
 	const streams: Stream[] = [
-		{ file: path.join(dir, 'stdout'), offset: 0, chunks: [], callback: callbacks.onStdout },
-		{ file: path.join(dir, 'stderr'), offset: 0, chunks: [], callback: callbacks.onStderr },
+		{ file: stdoutFile, offset: 0, chunks: [], callback: callbacks.onStdout },
+		{ file: stderrFile, offset: 0, chunks: [], callback: callbacks.onStderr },
 	];
 	const streaming = Boolean(callbacks.onStdout || callbacks.onStderr);
 	let polling: Promise<void> = Promise.resolve();

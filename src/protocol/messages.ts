@@ -7,7 +7,7 @@
  *                  done ID STATUS     exec ID finished with exit status STATUS
  *                  error TEXT         init could not set up the VM
  *   host → guest   go                 mount xchg, read boot.env, build the root
- *                  run ID             run xchg/ID/run.sh
+ *                  run ID             run xchg/ID.sh
  *                  kill ID            kill exec ID's whole process tree
  *                  reap ID            exec ID's result arrived: remove its cgroup
  *                  reboot             leave now (QEMU exits: it runs with -no-reboot)
