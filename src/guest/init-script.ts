@@ -13,7 +13,7 @@
  *   4. on `go`: build the root (the host's / read-only over 9p under a tmpfs overlay, with the guest's
  *      own /proc, /sys, /dev, /tmp, /run) and mount the exchange dir in it, all with one `mount -a`;
  *      pivot_root the runner into it; read the per-VM settings the host wrote there (boot.env); say `up`.
- *      None of it forks or execs a process;
+ *      Unless the VM has exposed host paths, a shared dir or a network card, none of it forks or execs;
  *   5. agent loop: `run ID` hands the id to the runner's subshell waiting on a free cgroup slot, which
  *      runs xchg/ID.sh in that root (so `kill ID` can kill its whole process tree with cgroup.kill);
  *      the runner answers `done ID STATUS`.
