@@ -3,6 +3,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { runInVm, startVm } from '../src/index.js';
+import { benchBareInit } from './bare-init.js';
 import { benchFirstKernelLine } from './first-line.js';
 import { type BenchRow, sample } from './table.js';
 
@@ -46,8 +47,10 @@ export async function benchCore(options: { boots: number; execs: number }): Prom
 		return performance.now() - started;
 	});
 	const firstLine = await benchFirstKernelLine(Math.max(3, options.boots));
+	const bareInit = await benchBareInit(Math.max(3, options.boots));
 	return [
 		{ metric: "QEMU start → the kernel's first console line", unit: 'ms', samples: firstLine, target: '≈ 500 ms' },
+		{ metric: 'QEMU start → /init of a bare initramfs (the floor under a cold start)', unit: 'ms', samples: bareInit },
 		{ metric: 'cold startVm() → first exec result', unit: 'ms', samples: firstResult, target: '≤ 1500 ms' },
 		{ metric: "exec('true') round trip", unit: 'ms', samples: roundTrips, target: '≤ 20 ms' },
 		{ metric: "runInVm('true') wall time (cold)", unit: 'ms', samples: oneShot },
