@@ -9,11 +9,10 @@
  * string functions, which TCG runs slower (a file-heavy script took ~12-20 % longer).
  */
 import { readFile } from 'node:fs/promises';
-import { isElf64, programHeaders } from './elf-pvh.js';
+import { elfNotes, isElf64, PT_NOTE, programHeaders } from './elf-pvh.js';
 import { fileIdentity } from './cache-dir.js';
 import { guestShellFiles, resolveGuestShell } from './guest-shell.js';
 
-const PT_NOTE = 4;
 const PT_GNU_PROPERTY = 0x6474e553;
 const NT_GNU_PROPERTY_TYPE_0 = 5;
 const GNU_PROPERTY_X86_ISA_1_NEEDED = 0xc0008002;
@@ -26,27 +25,12 @@ export type IsaLevel = 1 | 2 | 3 | 4;
  */
 export function x86IsaLevelNeeded(elf: Buffer): IsaLevel | undefined {
 	if (!isElf64(elf)) return undefined;
-	for (const { type, offset, fileSize } of programHeaders(elf)) {
-		if (type !== PT_NOTE && type !== PT_GNU_PROPERTY) continue;
-		const level = levelInNotes(elf.subarray(offset, Math.min(elf.length, offset + fileSize)));
-		if (level) return level;
-	}
-	return undefined;
-}
-
-function levelInNotes(notes: Buffer): IsaLevel | undefined {
-	// Notes in an ELF64 property segment: namesz, descsz, type, name (padded to 4), desc (padded to 8).
-	for (let at = 0; at + 12 <= notes.length; ) {
-		const nameSize = notes.readUInt32LE(at);
-		const descSize = notes.readUInt32LE(at + 4);
-		const type = notes.readUInt32LE(at + 8);
-		const descStart = at + 12 + align(nameSize, 4);
-		if (descStart + descSize > notes.length) return undefined;
-		if (type === NT_GNU_PROPERTY_TYPE_0 && notes.toString('latin1', at + 12, at + 12 + nameSize) === 'GNU\0') {
-			const level = levelInProperties(notes.subarray(descStart, descStart + descSize));
+	for (const segment of programHeaders(elf)) {
+		if (segment.type !== PT_NOTE && segment.type !== PT_GNU_PROPERTY) continue;
+		for (const note of elfNotes(elf, segment)) {
+			const level = note.name === 'GNU' && note.type === NT_GNU_PROPERTY_TYPE_0 ? levelInProperties(note.desc) : undefined;
 			if (level) return level;
 		}
-		at = descStart + align(descSize, 8);
 	}
 	return undefined;
 }

@@ -14,19 +14,19 @@ function property(type: number, value: number): Buffer {
 }
 
 /** An NT_GNU_PROPERTY_TYPE_0 note named "GNU" (or another owner) holding these properties. */
-function propertyNote(properties: Buffer[], owner = 'GNU'): Buffer {
+function propertyNote(properties: Buffer[], owner = 'GNU', type = 5): Buffer {
 	const desc = Buffer.concat(properties);
 	const header = Buffer.alloc(12);
 	header.writeUInt32LE(owner.length + 1, 0);
 	header.writeUInt32LE(desc.length, 4);
-	header.writeUInt32LE(5, 8);
+	header.writeUInt32LE(type, 8);
 	const name = Buffer.alloc(4);
 	name.write(owner, 'latin1');
 	return Buffer.concat([header, name, desc]);
 }
 
-/** A minimal ELF64 file whose only program header is a segment of `type` holding `segment`. */
-function elfWith(segment: Buffer, type = 4): Buffer {
+/** A minimal ELF64 file whose only program header is a segment of `type` (aligned to `align`) holding `segment`. */
+function elfWith(segment: Buffer, type = 4, align = 4): Buffer {
 	const elf = Buffer.alloc(64 + 56 + segment.length);
 	elf.writeUInt32BE(0x7f454c46, 0);
 	elf[4] = 2;
@@ -37,6 +37,7 @@ function elfWith(segment: Buffer, type = 4): Buffer {
 	elf.writeUInt32LE(type, 64);
 	elf.writeBigUInt64LE(120n, 64 + 8);
 	elf.writeBigUInt64LE(BigInt(segment.length), 64 + 32);
+	elf.writeBigUInt64LE(BigInt(align), 64 + 48);
 	segment.copy(elf, 120);
 	return elf;
 }
@@ -51,6 +52,14 @@ describe('the x86-64 level a host binary needs', () => {
 	it('finds the property after others in the same note', () => {
 		const note = propertyNote([property(GNU_PROPERTY_X86_FEATURE_1_AND, 0b11), property(GNU_PROPERTY_X86_ISA_1_NEEDED, 0b10)]);
 		expect(x86IsaLevelNeeded(elfWith(note))).toBe(2);
+	});
+
+	it('steps over notes at the segment\'s alignment (8 in ELF64 property segments)', () => {
+		// A 12-byte description: the next note starts 4 bytes later when notes are aligned to 8.
+		const other = Buffer.concat([propertyNote([], 'GNU', 3).subarray(0, 16), Buffer.alloc(12, 0xab), Buffer.alloc(4)]);
+		other.writeUInt32LE(12, 4);
+		const level = propertyNote([property(GNU_PROPERTY_X86_ISA_1_NEEDED, 0b10)]);
+		expect(x86IsaLevelNeeded(elfWith(Buffer.concat([other, level]), 0x6474e553, 8))).toBe(2);
 	});
 
 	it('says nothing for files without the property, notes of other owners, or files that are not ELF64', () => {
