@@ -1,17 +1,11 @@
 /**
  * Core benchmarks: cold boot to the first exec result, exec round trip, one-shot runInVm, idle memory.
  */
-import { readFile } from 'node:fs/promises';
 import { runInVm, startVm } from '../src/index.js';
 import { benchBareInit } from './bare-init.js';
 import { benchFirstKernelLine } from './first-line.js';
+import { qemuMemoryMiB } from './qemu-memory.js';
 import { type BenchRow, sample } from './table.js';
-
-async function residentMiB(pid: number): Promise<number> {
-	const status = await readFile(`/proc/${pid}/status`, 'utf8');
-	const kib = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
-	return kib / 1024;
-}
 
 /** Options that make every start a cold boot (snapshots, where supported, are measured separately). */
 export const COLD: Record<string, unknown> = { snapshot: false };
@@ -37,7 +31,7 @@ export async function benchCore(options: { boots: number; execs: number }): Prom
 			return performance.now() - started;
 		});
 		await new Promise((resolve) => setTimeout(resolve, 1000));
-		memory = [await residentMiB(vm.pid!)];
+		memory = [(await qemuMemoryMiB(vm.pid!)).resident];
 	} finally {
 		await vm.close();
 	}

@@ -3,11 +3,12 @@
  * same run (samples interleaved, so a change in the machine's load hits both alike), the one-time cost of
  * creating the snapshot, and its size on disk. Uses a private cache directory, removed afterwards.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { dir } from 'tmp-promise';
 import { snapshotsDir } from '../src/host/snapshot-store.js';
 import { startVm, type VmOptions } from '../src/index.js';
+import { qemuMemoryMiB } from './qemu-memory.js';
 import { type BenchRow, median } from './table.js';
 
 /** startVm → first exec result → close; resolves with the time to the result and how the VM started. */
@@ -29,20 +30,13 @@ async function snapshotMiB(cacheDir: string): Promise<number> {
 	return sizes.reduce((sum, size) => sum + size, 0) / 2 ** 20;
 }
 
-/** QEMU's resident memory (MiB) and the part of it that is its own: RAM file pages are shared by every VM. */
-async function memoryOf(pid: number): Promise<{ resident: number; own: number }> {
-	const status = await readFile(`/proc/${pid}/status`, 'utf8');
-	const kib = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? Number.NaN);
-	return { resident: kib('VmRSS') / 1024, own: kib('RssAnon') / 1024 };
-}
-
 /** A VM started from the snapshot, idle after one exec: its memory. */
 async function restoredVmMemory(options: VmOptions): Promise<{ resident: number; own: number }> {
 	const vm = await startVm(options);
 	try {
 		await vm.exec('true');
 		await new Promise((resolve) => setTimeout(resolve, 1000));
-		return await memoryOf(vm.pid!);
+		return await qemuMemoryMiB(vm.pid!);
 	} finally {
 		await vm.close();
 	}
