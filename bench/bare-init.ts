@@ -7,9 +7,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { withDir } from 'tmp-promise';
-import { findBusybox } from '../src/host/host-tools.js';
-import { packCpio } from '../src/host/cpio.js';
-import { buildKernelCommandLine } from '../src/host/qemu-argv.js';
+import { findBusybox } from '../src/qemu/host-tools.js';
+import { packCpio } from '../src/boot/cpio.js';
+import { buildKernelCommandLine } from '../src/qemu/argv.js';
 import { rawBootSetup, timeToConsole } from './first-line.js';
 import { sample } from './table.js';
 

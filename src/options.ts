@@ -3,7 +3,7 @@
  * Bad values throw `TypeError: Expected the `x` option to be …, got `y``.
  */
 import path from 'node:path';
-import { parseLanAddress } from './host/network-address.js';
+import { parseLanAddress } from './network/address.js';
 
 export type Accel = 'auto' | 'kvm' | 'tcg';
 

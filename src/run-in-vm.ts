@@ -1,7 +1,7 @@
 /**
  * runInVm(): the seed's one-shot semantics: boot, run one script, power off.
  */
-import type { ExecResult } from './exec-result.js';
+import type { ExecResult } from './vm/exec-result.js';
 import type { ExecOptions, VmOptions } from './options.js';
 import { startVm } from './start-vm.js';
 

@@ -1,8 +1,8 @@
 /**
  * `vm-exec cache [--clear]`: show how much disk the cache uses (kernels, initramfs, snapshots), or empty it.
  */
-import { resolveCacheDir } from '../host/cache-dir.js';
-import { clearCache, describeCacheUsage, formatBytes, measureCache } from '../host/snapshot-cache-usage.js';
+import { resolveCacheDir } from '../cache/dir.js';
+import { clearCache, describeCacheUsage, formatBytes, measureCache } from '../cache/usage.js';
 import type { CliIo } from './cli-io.js';
 import { parseFlags } from './parse-flags.js';
 import { UsageError } from './usage-error.js';

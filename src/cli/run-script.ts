@@ -3,10 +3,10 @@
  * for byte, stop the VM, and exit with the script's status (or one of vm-exec's own, see exit-codes.ts).
  */
 import { VmBootError } from '../errors.js';
-import { findOnPath } from '../host/host-tools.js';
+import { findOnPath } from '../qemu/host-tools.js';
 import type { VmOptions } from '../options.js';
 import { startVm } from '../start-vm.js';
-import type { Vm } from '../vm.js';
+import type { Vm } from '../vm/vm.js';
 import type { CliIo } from './cli-io.js';
 import { EXIT_CODES, exitCodeForSignal } from './exit-codes.js';
 import type { RunArgs } from './parse-args.js';

@@ -5,7 +5,7 @@
  */
 import type { CliIo } from './cli-io.js';
 import { runCacheCommand } from './cache-command.js';
-import { runDoctorCommand } from './doctor.js';
+import { runDoctorCommand } from './doctor/doctor.js';
 
 export interface Subcommand {
 	name: string;

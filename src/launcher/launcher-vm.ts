@@ -9,12 +9,12 @@ import { dir as tempDir } from 'tmp-promise';
 import { execa, type ResultPromise } from 'execa';
 import { createDebug } from '../debug.js';
 import { VmBootError, VmClosedError, VmCrashedError, VmError } from '../errors.js';
-import { type ExecResult, expectOutcome } from '../exec-result.js';
-import { findOnPath } from '../host/host-tools.js';
-import type { KernelInfo } from '../host/kernel.js';
+import { type ExecResult, expectOutcome } from '../vm/exec-result.js';
+import { findOnPath } from '../qemu/host-tools.js';
+import type { KernelInfo } from '../boot/kernel.js';
 import { type ExecOptions, type NormalizedVmOptions, normalizeExecOptions, validateScript } from '../options.js';
-import { ResourceStack } from '../resource-stack.js';
-import type { Vm } from '../vm.js';
+import { ResourceStack } from '../lifecycle/resource-stack.js';
+import type { Vm } from '../vm/vm.js';
 import { buildLauncherArgv } from './launcher-argv.js';
 
 const debug = createDebug('launcher');

@@ -69,7 +69,7 @@ const BUILD_OUTPUT = /(\.ko|\.o|\.mod|\.mod\.c|\.cmd|Module\.symvers|modules\.or
  * vm-exec to this repository (its built `dist/`) and the tools to the repository's own.
  */
 export async function copyExample(name: string, dir: string): Promise<void> {
-	await access(path.join(repoRoot, 'dist/fixtures/vitest.js')).catch(() => {
+	await access(path.join(repoRoot, 'dist/test-runners/vitest.js')).catch(() => {
 		throw new Error('dist/ is not built: run `npm run build` before the examples tests (`npm test` does).');
 	});
 	const source = path.join(repoRoot, 'examples', name);

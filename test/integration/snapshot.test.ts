@@ -2,8 +2,8 @@ import { appendFile, copyFile, open, readdir, readFile, truncate, writeFile } fr
 import path from 'node:path';
 import { dir } from 'tmp-promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findKernel } from '../../src/host/kernel.js';
-import { digestSamples, snapshotsDir } from '../../src/host/snapshot-store.js';
+import { findKernel } from '../../src/boot/kernel.js';
+import { digestSamples, snapshotsDir } from '../../src/snapshot/store.js';
 import { startVm, type Vm, VmBootError, type VmOptions } from '../../src/index.js';
 import { leftovers } from '../helpers/vm-leaks.js';
 

@@ -1,7 +1,7 @@
 /** Type tests of vm-exec/jest (see vitest-fixtures.ts). */
 import { expect } from '@jest/globals';
 import { expectTypeOf } from 'vitest';
-import { useVm, type VmGetter } from '../../src/fixtures/jest.js';
+import { useVm, type VmGetter } from '../../src/test-runners/jest.js';
 import type { Vm } from '../../src/index.js';
 
 const vm = useVm({ per: 'test', cpus: 2 });

@@ -3,7 +3,7 @@
  * Never run: `@ts-expect-error` lines fail the check if the types stop rejecting what they should.
  */
 import { expectTypeOf } from 'vitest';
-import { createVmTest, describe, expect, test, useVm, type VmFixtures } from '../../src/fixtures/vitest.js';
+import { createVmTest, describe, expect, test, useVm, type VmFixtures } from '../../src/test-runners/vitest.js';
 import type { ExecResult, Vm, VmOptions } from '../../src/index.js';
 
 test('the fixtures are typed', async ({ vm, fileVm, vmOptions, fileVmOptions, signal }) => {

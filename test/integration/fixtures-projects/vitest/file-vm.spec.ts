@@ -1,4 +1,4 @@
-import { expect, test } from '../../../../src/fixtures/vitest.js';
+import { expect, test } from '../../../../src/test-runners/vitest.js';
 import { record } from './record.js';
 
 test.beforeAll(async ({ fileVm }) => {

@@ -1,6 +1,6 @@
 import { describe, expect } from 'vitest';
-import { createVmTest } from '../../../../src/fixtures/vitest.js';
-import { Vm } from '../../../../src/vm.js';
+import { createVmTest } from '../../../../src/test-runners/vitest.js';
+import { Vm } from '../../../../src/vm/vm.js';
 import { record } from './record.js';
 
 const test = createVmTest({ memory: '320M', accel: 'tcg' });

@@ -1,4 +1,4 @@
-import { describe, expect, test, useVm } from '../../../../src/fixtures/vitest.js';
+import { describe, expect, test, useVm } from '../../../../src/test-runners/vitest.js';
 import { record } from './record.js';
 
 describe('one VM for the describe block', () => {

@@ -1,0 +1,44 @@
+/**
+ * `vm-exec doctor [--kernel=PATH] [--boot]`: one line per check, the fix on each failing one; exits 1 when
+ * a VM cannot start.
+ */
+import type { CliIo } from '../cli-io.js';
+import { type DoctorCheck, runDoctorChecks } from './checks.js';
+import { EXIT_CODES } from '../exit-codes.js';
+import { parseFlags } from '../parse-flags.js';
+import { UsageError } from '../usage-error.js';
+
+const STATUS_LABELS: Record<DoctorCheck['status'], string> = { ok: 'ok', warn: 'warn', fail: 'FAIL' };
+
+export const DOCTOR_USAGE = `Usage: vm-exec doctor [--kernel=PATH] [--boot]
+
+Check everything a VM needs on this host: QEMU and its version, KVM (usable or not, and why), the kernel
+and its modules, a static busybox, the cache directory. One line per check; failing ones say how to fix them.
+  --kernel=PATH   Check this kernel instead of the default one
+  --boot          Also boot a VM and run a command in it (this probes KVM, too)
+Exit status: 0 when a VM can start (warnings only make it slower), 1 when it cannot, ${EXIT_CODES.usage} on a usage error.
+`;
+
+/** The report: one line per check (pure). */
+export function formatDoctorReport(checks: readonly DoctorCheck[]): string {
+	const width = Math.max(...checks.map((check) => check.name.length));
+	const lines = checks.map((check) => {
+		const detail = check.fix && check.status !== 'ok' ? `${check.detail.replace(/\.$/, '')}. Fix: ${check.fix}.` : check.detail;
+		return `${STATUS_LABELS[check.status].padEnd(5)} ${check.name.padEnd(width)}  ${detail}`;
+	});
+	const failures = checks.filter((check) => check.status === 'fail').length;
+	lines.push(failures === 0 ? 'A VM can start on this host.' : `A VM cannot start on this host: fix the ${failures === 1 ? 'FAIL line' : `${failures} FAIL lines`} above.`);
+	return `${lines.join('\n')}\n`;
+}
+
+export async function runDoctorCommand(argv: readonly string[], io: CliIo): Promise<number> {
+	const { flags, positionals, rest } = parseFlags(argv, { kernel: { type: 'string' }, boot: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
+	if (flags.help) {
+		io.stdout.write(DOCTOR_USAGE);
+		return 0;
+	}
+	if (positionals.length > 0 || rest !== undefined) throw new UsageError(`\`vm-exec doctor\` takes no arguments, got \`${[...positionals, ...(rest ? ['--', ...rest] : [])].join(' ')}\`.`);
+	const checks = await runDoctorChecks({ kernel: typeof flags.kernel === 'string' ? flags.kernel : undefined, boot: flags.boot === true });
+	io.stdout.write(formatDoctorReport(checks));
+	return checks.some((check) => check.status === 'fail') ? 1 : 0;
+}

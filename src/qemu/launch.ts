@@ -1,0 +1,119 @@
+/**
+ * Start a QEMU process for a plan and wire up its console, control line and QMP sockets.
+ */
+import { execa, type ResultPromise } from 'execa';
+import { createDebug } from '../debug.js';
+import { ControlChannel } from '../protocol/control-channel.js';
+import { ConsoleBuffer } from './console-buffer.js';
+import { registerExitCleanup } from '../lifecycle/exit-cleanup.js';
+import { findOnPath } from './host-tools.js';
+import { buildQemuArgv, type QemuPlan } from './argv.js';
+import { QmpClient } from './qmp-client.js';
+import { listenUnixSocket } from './unix-socket.js';
+
+const debug = createDebug('qemu');
+
+export interface QemuExit {
+	exitCode: number | undefined;
+	signal: string | undefined;
+}
+
+export interface RunningQemu {
+	/** The full command line: binary first. */
+	argv: string[];
+	pid: number | undefined;
+	console: ConsoleBuffer;
+	/** The control line; resolves once QEMU connected to it. */
+	control: Promise<ControlChannel>;
+	/** The QMP client (connected and negotiated on first use). */
+	qmp(): Promise<QmpClient>;
+	/** Resolves when QEMU exits, for whatever reason. */
+	exited: Promise<QemuExit>;
+	hasExited(): boolean;
+	/** What QEMU printed on stderr (its own errors, not the guest's). */
+	stderr(): string;
+	/** Stop QEMU: SIGTERM, then SIGKILL after `graceMs`. Resolves once it is gone. */
+	stop(graceMs?: number): Promise<void>;
+	/** Close the host ends of the sockets. */
+	closeSockets(): void;
+}
+
+let setprivPath: Promise<string | undefined> | undefined;
+
+/**
+ * QEMU must not outlive the process that started it (a killed test runner must not leak a VM that eats
+ * a core): where util-linux's setpriv exists, it sets the parent-death signal before exec'ing QEMU.
+ */
+async function parentDeathPrefix(): Promise<string[]> {
+	setprivPath ??= findOnPath('setpriv', ['/usr/bin', '/bin']);
+	const setpriv = await setprivPath;
+	return setpriv ? [setpriv, '--pdeathsig', 'KILL', '--'] : [];
+}
+
+export async function launchQemu(qemuBinary: string, plan: QemuPlan, options: { mirrorConsole?: NodeJS.WritableStream } = {}): Promise<RunningQemu> {
+	const consoleSocket = await listenUnixSocket(plan.consoleSocket);
+	const controlSocket = await listenUnixSocket(plan.controlSocket);
+	const qmpSocket = await listenUnixSocket(plan.qmpSocket);
+	const closeSockets = () => {
+		consoleSocket.close();
+		controlSocket.close();
+		qmpSocket.close();
+	};
+	const argv = [qemuBinary, ...buildQemuArgv(plan)];
+	debug(`argv: ${JSON.stringify(argv)}`);
+	const prefix = await parentDeathPrefix();
+	const [command, ...args] = [...prefix, ...argv] as [string, ...string[]];
+	let child: ResultPromise<{ stdin: 'ignore'; buffer: false; reject: false; cleanup: true }>;
+	try {
+		child = execa(command, args, { stdin: 'ignore', buffer: false, reject: false, cleanup: true, forceKillAfterDelay: 2000 });
+	} catch (error) {
+		closeSockets();
+		throw error;
+	}
+	let stderrText = '';
+	child.stderr?.setEncoding('utf8');
+	child.stderr?.on('data', (chunk: string) => {
+		stderrText = (stderrText + chunk).slice(-16_384);
+	});
+	child.stdout?.resume();
+	let exitedFlag = false;
+	const pid = child.pid;
+	const unregisterExitCleanup = registerExitCleanup(() => {
+		if (!exitedFlag && pid !== undefined) process.kill(pid, 'SIGKILL');
+	});
+	const exited = child.then((result) => {
+		exitedFlag = true;
+		unregisterExitCleanup();
+		const exit = { exitCode: result.exitCode, signal: result.signal };
+		debug(`exited: ${JSON.stringify(exit)}`);
+		return exit;
+	});
+	const consoleBuffer = new ConsoleBuffer(options.mirrorConsole ? { mirror: options.mirrorConsole } : {});
+	void consoleSocket.connection.then((socket) => socket.on('data', (chunk: Buffer) => consoleBuffer.append(chunk)), () => {});
+	const control = controlSocket.connection.then((socket) => new ControlChannel(socket));
+	control.catch(() => {});
+	let qmpClient: Promise<QmpClient> | undefined;
+	return {
+		argv,
+		pid: child.pid,
+		console: consoleBuffer,
+		control,
+		qmp() {
+			qmpClient ??= qmpSocket.connection.then((socket) => QmpClient.connect(socket));
+			return qmpClient;
+		},
+		exited,
+		hasExited: () => exitedFlag,
+		stderr: () => stderrText,
+		async stop(graceMs = 2000) {
+			if (!exitedFlag) {
+				child.kill('SIGTERM');
+				const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+				await exited;
+				clearTimeout(timer);
+			}
+			closeSockets();
+		},
+		closeSockets,
+	};
+}

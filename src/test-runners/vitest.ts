@@ -1,0 +1,167 @@
+/**
+ * `vm-exec/vitest`: a Vitest `test` with VM fixtures, `useVm()` for a VM per describe block, and the
+ * exec-result matchers.
+ *
+ * ```ts
+ * import { test, expect } from 'vm-exec/vitest'
+ * test('dummy devices appear', async ({ vm }) => {
+ *   await vm.succeed('modprobe dummy && ip link add d0 type dummy')
+ *   expect(await vm.exec('cat /sys/class/net/d0/operstate')).toHaveStdout('down')
+ * })
+ * ```
+ */
+import { afterAll, afterEach, beforeAll, beforeEach, test as baseTest, expect, type TestAPI } from 'vitest';
+import type { VmOptions } from '../options.js';
+import { normalizeOptions } from '../options.js';
+import { startVm } from '../start-vm.js';
+import type { Vm } from '../vm/vm.js';
+import { hasFailed, reportFailure } from './failure-report.js';
+import { type VmMatchers, vmMatchers } from './matchers.js';
+import { splitUseVmOptions, type UseVmOptions, type VmGetter, VmSlot } from './use-vm.js';
+import { createBinding, createVmView, type TestBinding } from './vm-view.js';
+
+export { afterAll, afterEach, beforeAll, beforeEach, describe, expect } from 'vitest';
+export { vmMatchers, type VmMatchers } from './matchers.js';
+export type { UseVmOptions, VmGetter } from './use-vm.js';
+
+expect.extend(vmMatchers);
+
+declare module 'vitest' {
+	interface Matchers<T = any> extends VmMatchers<T> {}
+	/** Values for the `vmOptions`/`fileVmOptions` fixtures from the config's `provide` (plain data only). */
+	interface ProvidedContext {
+		vmOptions: VmOptions;
+		fileVmOptions: VmOptions;
+	}
+}
+
+/** The fixtures `vm-exec/vitest` adds to the test context. */
+export interface VmFixtures {
+	/**
+	 * Options of the `vm` fixture, merged over the defaults given to `createVmTest()`. Override them for
+	 * a describe block with `test.override({ vmOptions: { cpus: 2 } })`, or for the whole run with
+	 * `provide: { vmOptions: {…} }` in the Vitest config.
+	 */
+	vmOptions: VmOptions;
+	/** A fresh VM for this test, booted only when the test (or a hook) asks for it, closed after it. */
+	vm: Vm;
+	/**
+	 * Options of the `fileVm` fixture, merged over the `createVmTest()` defaults. A file-scoped fixture:
+	 * override it at the top level of a file (`test.override({ fileVmOptions: {…} })`) or via `provide`.
+	 */
+	fileVmOptions: VmOptions;
+	/** One VM shared by every test of the file that asks for it, closed when the file is done. */
+	fileVm: Vm;
+}
+
+/** The `test` function `createVmTest()` returns. */
+export type VmTestAPI = TestAPI<VmFixtures>;
+
+// The binding of the test running now, for the file VM (a file fixture cannot see the test context).
+let currentBinding: TestBinding | undefined;
+
+function labelVm(fileVms: WeakSet<Vm>, vm: Vm): string {
+	return fileVms.has(vm) ? 'file VM `fileVm`' : 'test VM `vm`';
+}
+
+/**
+ * A Vitest `test` whose VMs start with these defaults (for example `{ memory: '512M', shared: true }`).
+ * Export it from a module of your project and import `test` from there.
+ */
+export function createVmTest(defaults: VmOptions = {}): VmTestAPI {
+	normalizeOptions(defaults);
+	const fileVms = new WeakSet<Vm>();
+	const label = (vm: Vm) => labelVm(fileVms, vm);
+	const fixtures = {
+		// Set up for every test (cheap: no VM): gives VM views the test's signal and reports failures.
+		vmExecBinding: [
+			async ({ signal, task }: { signal: AbortSignal; task: Parameters<typeof reportFailure>[0] }, use: (value: TestBinding) => Promise<void>) => {
+				const binding = createBinding(signal);
+				currentBinding = binding;
+				try {
+					await use(binding);
+				} finally {
+					if (currentBinding === binding) currentBinding = undefined;
+					reportFailure(task, binding, label);
+				}
+			},
+			{ auto: true },
+		],
+		vmOptions: [{}, { injected: true }],
+		vm: async (
+			{ vmOptions, vmExecBinding, signal, task }: { vmOptions: VmOptions; vmExecBinding: TestBinding; signal: AbortSignal; task: Parameters<typeof reportFailure>[0] },
+			use: (value: Vm) => Promise<void>,
+		) => {
+			// The test's signal also aborts the boot when the test times out during it.
+			const vm = await startVm({ ...defaults, ...vmOptions, signal: vmOptions.signal ?? signal });
+			try {
+				vmExecBinding.used.set(vm, undefined);
+				await use(createVmView(vm, () => vmExecBinding));
+			} finally {
+				// Report while the VM is still up, then close it whatever the outcome.
+				if (hasFailed(task)) reportFailure(task, vmExecBinding, label);
+				await vm.close();
+			}
+		},
+		fileVmOptions: [{}, { scope: 'file', injected: true }],
+		fileVm: [
+			async ({ fileVmOptions }: { fileVmOptions: VmOptions }, use: (value: Vm) => Promise<void>) => {
+				const vm = await startVm({ ...defaults, ...fileVmOptions });
+				fileVms.add(vm);
+				try {
+					await use(createVmView(vm, () => currentBinding));
+				} finally {
+					await vm.close();
+				}
+			},
+			{ scope: 'file' },
+		],
+	};
+	// Vitest infers fixture types from the functions; the internal binding stays out of the public type.
+	return baseTest.extend(fixtures as never) as unknown as VmTestAPI;
+}
+
+/** A Vitest `test` with the `vm`, `fileVm`, `vmOptions` and `fileVmOptions` fixtures, with default options. */
+export const test: VmTestAPI = createVmTest();
+/** Alias of `test`. */
+export const it: VmTestAPI = test;
+
+/**
+ * One VM for the enclosing `describe` block (`per: 'suite'`, the default) or a fresh one per test
+ * (`per: 'test'`). Returns a function that gives the VM inside tests and hooks.
+ *
+ * ```ts
+ * describe('sysctl', () => {
+ *   const vm = useVm({ memory: '512M' })
+ *   test('sets forwarding', async () => { await vm().succeed('sysctl -w net.ipv4.ip_forward=1') })
+ * })
+ * ```
+ */
+export function useVm(options: UseVmOptions = {}): VmGetter {
+	const { per, vmOptions, hookTimeout } = splitUseVmOptions(options);
+	const slot = new VmSlot(per);
+	const views = new WeakMap<Vm, Vm>();
+	let binding: TestBinding | undefined;
+	if (per === 'suite') {
+		beforeAll(() => slot.start(vmOptions), hookTimeout);
+		afterAll(() => slot.close(), hookTimeout);
+	}
+	beforeEach(async ({ signal }) => {
+		binding = createBinding(signal);
+		if (per === 'test') await slot.start({ ...vmOptions, signal: vmOptions.signal ?? signal });
+	}, hookTimeout);
+	afterEach(async ({ task }) => {
+		if (hasFailed(task)) reportFailure(task, binding, () => `${per === 'suite' ? 'describe-block' : 'per-test'} VM from useVm()`);
+		binding = undefined;
+		if (per === 'test') await slot.close();
+	}, hookTimeout);
+	return () => {
+		const vm = slot.get();
+		let view = views.get(vm);
+		if (!view) {
+			view = createVmView(vm, () => binding);
+			views.set(vm, view);
+		}
+		return view;
+	};
+}

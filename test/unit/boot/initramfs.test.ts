@@ -1,0 +1,54 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { dir as tempDir } from 'tmp-promise';
+import { describe, expect, it } from 'vitest';
+import { initramfsEntries, planInitramfs } from '../../../src/boot/initramfs.js';
+
+const MODULES_DEP = [
+	'kernel/drivers/virtio/virtio.ko:',
+	'kernel/drivers/virtio/virtio_ring.ko:',
+	'kernel/drivers/virtio/virtio_pci.ko: kernel/drivers/virtio/virtio_ring.ko kernel/drivers/virtio/virtio.ko',
+	'kernel/net/9p/9pnet.ko:',
+	'kernel/net/9p/9pnet_virtio.ko: kernel/net/9p/9pnet.ko kernel/drivers/virtio/virtio_ring.ko kernel/drivers/virtio/virtio.ko',
+	'kernel/fs/9p/9p.ko: kernel/net/9p/9pnet.ko',
+	'kernel/fs/overlayfs/overlay.ko:',
+	'kernel/net/core/failover.ko:',
+	'kernel/drivers/net/net_failover.ko: kernel/net/core/failover.ko',
+	'kernel/drivers/net/virtio_net.ko: kernel/drivers/net/net_failover.ko kernel/net/core/failover.ko kernel/drivers/virtio/virtio.ko kernel/drivers/virtio/virtio_ring.ko',
+].join('\n');
+
+describe('the initramfs and network drivers', () => {
+	it('packs virtio_net with failover and net_failover, apart from the modules loaded at boot', async () => {
+		const temp = await tempDir({ unsafeCleanup: true });
+		try {
+			const modulesDir = path.join(temp.path, 'modules');
+			for (const line of MODULES_DEP.split('\n')) {
+				const file = path.join(modulesDir, line.slice(0, line.indexOf(':')));
+				await mkdir(path.dirname(file), { recursive: true });
+				await writeFile(file, 'module');
+			}
+			await writeFile(path.join(modulesDir, 'modules.dep'), `${MODULES_DEP}\n`);
+			const busybox = path.join(temp.path, 'busybox');
+			await writeFile(busybox, 'busybox');
+			const plan = await planInitramfs({ busybox, modulesDir });
+			expect(plan.networkModuleOrder).toEqual(['kernel/net/core/failover.ko', 'kernel/drivers/net/net_failover.ko', 'kernel/drivers/net/virtio_net.ko']);
+			expect(plan.moduleOrder.some((file) => file.includes('net/core') || file.includes('drivers/net'))).toBe(false);
+		} finally {
+			await temp.cleanup();
+		}
+	});
+
+	it('lists the network drivers, dependencies first, in a file of their own that the guest reads only with a card', () => {
+		const module = (name: string) => ({ name, data: Buffer.from(name) });
+		const entries = initramfsEntries({
+			busybox: Buffer.from('busybox'),
+			applets: [],
+			modules: [module('virtio.ko')],
+			networkModules: [module('failover.ko'), module('net_failover.ko'), module('virtio_net.ko')],
+		});
+		const file = (name: string) => entries.find((entry) => entry.path === name);
+		expect(String((file('etc/vm-exec/net-modules') as unknown as { data: Buffer }).data)).toBe('failover.ko\nnet_failover.ko\nvirtio_net.ko\n');
+		expect(String((file('etc/vm-exec/modules') as unknown as { data: Buffer }).data)).toBe('virtio.ko\n');
+		expect(file('lib/modules/virtio_net.ko')).toBeDefined();
+	});
+});
