@@ -21,15 +21,32 @@ export async function rawBootSetup(): Promise<{ qemu: string; args: (initramfs?:
 	return {
 		qemu: qemu!,
 		args: (initramfs = valueAfter(argv, '-initrd')!) => [
-			'-nodefaults', '-no-user-config', '-display', 'none', '-machine', 'pc', '-accel', valueAfter(argv, '-accel') ?? 'tcg', '-m', '256',
+			'-nodefaults',
+			'-no-user-config',
+			'-display',
+			'none',
+			'-machine',
+			'pc',
+			'-accel',
+			valueAfter(argv, '-accel') ?? 'tcg',
+			'-m',
+			'256',
 			...(bios ? ['-bios', bios] : []),
-			'-kernel', valueAfter(argv, '-kernel')!, '-initrd', initramfs,
+			'-kernel',
+			valueAfter(argv, '-kernel')!,
+			'-initrd',
+			initramfs,
 		],
 	};
 }
 
 /** Milliseconds from starting QEMU until its console output (stdout) satisfies `done`; QEMU is then killed. */
-export async function timeToConsole(qemu: string, args: readonly string[], done: (output: string) => boolean, what: string): Promise<number> {
+export async function timeToConsole(
+	qemu: string,
+	args: readonly string[],
+	done: (output: string) => boolean,
+	what: string,
+): Promise<number> {
 	const started = performance.now();
 	const child = spawn(qemu, args, { stdio: ['ignore', 'pipe', 'ignore'] });
 	try {
@@ -48,6 +65,13 @@ export async function timeToConsole(qemu: string, args: readonly string[], done:
 
 export async function benchFirstKernelLine(count: number): Promise<number[]> {
 	const setup = await rawBootSetup();
-	const args = [...setup.args(), '-append', 'console=ttyS0 loglevel=7 acpi=off cryptomgr.notests mitigations=off', '-serial', 'stdio', '-no-reboot'];
+	const args = [
+		...setup.args(),
+		'-append',
+		'console=ttyS0 loglevel=7 acpi=off cryptomgr.notests mitigations=off',
+		'-serial',
+		'stdio',
+		'-no-reboot',
+	];
 	return sample(count, () => timeToConsole(setup.qemu, args, (output) => output.length > 0, 'the kernel printed anything'));
 }

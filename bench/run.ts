@@ -17,5 +17,7 @@ try {
 } catch (error) {
 	if (!(error instanceof Error && 'code' in error && error.code === 'ERR_MODULE_NOT_FOUND')) throw error;
 }
-process.stdout.write(`vm-exec benchmarks on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), node ${process.version}\n\n`);
+process.stdout.write(
+	`vm-exec benchmarks on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), node ${process.version}\n\n`,
+);
 process.stdout.write(`${formatTable(rows)}\n`);

@@ -54,7 +54,8 @@ export async function benchSnapshot(options: { boots: number }): Promise<BenchRo
 		const cold: number[] = [];
 		for (let index = 0; index < options.boots; index++) {
 			const restored = await timeFirstResult({ cacheDir });
-			if (restored.bootedFrom !== 'snapshot') throw new Error(`a start from the snapshot booted ${restored.bootedFrom} instead (run with DEBUG=vm-exec:snapshot)`);
+			if (restored.bootedFrom !== 'snapshot')
+				throw new Error(`a start from the snapshot booted ${restored.bootedFrom} instead (run with DEBUG=vm-exec:snapshot)`);
 			fromSnapshot.push(restored.ms);
 			cold.push((await timeFirstResult({ cacheDir, snapshot: false })).ms);
 		}
@@ -62,7 +63,12 @@ export async function benchSnapshot(options: { boots: number }): Promise<BenchRo
 		const memory = await restoredVmMemory({ cacheDir });
 		return [
 			{ metric: 'fresh VM from a snapshot → first exec result', unit: 'ms', samples: fromSnapshot, target: '≤ 300 ms' },
-			{ metric: `cold boot → first exec result (same run; snapshot is ${speedup.toFixed(1)}× faster)`, unit: 'ms', samples: cold, target: 'snapshot ≥ 4× faster' },
+			{
+				metric: `cold boot → first exec result (same run; snapshot is ${speedup.toFixed(1)}× faster)`,
+				unit: 'ms',
+				samples: cold,
+				target: 'snapshot ≥ 4× faster',
+			},
 			{ metric: 'first start of a configuration (cold boot + saving the snapshot)', unit: 'ms', samples: [creation.ms] },
 			{ metric: 'snapshot size on disk (RAM file + state)', unit: 'MiB', samples: [await snapshotMiB(cacheDir)] },
 			{ metric: 'QEMU resident memory, idle VM from a snapshot', unit: 'MiB', samples: [memory.resident], target: '≤ 250 MiB' },

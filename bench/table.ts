@@ -25,7 +25,14 @@ export function formatTable(rows: readonly BenchRow[]): string {
 	const body = rows.map((row) => {
 		const digits = row.unit === 'ms' && median(row.samples) < 100 ? 1 : 0;
 		const format = (value: number) => `${value.toFixed(digits)} ${row.unit}`;
-		return [row.metric, format(median(row.samples)), format(Math.min(...row.samples)), format(Math.max(...row.samples)), String(row.samples.length), row.target ?? ''];
+		return [
+			row.metric,
+			format(median(row.samples)),
+			format(Math.min(...row.samples)),
+			format(Math.max(...row.samples)),
+			String(row.samples.length),
+			row.target ?? '',
+		];
 	});
 	const widths = header.map((_, column) => Math.max(header[column]!.length, ...body.map((cells) => cells[column]!.length)));
 	const line = (cells: string[]) => `| ${cells.map((cell, column) => cell.padEnd(widths[column]!)).join(' | ')} |`;

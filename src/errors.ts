@@ -63,7 +63,11 @@ export class VmExecError extends VmError implements ExecResultFields<string | Bu
 	timedOut: boolean;
 	isCanceled: boolean;
 
-	constructor(message: string, result: ExecResultFields<string | Buffer>, details: { consoleLog?: string; qemuArgv?: readonly string[]; cause?: unknown } = {}) {
+	constructor(
+		message: string,
+		result: ExecResultFields<string | Buffer>,
+		details: { consoleLog?: string; qemuArgv?: readonly string[]; cause?: unknown } = {},
+	) {
 		super(message, details);
 		this.script = result.script;
 		this.stdout = result.stdout;

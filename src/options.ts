@@ -171,7 +171,26 @@ export interface NormalizedExecOptions {
 }
 
 const VM_OPTION_NAMES = new Set([
-	'kernel', 'modules', 'memory', 'cpus', 'accel', 'shared', 'qemuArgs', 'env', 'cwd', 'shell', 'bootTimeout', 'console', 'cacheDir', 'qemu', 'signal', 'launcher', 'network', 'lan', 'snapshot', 'onProgress',
+	'kernel',
+	'modules',
+	'memory',
+	'cpus',
+	'accel',
+	'shared',
+	'qemuArgs',
+	'env',
+	'cwd',
+	'shell',
+	'bootTimeout',
+	'console',
+	'cacheDir',
+	'qemu',
+	'signal',
+	'launcher',
+	'network',
+	'lan',
+	'snapshot',
+	'onProgress',
 ]);
 const EXEC_OPTION_NAMES = new Set(['env', 'cwd', 'timeout', 'input', 'signal', 'encoding', 'onStdout', 'onStderr']);
 
@@ -222,7 +241,9 @@ function envValue(name: string, value: unknown): Record<string, string> {
 	const env: Record<string, string> = {};
 	for (const [key, entry] of Object.entries(value)) {
 		if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
-			throw new TypeError(`Expected the \`${name}\` option's keys to be shell variable names ([A-Za-z_][A-Za-z0-9_]*), got \`${JSON.stringify(key)}\`.`);
+			throw new TypeError(
+				`Expected the \`${name}\` option's keys to be shell variable names ([A-Za-z_][A-Za-z0-9_]*), got \`${JSON.stringify(key)}\`.`,
+			);
 		}
 		if (typeof entry !== 'string') throw invalid(`${name}.${key}`, 'a string', entry);
 		if (entry.includes('\0')) throw invalid(`${name}.${key}`, 'a string without NUL characters', entry);
@@ -261,7 +282,9 @@ function launcherValue(options: VmOptions): string[] | undefined {
 	}
 	const clash = OPTIONS_A_LAUNCHER_DECIDES.find((name) => options[name] !== undefined);
 	if (clash) {
-		throw new TypeError(`The \`${clash}\` option cannot be combined with \`launcher\`: the launcher decides it. Configure the launcher instead, or pass QEMU flags through \`qemuArgs\` (e.g. ['-m', '1G']).`);
+		throw new TypeError(
+			`The \`${clash}\` option cannot be combined with \`launcher\`: the launcher decides it. Configure the launcher instead, or pass QEMU flags through \`qemuArgs\` (e.g. ['-m', '1G']).`,
+		);
 	}
 	return [...value];
 }
@@ -325,7 +348,8 @@ export function normalizeOptions(options: VmOptions = {}): NormalizedVmOptions {
 	const cwd = optionalString('cwd', options.cwd) ?? process.cwd();
 	if (!path.isAbsolute(cwd)) throw invalid('cwd', 'an absolute path', cwd);
 	const shell = optionalString('shell', options.shell) ?? '/bin/sh';
-	if (!path.isAbsolute(shell) || /[\s'"\\$`]/.test(shell)) throw invalid('shell', "an absolute path without spaces or quotes (e.g. `'/bin/bash'`)", shell);
+	if (!path.isAbsolute(shell) || /[\s'"\\$`]/.test(shell))
+		throw invalid('shell', "an absolute path without spaces or quotes (e.g. `'/bin/bash'`)", shell);
 	return {
 		kernel: optionalString('kernel', options.kernel),
 		modules: optionalString('modules', options.modules),
@@ -386,7 +410,9 @@ export function validateScript(script: unknown): string {
 		throw new TypeError(`Expected the script to be a string of shell commands, got ${describeValue(script)}.`);
 	}
 	if (script.includes('\0')) {
-		throw new TypeError('Expected the script to contain no NUL characters (shells cannot run them). Pass binary data as the `input` option, or write it with printf escapes.');
+		throw new TypeError(
+			'Expected the script to contain no NUL characters (shells cannot run them). Pass binary data as the `input` option, or write it with printf escapes.',
+		);
 	}
 	return script;
 }

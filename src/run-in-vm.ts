@@ -5,7 +5,8 @@ import type { ExecResult } from './vm/exec-result.js';
 import type { ExecOptions, VmOptions } from './options.js';
 import { startVm } from './start-vm.js';
 
-export type RunInVmOptions<Encoding extends 'utf8' | 'buffer' = 'utf8' | 'buffer'> = VmOptions & Omit<ExecOptions<Encoding>, 'env' | 'cwd' | 'signal'>;
+export type RunInVmOptions<Encoding extends 'utf8' | 'buffer' = 'utf8' | 'buffer'> = VmOptions &
+	Omit<ExecOptions<Encoding>, 'env' | 'cwd' | 'signal'>;
 
 /** Boot a VM, run `script` in it, close it; resolves with the script's result (whatever its exit status). */
 export async function runInVm(script: string, options?: RunInVmOptions<'utf8'>): Promise<ExecResult<string>>;

@@ -58,20 +58,43 @@ async function prepareArtifacts(options: NormalizedVmOptions): Promise<Artifacts
 	]);
 	const [boot, initramfs, isaLevel] = await Promise.all([
 		prepareBootKernel(kernel.path, cacheDir).catch((error: unknown) => {
-			throw new VmBootError(`Cannot prepare the kernel ${kernel.path} for booting: ${String(error)}. Check that the cache directory ${cacheDir} is writable (or set VM_EXEC_CACHE).`, { cause: error });
+			throw new VmBootError(
+				`Cannot prepare the kernel ${kernel.path} for booting: ${String(error)}. Check that the cache directory ${cacheDir} is writable (or set VM_EXEC_CACHE).`,
+				{ cause: error },
+			);
 		}),
-		prepareInitramfs({ busybox, modulesDir: kernel.modulesDir, runnerShell: options.shell, shell: guestShellSetting(process.env.VM_EXEC_GUEST_SHELL) ?? options.shell }, cacheDir),
+		prepareInitramfs(
+			{
+				busybox,
+				modulesDir: kernel.modulesDir,
+				runnerShell: options.shell,
+				shell: guestShellSetting(process.env.VM_EXEC_GUEST_SHELL) ?? options.shell,
+			},
+			cacheDir,
+		),
 		hostIsaLevel(options.shell),
 	]);
 	const cpuModel = guestCpuModel(isaLevel);
 	if (cpuModel) debug(`the host's programs need x86-64-v${isaLevel}: the guest CPU is ${cpuModel}`);
-	return { qemuPath: qemu.path, qemuVersion: qemu.version, kernel, bootKernel: boot.path, kernelKey: boot.key, initramfs: initramfs.path, bios, cpuModel, cacheDir };
+	return {
+		qemuPath: qemu.path,
+		qemuVersion: qemu.version,
+		kernel,
+		bootKernel: boot.path,
+		kernelKey: boot.key,
+		initramfs: initramfs.path,
+		bios,
+		cpuModel,
+		cacheDir,
+	};
 }
 
 /** The `shell` option must name an executable file on the host (the guest sees the host's files). */
 async function assertShell(shell: string): Promise<void> {
 	await access(shell, constants.X_OK).catch(() => {
-		throw new VmBootError(`The shell ${shell} (from the \`shell\` option) is not an executable file on the host. Point \`shell\` at one, such as /bin/bash.`);
+		throw new VmBootError(
+			`The shell ${shell} (from the \`shell\` option) is not an executable file on the host. Point \`shell\` at one, such as /bin/bash.`,
+		);
 	});
 }
 
@@ -109,7 +132,12 @@ async function waitForGuest(
 ): Promise<void> {
 	const arrived = control.waitFor((message): message is GuestMessage => message.type === type || message.type === 'error');
 	const exited = qemu.exited.then((exit) => {
-		throw bootFailure(`QEMU exited (${exit.signal ?? `code ${exit.exitCode}`}) before the guest was ${type}.`, qemu, undefined, exit.exitCode);
+		throw bootFailure(
+			`QEMU exited (${exit.signal ?? `code ${exit.exitCode}`}) before the guest was ${type}.`,
+			qemu,
+			undefined,
+			exit.exitCode,
+		);
 	});
 	const message = await withDeadline(Promise.race([arrived, exited]), {
 		ms: deadline.ms,
@@ -166,14 +194,23 @@ function planQemu(context: BootContext, workspace: Workspace, sharedDir: string 
  * Launch QEMU for a plan and wait until the guest says `ready`; with `untilReady: false` (a VM about to
  * be restored from a snapshot, whose guest said `ready` before it was saved) only until QEMU is connected.
  */
-async function bootToReady(context: BootContext, plan: QemuPlan, untilReady = true): Promise<{ qemu: RunningQemu; control: ControlChannel }> {
+async function bootToReady(
+	context: BootContext,
+	plan: QemuPlan,
+	untilReady = true,
+): Promise<{ qemu: RunningQemu; control: ControlChannel }> {
 	const { options, artifacts } = context;
 	const qemu = await launchQemu(artifacts.qemuPath, plan, options.console === 'inherit' ? { mirrorConsole: process.stderr } : {});
 	context.resources.defer('QEMU', () => qemu.stop());
 	const started = performance.now();
 	const connected = qemu.control.then((control) => control);
 	const exitedEarly = qemu.exited.then((exit) => {
-		throw bootFailure(`QEMU exited (${exit.signal ?? `code ${exit.exitCode}`}) before the guest started. Check the QEMU arguments (qemuArgs) and the message below.`, qemu, undefined, exit.exitCode);
+		throw bootFailure(
+			`QEMU exited (${exit.signal ?? `code ${exit.exitCode}`}) before the guest started. Check the QEMU arguments (qemuArgs) and the message below.`,
+			qemu,
+			undefined,
+			exit.exitCode,
+		);
 	});
 	const control = await withDeadline(Promise.race([connected, exitedEarly]), {
 		ms: context.readyTimeout,
@@ -181,7 +218,11 @@ async function bootToReady(context: BootContext, plan: QemuPlan, untilReady = tr
 		onDeadline: () => bootFailure(`QEMU did not start within ${context.readyTimeout} ms.`, qemu),
 	});
 	if (!untilReady) return { qemu, control };
-	await waitForGuest(qemu, control, 'ready', { ms: Math.max(1, context.readyTimeout - (performance.now() - started)), signal: options.signal, what: `${context.readyTimeout} ms` });
+	await waitForGuest(qemu, control, 'ready', {
+		ms: Math.max(1, context.readyTimeout - (performance.now() - started)),
+		signal: options.signal,
+		what: `${context.readyTimeout} ms`,
+	});
 	debug(`ready after ${Math.round(performance.now() - started)} ms`);
 	return { qemu, control };
 }
@@ -196,7 +237,13 @@ async function chooseAccel(options: NormalizedVmOptions, artifacts: Artifacts): 
 			try {
 				const workspace = await createWorkspace();
 				resources.defer('probe workspace', () => workspace.remove());
-				const probe: BootContext = { options: { ...options, console: 'capture', qemuArgs: [] }, artifacts, accel: 'kvm', resources, readyTimeout: KVM_PROBE_TIMEOUT_MS };
+				const probe: BootContext = {
+					options: { ...options, console: 'capture', qemuArgs: [] },
+					artifacts,
+					accel: 'kvm',
+					resources,
+					readyTimeout: KVM_PROBE_TIMEOUT_MS,
+				};
 				await bootToReady(probe, planQemu(probe, workspace, undefined));
 				return true;
 			} catch (error) {
@@ -220,7 +267,9 @@ async function prepareSharedDir(option: string | boolean, resources: ResourceSta
 	}
 	const info = await stat(option).catch(() => undefined);
 	if (!info?.isDirectory()) {
-		throw new TypeError(`Expected the \`shared\` option to be an existing host directory, got \`${option}\` (${info ? 'not a directory' : 'it does not exist'}). Create it first, or pass \`shared: true\` for a fresh temporary directory.`);
+		throw new TypeError(
+			`Expected the \`shared\` option to be an existing host directory, got \`${option}\` (${info ? 'not a directory' : 'it does not exist'}). Create it first, or pass \`shared: true\` for a fresh temporary directory.`,
+		);
 	}
 	return option;
 }
@@ -244,7 +293,14 @@ export async function startVm(options: VmOptions = {}): Promise<Vm> {
 		await network.listen(workspace.root);
 		const started = performance.now();
 		const timeLeft = () => Math.max(1, normalized.bootTimeout - (performance.now() - started));
-		const context: BootContext = { options: normalized, artifacts, accel, resources, readyTimeout: normalized.bootTimeout, network: network.plan() };
+		const context: BootContext = {
+			options: normalized,
+			artifacts,
+			accel,
+			resources,
+			readyTimeout: normalized.bootTimeout,
+			network: network.plan(),
+		};
 		const { qemu, control, bootedFrom } = await bootToSnapshotPoint({
 			mode: normalized.snapshot,
 			cacheDir: artifacts.cacheDir,
@@ -259,11 +315,26 @@ export async function startVm(options: VmOptions = {}): Promise<Vm> {
 			launchForRestore: (plan) => bootToReady(context, plan, false),
 			onProgress: normalized.onProgress,
 		});
-		await writeFile(path.join(workspace.xchgDir, 'boot.env'), buildBootEnv({ ...bootSettings(normalized, artifacts.kernel, sharedDir), network: network.guestSettings() }));
+		await writeFile(
+			path.join(workspace.xchgDir, 'boot.env'),
+			buildBootEnv({ ...bootSettings(normalized, artifacts.kernel, sharedDir), network: network.guestSettings() }),
+		);
 		control.send({ type: 'go' });
 		await waitForGuest(qemu, control, 'up', { ms: timeLeft(), signal: normalized.signal, what: `${normalized.bootTimeout} ms` });
 		resources.defer('control channel', () => control.destroy());
-		return new Vm({ qemu, control, xchgDir: workspace.xchgDir, kernel: artifacts.kernel, accel, sharedDir, env: { SHELL: normalized.shell, ...normalized.env }, cwd: normalized.cwd, resources, network, bootedFrom });
+		return new Vm({
+			qemu,
+			control,
+			xchgDir: workspace.xchgDir,
+			kernel: artifacts.kernel,
+			accel,
+			sharedDir,
+			env: { SHELL: normalized.shell, ...normalized.env },
+			cwd: normalized.cwd,
+			resources,
+			network,
+			bootedFrom,
+		});
 	} catch (error) {
 		await resources.dispose().catch(() => {});
 		throw error;
@@ -272,7 +343,9 @@ export async function startVm(options: VmOptions = {}): Promise<Vm> {
 
 function bootSettings(options: NormalizedVmOptions, kernel: KernelInfo, sharedDir: string | undefined) {
 	const defaultModules = [`/lib/modules/${kernel.release}`, `/usr/lib/modules/${kernel.release}`];
-	const expose = [options.cwd, kernel.modulesDir].filter((p, index, all) => isHiddenInGuest(p) && all.indexOf(p) === index && !(sharedDir && p === sharedDir));
+	const expose = [options.cwd, kernel.modulesDir].filter(
+		(p, index, all) => isHiddenInGuest(p) && all.indexOf(p) === index && !(sharedDir && p === sharedDir),
+	);
 	return {
 		hostname: 'vm-exec',
 		shared: sharedDir !== undefined,

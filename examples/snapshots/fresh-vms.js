@@ -7,7 +7,9 @@ for (let round = 1; round <= 5; round++) {
 	const started = performance.now();
 	const vm = await startVm({ onProgress: (line) => console.error(line), env: { ROUND: String(round) } });
 	try {
-		const { stdout } = await vm.succeed('cat /etc/marker 2>/dev/null || echo "clean system"; echo "round $ROUND" > /etc/marker; rm -f /usr/bin/env');
+		const { stdout } = await vm.succeed(
+			'cat /etc/marker 2>/dev/null || echo "clean system"; echo "round $ROUND" > /etc/marker; rm -f /usr/bin/env',
+		);
 		const ms = Math.round(performance.now() - started);
 		console.log(`round ${round}: ${vm.bootedFrom.padEnd(8)} ${String(ms).padStart(5)} ms  saw: ${stdout.trim()}`);
 	} finally {

@@ -23,7 +23,15 @@ function padTo4(length: number): number {
 	return (4 - (length % 4)) % 4;
 }
 
-function header(fields: { ino: number; mode: number; nlink: number; fileSize: number; nameSize: number; rdevMajor?: number; rdevMinor?: number }): string {
+function header(fields: {
+	ino: number;
+	mode: number;
+	nlink: number;
+	fileSize: number;
+	nameSize: number;
+	rdevMajor?: number;
+	rdevMinor?: number;
+}): string {
 	return (
 		'070701' +
 		hex8(fields.ino) +
@@ -33,8 +41,10 @@ function header(fields: { ino: number; mode: number; nlink: number; fileSize: nu
 		hex8(fields.nlink) +
 		hex8(0) + // mtime: fixed, so archives are reproducible
 		hex8(fields.fileSize) +
-		hex8(0) + hex8(0) + // dev major/minor
-		hex8(fields.rdevMajor ?? 0) + hex8(fields.rdevMinor ?? 0) +
+		hex8(0) +
+		hex8(0) + // dev major/minor
+		hex8(fields.rdevMajor ?? 0) +
+		hex8(fields.rdevMinor ?? 0) +
 		hex8(fields.nameSize) +
 		hex8(0) // check
 	);
@@ -64,7 +74,11 @@ export function packCpio(entries: readonly CpioEntry[]): Buffer {
 		if (entry.type === 'file') pushRecord(ino++, S_IFREG | (entry.mode ?? 0o644), 1, name, entry.data);
 		else if (entry.type === 'dir') pushRecord(ino++, S_IFDIR | (entry.mode ?? 0o755), 2, name, new Uint8Array());
 		else if (entry.type === 'symlink') pushRecord(ino++, S_IFLNK | 0o777, 1, name, Buffer.from(entry.target));
-		else pushRecord(ino++, (entry.type === 'blockdev' ? S_IFBLK : S_IFCHR) | (entry.mode ?? 0o600), 1, name, new Uint8Array(), [entry.major, entry.minor]);
+		else
+			pushRecord(ino++, (entry.type === 'blockdev' ? S_IFBLK : S_IFCHR) | (entry.mode ?? 0o600), 1, name, new Uint8Array(), [
+				entry.major,
+				entry.minor,
+			]);
 	}
 	pushRecord(0, 0, 1, 'TRAILER!!!', new Uint8Array());
 	return Buffer.concat(chunks);

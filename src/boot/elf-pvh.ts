@@ -58,12 +58,16 @@ export function* elfNotes(data: Buffer, segment: ProgramHeader): Generator<ElfNo
 	const unit = segment.align === 8 ? 8 : 4;
 	const aligned = (at: number) => segment.offset + Math.ceil((at - segment.offset) / unit) * unit;
 	const end = Math.min(segment.offset + segment.fileSize, data.length);
-	for (let cursor = segment.offset; cursor + 12 <= end; ) {
+	for (let cursor = segment.offset; cursor + 12 <= end;) {
 		const nameSize = data.readUInt32LE(cursor);
 		const descSize = data.readUInt32LE(cursor + 4);
 		const descStart = aligned(cursor + 12 + nameSize);
 		if (descStart + descSize > end) return;
-		yield { name: data.toString('latin1', cursor + 12, cursor + 12 + Math.max(0, nameSize - 1)), type: data.readUInt32LE(cursor + 8), desc: data.subarray(descStart, descStart + descSize) };
+		yield {
+			name: data.toString('latin1', cursor + 12, cursor + 12 + Math.max(0, nameSize - 1)),
+			type: data.readUInt32LE(cursor + 8),
+			desc: data.subarray(descStart, descStart + descSize),
+		};
 		cursor = aligned(descStart + descSize);
 	}
 }

@@ -29,7 +29,10 @@ export interface GuestShell {
 	libraries: readonly { name: string; file: string }[];
 }
 
-export type LddResult = { kind: 'static' } | { kind: 'dynamic'; interpreter: string; libraries: { name: string; file: string }[] } | { kind: 'unusable'; reason: string };
+export type LddResult =
+	| { kind: 'static' }
+	| { kind: 'dynamic'; interpreter: string; libraries: { name: string; file: string }[] }
+	| { kind: 'unusable'; reason: string };
 
 /**
  * Parse `ldd`'s output for one program (glibc and musl formats):

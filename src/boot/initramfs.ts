@@ -36,7 +36,7 @@ export async function readModuleFile(file: string): Promise<Buffer> {
 	if (!tool) return data;
 	const [command, ...args] = tool as [string, ...string[]];
 	try {
-		return Buffer.from((await execa(command, args, { input: data, encoding: "buffer", stripFinalNewline: false })).stdout);
+		return Buffer.from((await execa(command, args, { input: data, encoding: 'buffer', stripFinalNewline: false })).stdout);
 	} catch (error) {
 		throw new VmBootError(
 			`Cannot decompress the kernel module ${file} with \`${command}\`. Install it (\`sudo apt-get install ${command === 'xz' ? 'xz-utils' : 'zstd'}\`).`,
@@ -76,7 +76,10 @@ async function resolveModuleOrders(inputs: InitramfsInputs): Promise<{ order: st
 	const known = resolvedOrders.get(identity);
 	if (known) return known;
 	const depText = await readFile(depFile, 'utf8').catch((error: unknown) => {
-		throw new VmBootError(`Cannot read ${depFile}: the modules directory does not match a kernel. Pass \`modules\` pointing at /lib/modules/<release>, or run \`depmod\`.`, { cause: error });
+		throw new VmBootError(
+			`Cannot read ${depFile}: the modules directory does not match a kernel. Pass \`modules\` pointing at /lib/modules/<release>, or run \`depmod\`.`,
+			{ cause: error },
+		);
 	});
 	const builtinText = await readFile(builtinFile, 'utf8').catch(() => '');
 	const dep = parseModulesDep(depText);
@@ -92,7 +95,9 @@ async function resolveModuleOrders(inputs: InitramfsInputs): Promise<{ order: st
 /** Decide the archive's contents and its cache key (cheap: stats, no module reads). */
 export async function planInitramfs(inputs: InitramfsInputs): Promise<InitramfsPlan> {
 	const { order, networkOrder } = await resolveModuleOrders(inputs);
-	const stats = await Promise.all([inputs.busybox, ...[...order, ...networkOrder].map((file) => path.join(inputs.modulesDir, file))].map(fileIdentity));
+	const stats = await Promise.all(
+		[inputs.busybox, ...[...order, ...networkOrder].map((file) => path.join(inputs.modulesDir, file))].map(fileIdentity),
+	);
 	const devnames = await readFile(path.join(inputs.modulesDir, 'modules.devname'), 'utf8').catch(() => '');
 	const runnerShell = inputs.runnerShell ?? '/bin/sh';
 	const shell = inputs.shell === false ? undefined : await resolveGuestShell(inputs.shell ?? runnerShell);
@@ -124,7 +129,21 @@ export function initramfsEntries(contents: {
 	const entries: CpioEntry[] = [];
 	// stage/ becomes the runner's root: .root is where the guest's root is mounted after `go`, then
 	// pivot_root makes it the runner's root; .vmx holds the runner's files (see the init script).
-	for (const dir of ['bin', 'dev', 'etc', 'etc/vm-exec', 'lib', 'lib/modules', 'proc', 'sys', 'tmp', 'stage', 'stage/.root', 'stage/.vmx', 'stage/dev']) {
+	for (const dir of [
+		'bin',
+		'dev',
+		'etc',
+		'etc/vm-exec',
+		'lib',
+		'lib/modules',
+		'proc',
+		'sys',
+		'tmp',
+		'stage',
+		'stage/.root',
+		'stage/.vmx',
+		'stage/dev',
+	]) {
 		entries.push({ type: 'dir', path: dir });
 	}
 	// A shell opens /dev/null for the jobs it starts in the background, also before the stage is left.
@@ -138,13 +157,21 @@ export function initramfsEntries(contents: {
 	for (const module of contents.modules) {
 		entries.push({ type: 'file', path: `lib/modules/${module.name}`, data: module.data, mode: 0o644 });
 	}
-	entries.push({ type: 'file', path: 'etc/vm-exec/modules', data: Buffer.from(contents.modules.map((module) => `${module.name}\n`).join('')) });
+	entries.push({
+		type: 'file',
+		path: 'etc/vm-exec/modules',
+		data: Buffer.from(contents.modules.map((module) => `${module.name}\n`).join('')),
+	});
 	const networkModules = contents.networkModules ?? [];
 	for (const module of networkModules) {
 		entries.push({ type: 'file', path: `lib/modules/${module.name}`, data: module.data, mode: 0o644 });
 	}
 	entries.push({ type: 'file', path: 'etc/vm-exec/shell', data: Buffer.from(`${contents.runnerShell ?? '/bin/sh'}\n`) });
-	entries.push({ type: 'file', path: 'etc/vm-exec/net-modules', data: Buffer.from(networkModules.map((module) => `${module.name}\n`).join('')) });
+	entries.push({
+		type: 'file',
+		path: 'etc/vm-exec/net-modules',
+		data: Buffer.from(networkModules.map((module) => `${module.name}\n`).join('')),
+	});
 	// Device nodes whose first open loads their module, ready to be copied into the guest's /dev.
 	entries.push({ type: 'dir', path: 'etc/vm-exec/dev' });
 	const nodeDirs = new Set<string>();
@@ -155,13 +182,20 @@ export function initramfsEntries(contents: {
 			if (!nodeDirs.has(dir)) entries.push({ type: 'dir', path: `etc/vm-exec/dev/${dir}` });
 			nodeDirs.add(dir);
 		}
-		entries.push({ type: node.kind === 'char' ? 'chardev' : 'blockdev', path: `etc/vm-exec/dev/${node.name}`, major: node.major, minor: node.minor, mode: 0o600 });
+		entries.push({
+			type: node.kind === 'char' ? 'chardev' : 'blockdev',
+			path: `etc/vm-exec/dev/${node.name}`,
+			major: node.major,
+			minor: node.minor,
+			mode: 0o600,
+		});
 	}
 	if (contents.shell) {
 		entries.push({ type: 'file', path: 'stage/.vmx/sh', data: contents.shell.sh, mode: 0o755 });
 		if (contents.shell.interpreter) entries.push({ type: 'file', path: 'stage/.vmx/ld.so', data: contents.shell.interpreter, mode: 0o755 });
 		for (const library of contents.shell.libraries) {
-			if (/^[\w.+-]+$/.test(library.name)) entries.push({ type: 'file', path: `stage/.vmx/${library.name}`, data: library.data, mode: 0o755 });
+			if (/^[\w.+-]+$/.test(library.name))
+				entries.push({ type: 'file', path: `stage/.vmx/${library.name}`, data: library.data, mode: 0o755 });
 		}
 		// The mount point of busybox inside the stage, for the one pivot_root that must run in it.
 		entries.push({ type: 'file', path: 'stage/.vmx/busybox', data: Buffer.alloc(0), mode: 0o755 });
@@ -173,7 +207,12 @@ export function initramfsEntries(contents: {
 export async function prepareInitramfs(inputs: InitramfsInputs, cacheDir: string): Promise<{ path: string; key: string }> {
 	const plan = await planInitramfs(inputs);
 	const file = path.join(cacheDir, `initramfs-${plan.key}.cpio`);
-	if (await stat(file).then((info) => info.isFile(), () => false)) {
+	if (
+		await stat(file).then(
+			(info) => info.isFile(),
+			() => false,
+		)
+	) {
 		markCacheHit(file);
 		return { path: file, key: plan.key };
 	}
@@ -187,9 +226,18 @@ export async function prepareInitramfs(inputs: InitramfsInputs, cacheDir: string
 				data: await readModuleFile(path.join(inputs.modulesDir, relative)),
 			})),
 		);
-	const [modules, networkModules, shell] = await Promise.all([readModules(plan.moduleOrder), readModules(plan.networkModuleOrder), readGuestShell(plan.shell)]);
+	const [modules, networkModules, shell] = await Promise.all([
+		readModules(plan.moduleOrder),
+		readModules(plan.networkModuleOrder),
+		readGuestShell(plan.shell),
+	]);
 	// Uncompressed on purpose: unpacking a compressed initramfs costs boot time under software emulation.
-	await writeFileAtomic(file, packCpio(initramfsEntries({ busybox, applets, modules, networkModules, devnames: plan.devnames, runnerShell: plan.runnerShell, shell })));
+	await writeFileAtomic(
+		file,
+		packCpio(
+			initramfsEntries({ busybox, applets, modules, networkModules, devnames: plan.devnames, runnerShell: plan.runnerShell, shell }),
+		),
+	);
 	await pruneCachedFiles(cacheDir, { prefix: 'initramfs-', suffix: '.cpio', keep: path.basename(file), max: MAX_INITRAMFS_FILES });
 	return { path: file, key: plan.key };
 }

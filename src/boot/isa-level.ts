@@ -36,7 +36,7 @@ export function x86IsaLevelNeeded(elf: Buffer): IsaLevel | undefined {
 }
 
 function levelInProperties(properties: Buffer): IsaLevel | undefined {
-	for (let at = 0; at + 8 <= properties.length; ) {
+	for (let at = 0; at + 8 <= properties.length;) {
 		const type = properties.readUInt32LE(at);
 		const size = properties.readUInt32LE(at + 4);
 		if (type === GNU_PROPERTY_X86_ISA_1_NEEDED && size >= 4 && at + 12 <= properties.length) {

@@ -18,7 +18,8 @@ export interface KernelInfo {
 	source: string;
 }
 
-const INSTALL_HINT = 'Install one with `sudo apt-get install linux-image-amd64` (Debian/Ubuntu: `linux-image-generic`), or pass `kernel` (CLI: `--kernel`, env: VM_EXEC_KERNEL).';
+const INSTALL_HINT =
+	'Install one with `sudo apt-get install linux-image-amd64` (Debian/Ubuntu: `linux-image-generic`), or pass `kernel` (CLI: `--kernel`, env: VM_EXEC_KERNEL).';
 
 /** Read the release string from a bzImage setup header (or find "Linux version X" in an ELF vmlinux). */
 export function readKernelRelease(image: Buffer): string | undefined {
@@ -95,7 +96,9 @@ export async function findKernel(options: { kernel?: string | undefined; modules
 	for (const candidate of candidates) {
 		if (!(await exists(candidate.path))) {
 			if (candidate.explicit) {
-				throw new VmBootError(`The kernel ${candidate.path} (from ${candidate.source}) does not exist. Point it at a kernel image such as /boot/vmlinuz-<release>.`);
+				throw new VmBootError(
+					`The kernel ${candidate.path} (from ${candidate.source}) does not exist. Point it at a kernel image such as /boot/vmlinuz-<release>.`,
+				);
 			}
 			continue;
 		}
@@ -107,7 +110,9 @@ export async function findKernel(options: { kernel?: string | undefined; modules
 		const release = await readKernelReleaseOf(candidate.path);
 		if (!release) {
 			if (candidate.explicit && !options.modules) {
-				throw new VmBootError(`Cannot tell the release of the kernel ${candidate.path}: it is not a bzImage or vmlinux. Pass \`modules\` (the directory with its modules.dep) as well, or use a standard kernel image.`);
+				throw new VmBootError(
+					`Cannot tell the release of the kernel ${candidate.path}: it is not a bzImage or vmlinux. Pass \`modules\` (the directory with its modules.dep) as well, or use a standard kernel image.`,
+				);
 			}
 		}
 		const dirs = options.modules ? [path.resolve(options.modules)] : modulesDirFor(candidate.path, release ?? '');
@@ -120,24 +125,34 @@ export async function findKernel(options: { kernel?: string | undefined; modules
 		}
 		if (!modulesDir) {
 			if (options.modules) {
-				throw new VmBootError(`The modules directory ${dirs[0]} has no modules.dep. Pass the directory of the kernel's modules, e.g. /lib/modules/${release ?? '<release>'}, or run \`depmod\` for it.`);
+				throw new VmBootError(
+					`The modules directory ${dirs[0]} has no modules.dep. Pass the directory of the kernel's modules, e.g. /lib/modules/${release ?? '<release>'}, or run \`depmod\` for it.`,
+				);
 			}
 			if (candidate.explicit) {
-				throw new VmBootError(`No modules found for the kernel ${candidate.path} (release ${release}): looked in ${dirs.join(', ')}. Install the matching modules package (Debian: linux-image-${release}) or pass \`modules\`.`);
+				throw new VmBootError(
+					`No modules found for the kernel ${candidate.path} (release ${release}): looked in ${dirs.join(', ')}. Install the matching modules package (Debian: linux-image-${release}) or pass \`modules\`.`,
+				);
 			}
 			withoutModules.push(`${candidate.path} (release ${release})`);
 			continue;
 		}
 		if (options.modules && release && path.basename(modulesDir) !== release && !(await exists(path.join(modulesDir, 'kernel')))) {
-			throw new VmBootError(`The modules directory ${modulesDir} does not look like the modules of kernel release ${release}. Pass the directory /lib/modules/${release}.`);
+			throw new VmBootError(
+				`The modules directory ${modulesDir} does not look like the modules of kernel release ${release}. Pass the directory /lib/modules/${release}.`,
+			);
 		}
 		return { path: candidate.path, release: release ?? path.basename(modulesDir), modulesDir, source: candidate.source };
 	}
 	if (unreadable.length > 0) throw unreadableKernelError(unreadable[0]!);
 	if (withoutModules.length > 0) {
-		throw new VmBootError(`Found kernels without their modules: ${withoutModules.join(', ')}. Install the matching modules (Debian: the linux-image package of that release) or pass \`kernel\` and \`modules\`.`);
+		throw new VmBootError(
+			`Found kernels without their modules: ${withoutModules.join(', ')}. Install the matching modules (Debian: the linux-image package of that release) or pass \`kernel\` and \`modules\`.`,
+		);
 	}
-	throw new VmBootError(`No kernel image found: looked at /boot/vmlinuz-${os.release()}, /run/booted-system/kernel and /boot/vmlinuz-*. ${INSTALL_HINT}`);
+	throw new VmBootError(
+		`No kernel image found: looked at /boot/vmlinuz-${os.release()}, /run/booted-system/kernel and /boot/vmlinuz-*. ${INSTALL_HINT}`,
+	);
 }
 
 function unreadableKernelError(file: string): VmBootError {

@@ -20,7 +20,11 @@ export function parseModulesDep(text: string): Map<string, { path: string; deps:
 		const colon = line.indexOf(':');
 		if (colon <= 0) continue;
 		const modulePath = line.slice(0, colon).trim();
-		const deps = line.slice(colon + 1).trim().split(/\s+/).filter(Boolean);
+		const deps = line
+			.slice(colon + 1)
+			.trim()
+			.split(/\s+/)
+			.filter(Boolean);
 		modules.set(moduleNameOf(modulePath), { path: modulePath, deps });
 	}
 	return modules;

@@ -98,7 +98,9 @@ export async function prepareBootKernel(kernelPath: string, cacheDir: string): P
 	}
 	if (missingTools.length > 0) {
 		// Not "this image has none": once the tool is installed, the next start extracts it.
-		debug(`cannot look into ${kernelPath} without ${missingTools.join(' and ')}; booting the compressed image (~2 s slower under emulation)`);
+		debug(
+			`cannot look into ${kernelPath} without ${missingTools.join(' and ')}; booting the compressed image (~2 s slower under emulation)`,
+		);
 		return { path: kernelPath, pvh: false, key };
 	}
 	debug(`no PVH vmlinux in ${kernelPath}; booting the compressed image`);

@@ -26,7 +26,12 @@ export async function ensureDir(dir: string): Promise<string> {
 		const info = await stat(current).catch(() => undefined);
 		if (info) {
 			if (!info.isDirectory()) {
-				throw Object.assign(new Error(`Cannot create the directory ${dir}: ${current} is not a directory. Set VM_EXEC_CACHE (or the \`cacheDir\` option) to a writable directory.`), { code: 'ENOTDIR' });
+				throw Object.assign(
+					new Error(
+						`Cannot create the directory ${dir}: ${current} is not a directory. Set VM_EXEC_CACHE (or the \`cacheDir\` option) to a writable directory.`,
+					),
+					{ code: 'ENOTDIR' },
+				);
 			}
 			break;
 		}
@@ -41,7 +46,13 @@ export async function ensureDir(dir: string): Promise<string> {
 		} catch (error) {
 			if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
 			const code = (error as NodeJS.ErrnoException).code;
-			throw Object.assign(new Error(`Cannot create the directory ${dir} (${code ?? String(error)} at ${part}). Set VM_EXEC_CACHE (or the \`cacheDir\` option) to a writable directory.`, { cause: error }), { code });
+			throw Object.assign(
+				new Error(
+					`Cannot create the directory ${dir} (${code ?? String(error)} at ${part}). Set VM_EXEC_CACHE (or the \`cacheDir\` option) to a writable directory.`,
+					{ cause: error },
+				),
+				{ code },
+			);
 		}
 	}
 	return dir;

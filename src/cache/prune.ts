@@ -79,9 +79,13 @@ export async function pruneCachedFiles(cacheDir: string, options: PruneCachedFil
 				.filter((name) => name.startsWith(prefix))
 				.map(async (name) => ({ name, usedAt: (await stat(path.join(cacheDir, name)).catch(() => undefined))?.mtimeMs })),
 		);
-		const entries = found.filter((entry): entry is CachedFileEntry => entry.usedAt !== undefined && isKeyedName(entry.name, prefix, suffix));
+		const entries = found.filter(
+			(entry): entry is CachedFileEntry => entry.usedAt !== undefined && isKeyedName(entry.name, prefix, suffix),
+		);
 		// A temp file older than any write takes was left by a writer that died (it renames or removes its own).
-		const strayTemps = found.filter((entry) => /\.tmp-[\w-]+$/.test(entry.name) && entry.usedAt !== undefined && now - entry.usedAt > minAgeMs);
+		const strayTemps = found.filter(
+			(entry) => /\.tmp-[\w-]+$/.test(entry.name) && entry.usedAt !== undefined && now - entry.usedAt > minAgeMs,
+		);
 		const doomed = selectFilesToPrune(entries, keep, { ...options, now, minAgeMs });
 		const removed: string[] = [];
 		for (const name of doomed) {

@@ -16,13 +16,19 @@ snapshots that make fresh VMs start fast. The next VM rebuilds whatever is missi
 `;
 
 export async function runCacheCommand(argv: readonly string[], io: CliIo): Promise<number> {
-	const { flags, positionals, rest } = parseFlags(argv, { clear: { type: 'boolean' }, 'cache-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+	const { flags, positionals, rest } = parseFlags(argv, {
+		clear: { type: 'boolean' },
+		'cache-dir': { type: 'string' },
+		help: { type: 'boolean', short: 'h' },
+	});
 	if (flags.help) {
 		io.stdout.write(CACHE_USAGE);
 		return 0;
 	}
 	if (positionals.length > 0 || rest !== undefined) {
-		throw new UsageError(`\`vm-exec cache\` takes no arguments, got \`${[...positionals, ...(rest ? ['--', ...rest] : [])].join(' ')}\`. To empty the cache: \`vm-exec cache --clear\`.`);
+		throw new UsageError(
+			`\`vm-exec cache\` takes no arguments, got \`${[...positionals, ...(rest ? ['--', ...rest] : [])].join(' ')}\`. To empty the cache: \`vm-exec cache --clear\`.`,
+		);
 	}
 	const cacheDir = resolveCacheDir(typeof flags['cache-dir'] === 'string' ? flags['cache-dir'] : undefined);
 	if (flags.clear) {

@@ -12,7 +12,12 @@ function flush(stream: NodeJS.WriteStream): Promise<void> {
 
 let code: number;
 try {
-	code = await runCli(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, stderrIsTty: process.stderr.isTTY === true });
+	code = await runCli(process.argv.slice(2), {
+		stdin: process.stdin,
+		stdout: process.stdout,
+		stderr: process.stderr,
+		stderrIsTty: process.stderr.isTTY === true,
+	});
 } catch (error) {
 	process.stderr.write(`vm-exec: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
 	code = EXIT_CODES.crash;

@@ -87,14 +87,17 @@ export function parseRunArgs(argv: readonly string[], hostEnv: Readonly<Record<s
 	if (positionals.length === 0) throw new UsageError('Missing the script to run in the VM: `vm-exec "uname -r"`.');
 	if (positionals.length > 1) {
 		const shown = positionals.map((arg) => `\`${arg}\``).join(', ');
-		throw new UsageError(`Expected one script argument, got ${positionals.length}: ${shown}. Quote the whole script as one argument (\`vm-exec 'echo a; echo b'\`); QEMU options go after \`--\`.`);
+		throw new UsageError(
+			`Expected one script argument, got ${positionals.length}: ${shown}. Quote the whole script as one argument (\`vm-exec 'echo a; echo b'\`); QEMU options go after \`--\`.`,
+		);
 	}
 	const accel = optionalString(flags.accel);
 	if (accel !== undefined && accel !== 'auto' && accel !== 'kvm' && accel !== 'tcg') {
 		throw new UsageError(`Expected \`--accel\` to be auto, kvm or tcg, got \`${accel}\`.`);
 	}
 	const cpusText = optionalString(flags.cpus);
-	if (cpusText !== undefined && !/^\d+$/.test(cpusText)) throw new UsageError(`Expected \`--cpus\` to be a whole number, got \`${cpusText}\`.`);
+	if (cpusText !== undefined && !/^\d+$/.test(cpusText))
+		throw new UsageError(`Expected \`--cpus\` to be a whole number, got \`${cpusText}\`.`);
 	const launcherText = optionalString(flags.launcher);
 	const launcher = launcherText?.trim().split(/\s+/).filter(Boolean);
 	if (launcher !== undefined && launcher.length === 0) throw new UsageError('Expected `--launcher` to be a command, got an empty string.');

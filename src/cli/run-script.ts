@@ -86,9 +86,13 @@ export async function runScriptCommand(args: RunArgs, io: RunIo): Promise<number
 	// A stopped script normally ends at once (its processes are killed); a guest that no longer answers
 	// (halted, hung) must not keep vm-exec waiting: closing the VM ends the pending exec.
 	let stopTimer: NodeJS.Timeout | undefined;
-	controller.signal.addEventListener('abort', () => {
-		stopTimer = setTimeout(() => void vm?.close().catch(() => {}), STOP_GRACE_MS);
-	}, { once: true });
+	controller.signal.addEventListener(
+		'abort',
+		() => {
+			stopTimer = setTimeout(() => void vm?.close().catch(() => {}), STOP_GRACE_MS);
+		},
+		{ once: true },
+	);
 	try {
 		const started = performance.now();
 		try {

@@ -15,8 +15,16 @@ export interface Subcommand {
 }
 
 export const SUBCOMMANDS: readonly Subcommand[] = [
-	{ name: 'doctor', summary: 'Check that this host can run VMs (QEMU, KVM, kernel, modules, busybox, cache), with fixes', run: runDoctorCommand },
-	{ name: 'cache', summary: 'Show the cache directory and its size (kernels, initramfs, VM snapshots); --clear empties it', run: runCacheCommand },
+	{
+		name: 'doctor',
+		summary: 'Check that this host can run VMs (QEMU, KVM, kernel, modules, busybox, cache), with fixes',
+		run: runDoctorCommand,
+	},
+	{
+		name: 'cache',
+		summary: 'Show the cache directory and its size (kernels, initramfs, VM snapshots); --clear empties it',
+		run: runCacheCommand,
+	},
 ];
 
 export function findSubcommand(name: string | undefined): Subcommand | undefined {

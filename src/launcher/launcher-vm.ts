@@ -62,12 +62,16 @@ export class LauncherVm implements PublicVm {
 
 	/** The launcher chooses the accelerator and does not report it. */
 	get accel(): 'kvm' | 'tcg' {
-		throw new VmError('vm.accel is not known for a VM started by a launcher: the launcher chooses the accelerator. Run `uname -a` or read /proc/cpuinfo in the guest if you need to know.');
+		throw new VmError(
+			'vm.accel is not known for a VM started by a launcher: the launcher chooses the accelerator. Run `uname -a` or read /proc/cpuinfo in the guest if you need to know.',
+		);
 	}
 
 	/** The launcher chooses the kernel and does not report it. */
 	get kernel(): Readonly<KernelInfo> {
-		throw new VmError('vm.kernel is not known for a VM started by a launcher: the launcher chooses the kernel. Run `uname -r` in the guest if you need its release.');
+		throw new VmError(
+			'vm.kernel is not known for a VM started by a launcher: the launcher chooses the kernel. Run `uname -r` in the guest if you need its release.',
+		);
 	}
 
 	/** Launchers print their console into the script's output (with `console: 'inherit'`), so there is none to keep. */
@@ -90,7 +94,15 @@ export class LauncherVm implements PublicVm {
 		const started = performance.now();
 		const decode = (data: Buffer) => (normalized.encoding === 'buffer' ? data : data.toString('utf8'));
 		if (normalized.signal?.aborted) {
-			return { script, stdout: decode(Buffer.alloc(0)), stderr: decode(Buffer.alloc(0)), exitCode: undefined, durationMs: 0, timedOut: false, isCanceled: true };
+			return {
+				script,
+				stdout: decode(Buffer.alloc(0)),
+				stderr: decode(Buffer.alloc(0)),
+				exitCode: undefined,
+				durationMs: 0,
+				timedOut: false,
+				isCanceled: true,
+			};
 		}
 		const [command, args] = buildLauncherArgv({
 			launcher: this.#options.launcher,
@@ -122,13 +134,17 @@ export class LauncherVm implements PublicVm {
 		} finally {
 			this.#running.delete(child);
 		}
-		if (this.#closing) throw new VmClosedError('The VM was closed while this command was running (its launcher was stopped).', { qemuArgv: this.qemuArgv });
+		if (this.#closing)
+			throw new VmClosedError('The VM was closed while this command was running (its launcher was stopped).', { qemuArgv: this.qemuArgv });
 		const exitCode = exitCodeOf(result);
 		if (exitCode === undefined && !result.timedOut && !result.isCanceled) {
-			throw new VmCrashedError(`The launcher \`${command}\` could not be run: ${result.originalMessage ?? result.shortMessage}. Check the \`launcher\` option.`, {
-				qemuArgv: this.qemuArgv,
-				cause: result.cause,
-			});
+			throw new VmCrashedError(
+				`The launcher \`${command}\` could not be run: ${result.originalMessage ?? result.shortMessage}. Check the \`launcher\` option.`,
+				{
+					qemuArgv: this.qemuArgv,
+					cause: result.cause,
+				},
+			);
 		}
 		return {
 			script,
@@ -158,7 +174,10 @@ export class LauncherVm implements PublicVm {
 	/** Stop running launchers (SIGTERM, then SIGKILL) and remove the temporary shared dir. Idempotent. */
 	/** Each exec is a VM of its own that is gone when the exec ends: there is nothing to forward to. */
 	async forwardPort(): Promise<number> {
-		throw new VmError('forwardPort() is not available with `launcher`: each exec boots a VM of its own that is gone when it ends. Start the VM without `launcher` (and with `network: true`).', { qemuArgv: this.qemuArgv });
+		throw new VmError(
+			'forwardPort() is not available with `launcher`: each exec boots a VM of its own that is gone when it ends. Start the VM without `launcher` (and with `network: true`).',
+			{ qemuArgv: this.qemuArgv },
+		);
 	}
 
 	close(): Promise<void> {
@@ -177,7 +196,9 @@ export class LauncherVm implements PublicVm {
 
 	#assertOpen(): void {
 		if (this.#closing) {
-			throw new VmClosedError('This VM was closed: start a new one with startVm() (or do not call close() before the last exec).', { qemuArgv: this.qemuArgv });
+			throw new VmClosedError('This VM was closed: start a new one with startVm() (or do not call close() before the last exec).', {
+				qemuArgv: this.qemuArgv,
+			});
 		}
 	}
 }
@@ -190,7 +211,9 @@ export class LauncherVm implements PublicVm {
 export async function startLauncherVm(options: NormalizedVmOptions & { launcher: string[] }): Promise<Vm> {
 	const command = options.launcher[0]!;
 	if (!(await findOnPath(command))) {
-		throw new VmBootError(`The launcher \`${command}\` was not found${command.includes('/') ? ' or is not executable' : ' on PATH'}. Pass the launcher's path, e.g. launcher: ['./result/bin/run-…-vm-exec'] (a Nix build of …config.system.build.vmExec).`);
+		throw new VmBootError(
+			`The launcher \`${command}\` was not found${command.includes('/') ? ' or is not executable' : ' on PATH'}. Pass the launcher's path, e.g. launcher: ['./result/bin/run-…-vm-exec'] (a Nix build of …config.system.build.vmExec).`,
+		);
 	}
 	const resources = new ResourceStack();
 	let sharedDir: string | undefined;
@@ -201,7 +224,9 @@ export async function startLauncherVm(options: NormalizedVmOptions & { launcher:
 	} else if (typeof options.shared === 'string') {
 		const info = await stat(options.shared).catch(() => undefined);
 		if (!info?.isDirectory()) {
-			throw new TypeError(`Expected the \`shared\` option to be an existing host directory, got \`${options.shared}\` (${info ? 'not a directory' : 'it does not exist'}). Create it first, or pass \`shared: true\` for a fresh temporary directory.`);
+			throw new TypeError(
+				`Expected the \`shared\` option to be an existing host directory, got \`${options.shared}\` (${info ? 'not a directory' : 'it does not exist'}). Create it first, or pass \`shared: true\` for a fresh temporary directory.`,
+			);
 		}
 		sharedDir = options.shared;
 	}

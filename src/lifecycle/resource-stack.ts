@@ -8,7 +8,9 @@ export class ResourceStack {
 	defer(label: string, run: () => unknown): void {
 		if (this.#disposing) {
 			// Acquired after disposal started (a race with close): release it right away.
-			void Promise.resolve().then(run).catch(() => {});
+			void Promise.resolve()
+				.then(run)
+				.catch(() => {});
 			return;
 		}
 		this.#undo.push({ label, run });

@@ -18,9 +18,11 @@ export async function withDeadline<T>(
 	try {
 		const racers: Promise<T>[] = [promise];
 		if (options.ms > 0) {
-			racers.push(new Promise<T>((_, reject) => {
-				timer = setTimeout(() => reject(options.onDeadline()), options.ms);
-			}));
+			racers.push(
+				new Promise<T>((_, reject) => {
+					timer = setTimeout(() => reject(options.onDeadline()), options.ms);
+				}),
+			);
 		}
 		if (options.signal) {
 			if (options.signal.aborted) {
@@ -29,10 +31,12 @@ export async function withDeadline<T>(
 				options.signal.throwIfAborted();
 			}
 			const signal = options.signal;
-			racers.push(new Promise<T>((_, reject) => {
-				onAbort = () => reject(signal.reason);
-				signal.addEventListener('abort', onAbort, { once: true });
-			}));
+			racers.push(
+				new Promise<T>((_, reject) => {
+					onAbort = () => reject(signal.reason);
+					signal.addEventListener('abort', onAbort, { once: true });
+				}),
+			);
 		}
 		return await Promise.race(racers);
 	} finally {

@@ -36,7 +36,11 @@ export function buildNetworkArgs(plan: NetworkPlan): string[] {
 	if (plan.lanSocket) {
 		// A stream socket to the host's in-process switch: no host network address is involved at all.
 		const socketPath = plan.lanSocket.replaceAll(',', ',,');
-		args.push('-netdev', `stream,id=${LAN_NETDEV_ID},server=off,addr.type=unix,addr.path=${socketPath}`, ...nic(LAN_NETDEV_ID, LAN_NIC_MAC));
+		args.push(
+			'-netdev',
+			`stream,id=${LAN_NETDEV_ID},server=off,addr.type=unix,addr.path=${socketPath}`,
+			...nic(LAN_NETDEV_ID, LAN_NIC_MAC),
+		);
 	}
 	return args;
 }

@@ -42,9 +42,14 @@ export interface LanLease {
 function pickAddress(name: string, lan: Lan, requested: string | undefined): LanAddress {
 	if (requested !== undefined) {
 		const address = parseLanAddress(requested);
-		if (!address) throw new VmBootError(`The LAN address \`${requested}\` is not a usable IPv4 host address. Pass one like \`10.0.3.7\` or \`192.168.1.5/24\`.`);
+		if (!address)
+			throw new VmBootError(
+				`The LAN address \`${requested}\` is not a usable IPv4 host address. Pass one like \`10.0.3.7\` or \`192.168.1.5/24\`.`,
+			);
 		if (lan.inUse.has(address.ip)) {
-			throw new VmBootError(`The address ${address.ip} is already taken by another VM on the LAN \`${name}\`. Give each VM its own \`lan.address\`, or leave it out to get a free one.`);
+			throw new VmBootError(
+				`The address ${address.ip} is already taken by another VM on the LAN \`${name}\`. Give each VM its own \`lan.address\`, or leave it out to get a free one.`,
+			);
 		}
 		return address;
 	}
@@ -55,7 +60,9 @@ function pickAddress(name: string, lan: Lan, requested: string | undefined): Lan
 			return address;
 		}
 	}
-	throw new VmBootError(`The LAN \`${name}\` has no free automatic address left (${LAN_MAX_HOST} VMs joined it). Close some of its VMs, or use another LAN name.`);
+	throw new VmBootError(
+		`The LAN \`${name}\` has no free automatic address left (${LAN_MAX_HOST} VMs joined it). Close some of its VMs, or use another LAN name.`,
+	);
 }
 
 /**

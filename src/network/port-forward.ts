@@ -73,7 +73,9 @@ export class PortForwards {
 			refusal = output.trim();
 			debug(`hostfwd_add ${rule} refused: ${refusal}`);
 		}
-		throw new VmError(`Cannot forward the guest's ${valid.protocol.toUpperCase()} port ${valid.guestPort} to the host: QEMU refused ${ATTEMPTS} free ports (${refusal}). Check that QEMU has user-mode networking (slirp) support.`);
+		throw new VmError(
+			`Cannot forward the guest's ${valid.protocol.toUpperCase()} port ${valid.guestPort} to the host: QEMU refused ${ATTEMPTS} free ports (${refusal}). Check that QEMU has user-mode networking (slirp) support.`,
+		);
 	}
 
 	/**
@@ -88,8 +90,10 @@ export class PortForwards {
 			const qmp = await this.#qmp();
 			for (const rule of rules) await qmp.humanMonitorCommand(`hostfwd_remove ${USER_NETDEV_ID} ${rule}`);
 		};
-		await withDeadline(removeThem(), { ms: REMOVE_TIMEOUT_MS, onDeadline: () => new Error('QEMU did not answer hostfwd_remove') }).catch((error: unknown) => {
-			debug(`removing forwarded ports: ${String(error)}`);
-		});
+		await withDeadline(removeThem(), { ms: REMOVE_TIMEOUT_MS, onDeadline: () => new Error('QEMU did not answer hostfwd_remove') }).catch(
+			(error: unknown) => {
+				debug(`removing forwarded ports: ${String(error)}`);
+			},
+		);
 	}
 }

@@ -20,7 +20,8 @@ export type GuestMessage =
 	| { type: 'error'; text: string }
 	| { type: 'unknown'; line: string };
 
-export type HostMessage = { type: 'go' } | { type: 'run'; id: string } | { type: 'kill'; id: string } | { type: 'reap'; id: string } | { type: 'reboot' };
+export type HostMessage =
+	{ type: 'go' } | { type: 'run'; id: string } | { type: 'kill'; id: string } | { type: 'reap'; id: string } | { type: 'reboot' };
 
 const ID_PATTERN = /^[a-z0-9]{1,32}$/;
 

@@ -9,8 +9,14 @@ import { VmBootError } from '../errors.js';
 
 export const INSTALL_COMMANDS = {
 	qemu: { debian: 'sudo apt-get install qemu-system-x86', nix: 'nix-shell -p qemu' },
-	busybox: { debian: 'sudo apt-get install busybox-static', nix: 'nix-shell -p pkgsStatic.busybox (then set VM_EXEC_BUSYBOX to its bin/busybox)' },
-	kernel: { debian: 'sudo apt-get install linux-image-amd64', nix: 'boot NixOS (its kernel is /run/booted-system/kernel) or pass --kernel' },
+	busybox: {
+		debian: 'sudo apt-get install busybox-static',
+		nix: 'nix-shell -p pkgsStatic.busybox (then set VM_EXEC_BUSYBOX to its bin/busybox)',
+	},
+	kernel: {
+		debian: 'sudo apt-get install linux-image-amd64',
+		nix: 'boot NixOS (its kernel is /run/booted-system/kernel) or pass --kernel',
+	},
 } as const;
 
 export function installHint(tool: keyof typeof INSTALL_COMMANDS): string {
@@ -92,8 +98,12 @@ export async function isStaticElf(file: string): Promise<boolean> {
 export async function findBusybox(): Promise<string> {
 	const explicit = process.env.VM_EXEC_BUSYBOX;
 	if (explicit) {
-		if (!(await isExecutable(explicit))) throw new VmBootError(`VM_EXEC_BUSYBOX points at ${explicit}, which is not an executable file. Fix the path or unset it. ${installHint('busybox')}`);
-		if (!(await isStaticElf(explicit).catch(() => false))) throw new VmBootError(`VM_EXEC_BUSYBOX points at ${explicit}, which is not a statically linked busybox. ${installHint('busybox')}`);
+		if (!(await isExecutable(explicit)))
+			throw new VmBootError(
+				`VM_EXEC_BUSYBOX points at ${explicit}, which is not an executable file. Fix the path or unset it. ${installHint('busybox')}`,
+			);
+		if (!(await isStaticElf(explicit).catch(() => false)))
+			throw new VmBootError(`VM_EXEC_BUSYBOX points at ${explicit}, which is not a statically linked busybox. ${installHint('busybox')}`);
 		return explicit;
 	}
 	const candidates = ['/bin/busybox', '/usr/bin/busybox', '/usr/lib/initramfs-tools/bin/busybox', await findOnPath('busybox')].filter(
@@ -106,7 +116,9 @@ export async function findBusybox(): Promise<string> {
 		dynamic ??= candidate;
 	}
 	if (dynamic) {
-		throw new VmBootError(`busybox at ${dynamic} is dynamically linked; the guest's initramfs needs a static one. ${installHint('busybox')}`);
+		throw new VmBootError(
+			`busybox at ${dynamic} is dynamically linked; the guest's initramfs needs a static one. ${installHint('busybox')}`,
+		);
 	}
 	throw new VmBootError(`A static busybox was not found (looked at ${candidates.join(', ')}). ${installHint('busybox')}`);
 }
@@ -117,7 +129,13 @@ const QBOOT_PATHS = ['/usr/share/qemu/qboot.rom', '/usr/share/seabios/qboot.rom'
 /** The qboot firmware file, or undefined (QEMU then uses SeaBIOS: about a second slower). */
 export async function findQboot(): Promise<string | undefined> {
 	for (const file of QBOOT_PATHS) {
-		if (await stat(file).then((info) => info.isFile(), () => false)) return file;
+		if (
+			await stat(file).then(
+				(info) => info.isFile(),
+				() => false,
+			)
+		)
+			return file;
 	}
 	return undefined;
 }

@@ -17,7 +17,16 @@ export function pickKvmProvider(loadedModules: readonly string[]): KvmProvider |
 
 /** The loaded KVM module, from /sys/module; undefined when none of the known ones is loaded. */
 export async function readKvmProvider(sysModule = '/sys/module'): Promise<KvmProvider | undefined> {
-	const loaded = await Promise.all(PROVIDERS.map(async (name) => ((await access(`${sysModule}/${name}`).then(() => true, () => false)) ? name : undefined)));
+	const loaded = await Promise.all(
+		PROVIDERS.map(async (name) =>
+			(await access(`${sysModule}/${name}`).then(
+				() => true,
+				() => false,
+			))
+				? name
+				: undefined,
+		),
+	);
 	return pickKvmProvider(loaded.filter((name): name is KvmProvider => name !== undefined));
 }
 

@@ -50,7 +50,11 @@ async function parentDeathPrefix(): Promise<string[]> {
 	return setpriv ? [setpriv, '--pdeathsig', 'KILL', '--'] : [];
 }
 
-export async function launchQemu(qemuBinary: string, plan: QemuPlan, options: { mirrorConsole?: NodeJS.WritableStream } = {}): Promise<RunningQemu> {
+export async function launchQemu(
+	qemuBinary: string,
+	plan: QemuPlan,
+	options: { mirrorConsole?: NodeJS.WritableStream } = {},
+): Promise<RunningQemu> {
 	const consoleSocket = await listenUnixSocket(plan.consoleSocket);
 	const controlSocket = await listenUnixSocket(plan.controlSocket);
 	const qmpSocket = await listenUnixSocket(plan.qmpSocket);
@@ -89,7 +93,10 @@ export async function launchQemu(qemuBinary: string, plan: QemuPlan, options: { 
 		return exit;
 	});
 	const consoleBuffer = new ConsoleBuffer(options.mirrorConsole ? { mirror: options.mirrorConsole } : {});
-	void consoleSocket.connection.then((socket) => socket.on('data', (chunk: Buffer) => consoleBuffer.append(chunk)), () => {});
+	void consoleSocket.connection.then(
+		(socket) => socket.on('data', (chunk: Buffer) => consoleBuffer.append(chunk)),
+		() => {},
+	);
 	const control = controlSocket.connection.then((socket) => new ControlChannel(socket));
 	control.catch(() => {});
 	let qmpClient: Promise<QmpClient> | undefined;

@@ -19,7 +19,16 @@ import { computeSnapshotKey, normalizeQemuArgs } from './key.js';
 import { snapshotMemoryMiB } from './memory.js';
 import { tryAcquireSnapshotLock } from './lock.js';
 import { restoreVmState, saveVmState, SnapshotError } from './qmp.js';
-import { commitSnapshot, createPartialPaths, lockPath, lookUpSnapshot, markSnapshotUsed, removePartial, removeSnapshot, snapshotsDir } from './store.js';
+import {
+	commitSnapshot,
+	createPartialPaths,
+	lockPath,
+	lookUpSnapshot,
+	markSnapshotUsed,
+	removePartial,
+	removeSnapshot,
+	snapshotsDir,
+} from './store.js';
 
 const debug = createDebug('snapshot');
 
@@ -109,7 +118,10 @@ async function bootWithSnapshots(input: SnapshotBootInput, memoryMiB: number): P
 			if (input.deadline() <= 1) {
 				if (restored.error instanceof VmBootError) throw restored.error;
 				const within = input.bootTimeoutMs === undefined ? '`bootTimeout`' : `${input.bootTimeoutMs} ms`;
-				throw new VmBootError(`The VM did not finish booting within ${within} (loading its snapshot took all of it). Raise \`bootTimeout\` if the machine is slow or busy.`, { cause: restored.error });
+				throw new VmBootError(
+					`The VM did not finish booting within ${within} (loading its snapshot took all of it). Raise \`bootTimeout\` if the machine is slow or busy.`,
+					{ cause: restored.error },
+				);
 			}
 			return { ...(await input.bootCold(input.plan)), bootedFrom: 'cold' };
 		}
@@ -123,13 +135,25 @@ async function bootWithSnapshots(input: SnapshotBootInput, memoryMiB: number): P
 
 type RestoreOutcome = { booted: BootedGuest; refused?: never; error?: never } | { booted?: never; refused: boolean; error: unknown };
 
-async function tryRestore(input: SnapshotBootInput, key: string, snapshot: { file: string; ramFile: string }, memoryMiB: number): Promise<RestoreOutcome> {
+async function tryRestore(
+	input: SnapshotBootInput,
+	key: string,
+	snapshot: { file: string; ramFile: string },
+	memoryMiB: number,
+): Promise<RestoreOutcome> {
 	const started = performance.now();
 	let booted: BootedGuest | undefined;
 	try {
-		booted = await input.launchForRestore({ ...input.plan, incoming: 'defer', memoryFile: { path: snapshot.ramFile, shared: false, sizeMiB: memoryMiB } });
+		booted = await input.launchForRestore({
+			...input.plan,
+			incoming: 'defer',
+			memoryFile: { path: snapshot.ramFile, shared: false, sizeMiB: memoryMiB },
+		});
 		const qmp = await booted.qemu.qmp();
-		await restoreVmState(qmp, snapshot.file, booted.qemu, { timeoutMs: Math.min(input.deadline(), RESTORE_TIMEOUT_MS), signal: input.signal });
+		await restoreVmState(qmp, snapshot.file, booted.qemu, {
+			timeoutMs: Math.min(input.deadline(), RESTORE_TIMEOUT_MS),
+			signal: input.signal,
+		});
 		debug(`restored from ${snapshot.file} in ${Math.round(performance.now() - started)} ms`);
 		void markSnapshotUsed(input.cacheDir, key);
 		return { booted };
@@ -175,13 +199,20 @@ async function bootColdAndSave(input: SnapshotBootInput, key: string, memoryMiB:
  * files, or with the VM itself when saving failed (it was continued and serves as this start's VM: a
  * failed save only costs the next VM a cold boot).
  */
-async function createSnapshot(input: SnapshotBootInput, key: string, memoryMiB: number): Promise<{ file: string; ramFile: string } | { vm: BootedGuest }> {
+async function createSnapshot(
+	input: SnapshotBootInput,
+	key: string,
+	memoryMiB: number,
+): Promise<{ file: string; ramFile: string } | { vm: BootedGuest }> {
 	const started = performance.now();
 	const partial = await createPartialPaths(input.cacheDir, key);
 	let booted: BootedGuest | undefined;
 	try {
 		booted = await input.bootCold({ ...input.plan, memoryFile: { path: partial.ram, shared: true, sizeMiB: memoryMiB } });
-		await saveVmState(await booted.qemu.qmp(), partial.state, { timeoutMs: Math.min(input.deadline(), SAVE_TIMEOUT_MS), signal: input.signal });
+		await saveVmState(await booted.qemu.qmp(), partial.state, {
+			timeoutMs: Math.min(input.deadline(), SAVE_TIMEOUT_MS),
+			signal: input.signal,
+		});
 	} catch (error) {
 		// The VM keeps running on its RAM file after the unlink; Linux frees the file when QEMU exits.
 		await removePartial(partial).catch(() => {});
@@ -203,6 +234,8 @@ async function createSnapshot(input: SnapshotBootInput, key: string, memoryMiB: 
 		return undefined;
 	});
 	if (!meta) return { vm: await input.bootCold(input.plan) };
-	debug(`saved snapshot ${key} (${meta.size} bytes of state, ${meta.ramSize} bytes of RAM) in ${Math.round(performance.now() - started)} ms`);
+	debug(
+		`saved snapshot ${key} (${meta.size} bytes of state, ${meta.ramSize} bytes of RAM) in ${Math.round(performance.now() - started)} ms`,
+	);
 	return { file: path.join(snapshotsDir(input.cacheDir), meta.file), ramFile: path.join(snapshotsDir(input.cacheDir), meta.ramFile) };
 }

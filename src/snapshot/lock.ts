@@ -42,7 +42,8 @@ export function isLockStale(
 function parseOwner(text: string): LockOwner | undefined {
 	try {
 		const value = JSON.parse(text) as Partial<LockOwner>;
-		if (typeof value.pid === 'number' && typeof value.hostname === 'string' && typeof value.createdAt === 'number') return value as LockOwner;
+		if (typeof value.pid === 'number' && typeof value.hostname === 'string' && typeof value.createdAt === 'number')
+			return value as LockOwner;
 	} catch {}
 	return undefined;
 }
@@ -73,7 +74,9 @@ export async function tryAcquireSnapshotLock(file: string, options: { staleMs?: 
 		const [text, info] = await Promise.all([readFile(file, 'utf8').catch(() => undefined), stat(file).catch(() => undefined)]);
 		if (text === undefined || info === undefined) continue; // released in between: try again
 		const current = parseOwner(text);
-		if (!isLockStale({ owner: current, mtimeMs: info.mtimeMs }, Date.now(), { hostname: owner.hostname, staleMs, isAlive: isProcessAlive })) {
+		if (
+			!isLockStale({ owner: current, mtimeMs: info.mtimeMs }, Date.now(), { hostname: owner.hostname, staleMs, isAlive: isProcessAlive })
+		) {
 			debug(`lock ${file} is held by pid ${current?.pid ?? '?'}: booting cold`);
 			return undefined;
 		}

@@ -50,7 +50,11 @@ const CAPABILITIES = [
  * save (one consistent pass instead of a live migration chasing dirty pages) and stays stopped once saved:
  * its RAM file is now the snapshot's, so it must never run again. If the save fails it is continued.
  */
-export async function saveVmState(qmp: QmpClient, file: string, options: { timeoutMs: number; signal?: AbortSignal | undefined }): Promise<void> {
+export async function saveVmState(
+	qmp: QmpClient,
+	file: string,
+	options: { timeoutMs: number; signal?: AbortSignal | undefined },
+): Promise<void> {
 	await qmp.execute('migrate-set-capabilities', { capabilities: CAPABILITIES });
 	await qmp.execute('migrate-set-parameters', { 'max-bandwidth': UNLIMITED_BANDWIDTH });
 	await qmp.execute('stop');
@@ -68,7 +72,11 @@ export async function saveVmState(qmp: QmpClient, file: string, options: { timeo
 					await delay(POLL_MS);
 				}
 			})(),
-			{ ms: options.timeoutMs, signal: options.signal, onDeadline: () => timeoutError(`Saving the VM state took longer than ${Math.round(options.timeoutMs)} ms`) },
+			{
+				ms: options.timeoutMs,
+				signal: options.signal,
+				onDeadline: () => timeoutError(`Saving the VM state took longer than ${Math.round(options.timeoutMs)} ms`),
+			},
 		);
 		finished = true;
 	} finally {
@@ -144,8 +152,16 @@ export async function restoreVmState(
 		if (error instanceof SnapshotError || options.signal?.aborted) throw error;
 		// QEMU refusing the file usually closes the QMP connection (it exits) just before its exit is seen:
 		// report why it exited rather than the closed connection.
-		const exitReason = await withDeadline(exited.then(() => undefined, (reason: unknown) => reason), { ms: 1000, onDeadline: () => new Error('still running') }).catch(() => undefined);
-		throw exitReason instanceof SnapshotError ? exitReason : new SnapshotError(`QEMU could not load the snapshot: ${String(error)}`, { cause: error });
+		const exitReason = await withDeadline(
+			exited.then(
+				() => undefined,
+				(reason: unknown) => reason,
+			),
+			{ ms: 1000, onDeadline: () => new Error('still running') },
+		).catch(() => undefined);
+		throw exitReason instanceof SnapshotError
+			? exitReason
+			: new SnapshotError(`QEMU could not load the snapshot: ${String(error)}`, { cause: error });
 	} finally {
 		off();
 		loaded.catch(() => {});

@@ -136,7 +136,8 @@ export async function lookUpSnapshot(cacheDir: string, key: string): Promise<Sna
 	if (!meta) return { status: 'corrupt', reason: 'its sidecar file is unreadable', meta: undefined };
 	const file = path.join(snapshotsDir(cacheDir), meta.file);
 	const ramFile = path.join(snapshotsDir(cacheDir), meta.ramFile);
-	const problem = (await checkFile(file, 'state', meta.size, meta.sampleSha256)) ?? (await checkFile(ramFile, 'RAM', meta.ramSize, meta.ramSampleSha256));
+	const problem =
+		(await checkFile(file, 'state', meta.size, meta.sampleSha256)) ?? (await checkFile(ramFile, 'RAM', meta.ramSize, meta.ramSampleSha256));
 	if (problem) return { status: 'corrupt', reason: problem, meta };
 	return { status: 'valid', file, ramFile, meta };
 }
@@ -231,7 +232,10 @@ export async function pruneSnapshots(cacheDir: string, keep: string, options: { 
 	const sidecars = await Promise.all(
 		names
 			.filter((name) => name.endsWith('.json') && name !== `${keep}.json`)
-			.map(async (name) => ({ key: name.slice(0, -'.json'.length), usedAt: (await stat(path.join(dir, name)).catch(() => undefined))?.mtimeMs ?? 0 })),
+			.map(async (name) => ({
+				key: name.slice(0, -'.json'.length),
+				usedAt: (await stat(path.join(dir, name)).catch(() => undefined))?.mtimeMs ?? 0,
+			})),
 	);
 	sidecars.sort((a, b) => b.usedAt - a.usedAt);
 	const doomed = sidecars.filter((entry, index) => index >= max - 1 || now - entry.usedAt > UNUSED_SNAPSHOT_AGE_MS);

@@ -11,23 +11,34 @@ const CONSOLE_TAIL_CHARS = 1500;
 const STDERR_TAIL_CHARS = 1500;
 
 function indent(text: string): string {
-	return text.split('\n').map((line) => `  | ${line}`).join('\n');
+	return text
+		.split('\n')
+		.map((line) => `  | ${line}`)
+		.join('\n');
 }
 
 function describeLastExec(last: LastExec | undefined): string {
 	if (!last) return 'No command ran in this VM during the test.';
 	if (last.failure) return `Last command (no result: ${last.failure.split('\n')[0]}): ${summarizeScript(last.script)}`;
 	if (last.running) return `Last command (still running when the test ended, now killed): ${summarizeScript(last.script)}`;
-	const status = last.timedOut ? 'timed out' : last.isCanceled ? 'was canceled' : `exited with code ${last.exitCode ?? 'none (the VM died)'}`;
+	const status = last.timedOut
+		? 'timed out'
+		: last.isCanceled
+			? 'was canceled'
+			: `exited with code ${last.exitCode ?? 'none (the VM died)'}`;
 	const stderr = typeof last.stderr === 'string' ? last.stderr : last.stderr.toString('utf8');
 	const head = `Last command (${status}): ${summarizeScript(last.script)}`;
-	return stderr.trim() ? `${head}\n  its stderr ended with:\n${indent(tailOf(stderr, STDERR_TAIL_CHARS).trimEnd())}` : `${head}\n  its stderr was empty.`;
+	return stderr.trim()
+		? `${head}\n  its stderr ended with:\n${indent(tailOf(stderr, STDERR_TAIL_CHARS).trimEnd())}`
+		: `${head}\n  its stderr was empty.`;
 }
 
 /** The text appended to a failed test's error for one VM. */
 export function describeVmForFailure(label: string, vm: Vm, last: LastExec | undefined): string {
 	const consoleLog = vm.consoleLog.trim();
-	const consoleTail = consoleLog ? `Guest console ended with:\n${indent(tailOf(consoleLog, CONSOLE_TAIL_CHARS).trimEnd())}` : 'The guest console was empty.';
+	const consoleTail = consoleLog
+		? `Guest console ended with:\n${indent(tailOf(consoleLog, CONSOLE_TAIL_CHARS).trimEnd())}`
+		: 'The guest console was empty.';
 	return `\n\n── vm-exec: ${label}, QEMU pid ${vm.pid ?? '?'}, kernel ${vm.kernel.release} ──\n${describeLastExec(last)}\n${consoleTail}`;
 }
 

@@ -59,7 +59,10 @@ function section(name: string, value: string | Buffer): string {
 }
 
 function indent(body: string): string {
-	return body.split('\n').map((line) => `  ${line}`).join('\n');
+	return body
+		.split('\n')
+		.map((line) => `  ${line}`)
+		.join('\n');
 }
 
 function status(result: ExecLike): string {
@@ -70,14 +73,20 @@ function status(result: ExecLike): string {
 
 /** The block every failure message ends with. */
 export function describeExec(result: ExecLike): string {
-	return [`script: ${summarizeScript(result.script, 400)}`, `exit code: ${status(result)}`, section('stdout', result.stdout), section('stderr', result.stderr)].join('\n');
+	return [
+		`script: ${summarizeScript(result.script, 400)}`,
+		`exit code: ${status(result)}`,
+		section('stdout', result.stdout),
+		section('stderr', result.stderr),
+	].join('\n');
 }
 
 function notAResult(name: string, received: unknown): MatcherResult {
 	const kind = received === null ? 'null' : typeof received;
 	return {
 		pass: false,
-		message: () => `expect(received).${name}() needs an exec result (what vm.exec() resolves, or a VmExecError), got ${kind}. Did you forget to await vm.exec()?`,
+		message: () =>
+			`expect(received).${name}() needs an exec result (what vm.exec() resolves, or a VmExecError), got ${kind}. Did you forget to await vm.exec()?`,
 	};
 }
 
@@ -99,18 +108,42 @@ function stdoutMatches(stdout: string, expected: string | RegExp): boolean {
 export const vmMatchers = {
 	toSucceed(this: MatcherContext, received: unknown): MatcherResult {
 		if (!isExecLike(received)) return notAResult('toSucceed', received);
-		return matcherResult(this, hasSucceeded(received), { fail: 'Expected the command to succeed (exit code 0) in the VM, but it did not.', pass: 'Expected the command not to succeed, but it exited with code 0.' }, received);
+		return matcherResult(
+			this,
+			hasSucceeded(received),
+			{
+				fail: 'Expected the command to succeed (exit code 0) in the VM, but it did not.',
+				pass: 'Expected the command not to succeed, but it exited with code 0.',
+			},
+			received,
+		);
 	},
 	toFail(this: MatcherContext, received: unknown): MatcherResult {
 		if (!isExecLike(received)) return notAResult('toFail', received);
-		return matcherResult(this, !hasSucceeded(received), { fail: 'Expected the command to fail (non-zero exit code) in the VM, but it exited with code 0.', pass: 'Expected the command not to fail, but it did.' }, received);
+		return matcherResult(
+			this,
+			!hasSucceeded(received),
+			{
+				fail: 'Expected the command to fail (non-zero exit code) in the VM, but it exited with code 0.',
+				pass: 'Expected the command not to fail, but it did.',
+			},
+			received,
+		);
 	},
 	toHaveExitCode(this: MatcherContext, received: unknown, exitCode: number): MatcherResult {
 		if (typeof exitCode !== 'number' || !Number.isInteger(exitCode)) {
 			throw new TypeError(`toHaveExitCode() expects an integer exit code, got ${String(exitCode)}.`);
 		}
 		if (!isExecLike(received)) return notAResult('toHaveExitCode', received);
-		return matcherResult(this, received.exitCode === exitCode, { fail: `Expected the command to exit with code ${exitCode} in the VM.`, pass: `Expected the command not to exit with code ${exitCode}.` }, received);
+		return matcherResult(
+			this,
+			received.exitCode === exitCode,
+			{
+				fail: `Expected the command to exit with code ${exitCode} in the VM.`,
+				pass: `Expected the command not to exit with code ${exitCode}.`,
+			},
+			received,
+		);
 	},
 	toHaveStdout(this: MatcherContext, received: unknown, expected: string | RegExp): MatcherResult {
 		if (typeof expected !== 'string' && !(expected instanceof RegExp)) {
@@ -119,6 +152,14 @@ export const vmMatchers = {
 		if (!isExecLike(received)) return notAResult('toHaveStdout', received);
 		const shown = typeof expected === 'string' ? JSON.stringify(expected) : String(expected);
 		const pass = stdoutMatches(text(received.stdout), expected);
-		return matcherResult(this, pass, { fail: `Expected the command's stdout to ${typeof expected === 'string' ? 'be' : 'match'} ${shown}.`, pass: `Expected the command's stdout not to ${typeof expected === 'string' ? 'be' : 'match'} ${shown}.` }, received);
+		return matcherResult(
+			this,
+			pass,
+			{
+				fail: `Expected the command's stdout to ${typeof expected === 'string' ? 'be' : 'match'} ${shown}.`,
+				pass: `Expected the command's stdout not to ${typeof expected === 'string' ? 'be' : 'match'} ${shown}.`,
+			},
+			received,
+		);
 	},
 };

@@ -75,7 +75,10 @@ export function createVmTest(defaults: VmOptions = {}): VmTestAPI {
 	const fixtures = {
 		// Set up for every test (cheap: no VM): gives VM views the test's signal and reports failures.
 		vmExecBinding: [
-			async ({ signal, task }: { signal: AbortSignal; task: Parameters<typeof reportFailure>[0] }, use: (value: TestBinding) => Promise<void>) => {
+			async (
+				{ signal, task }: { signal: AbortSignal; task: Parameters<typeof reportFailure>[0] },
+				use: (value: TestBinding) => Promise<void>,
+			) => {
 				const binding = createBinding(signal);
 				currentBinding = binding;
 				try {
@@ -89,7 +92,12 @@ export function createVmTest(defaults: VmOptions = {}): VmTestAPI {
 		],
 		vmOptions: [{}, { injected: true }],
 		vm: async (
-			{ vmOptions, vmExecBinding, signal, task }: { vmOptions: VmOptions; vmExecBinding: TestBinding; signal: AbortSignal; task: Parameters<typeof reportFailure>[0] },
+			{
+				vmOptions,
+				vmExecBinding,
+				signal,
+				task,
+			}: { vmOptions: VmOptions; vmExecBinding: TestBinding; signal: AbortSignal; task: Parameters<typeof reportFailure>[0] },
 			use: (value: Vm) => Promise<void>,
 		) => {
 			// The test's signal also aborts the boot when the test times out during it.

@@ -45,7 +45,13 @@ function withSignal(options: unknown, signal: AbortSignal | undefined): unknown 
 function recordOf(value: unknown): LastExec | undefined {
 	if (typeof value !== 'object' || value === null || !('script' in value) || !('exitCode' in value)) return undefined;
 	const result = value as LastExec;
-	return { script: result.script, exitCode: result.exitCode, stderr: result.stderr, timedOut: result.timedOut, isCanceled: result.isCanceled };
+	return {
+		script: result.script,
+		exitCode: result.exitCode,
+		stderr: result.stderr,
+		timedOut: result.timedOut,
+		isCanceled: result.isCanceled,
+	};
 }
 
 /**
@@ -59,7 +65,8 @@ export function createVmView(vm: Vm, currentBinding: () => TestBinding | undefin
 				return async (script: string, options?: unknown) => {
 					const binding = currentBinding();
 					const previous = binding?.used.get(target);
-					if (binding) binding.used.set(target, { script, exitCode: undefined, stderr: '', timedOut: false, isCanceled: false, running: true });
+					if (binding)
+						binding.used.set(target, { script, exitCode: undefined, stderr: '', timedOut: false, isCanceled: false, running: true });
 					const run = Reflect.get(target, property, target) as (script: string, options?: unknown) => Promise<unknown>;
 					try {
 						const result = await run.call(target, script, withSignal(options, binding?.signal));

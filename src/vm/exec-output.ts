@@ -31,7 +31,11 @@ async function readNew(stream: Stream): Promise<void> {
 	}
 }
 
-export function readExecOutput(stdoutFile: string, stderrFile: string, callbacks: { onStdout?: ((chunk: Buffer) => void) | undefined; onStderr?: ((chunk: Buffer) => void) | undefined }) {
+export function readExecOutput(
+	stdoutFile: string,
+	stderrFile: string,
+	callbacks: { onStdout?: ((chunk: Buffer) => void) | undefined; onStderr?: ((chunk: Buffer) => void) | undefined },
+) {
 	const streams: Stream[] = [
 		{ file: stdoutFile, offset: 0, chunks: [], callback: callbacks.onStdout },
 		{ file: stderrFile, offset: 0, chunks: [], callback: callbacks.onStderr },
@@ -40,10 +44,12 @@ export function readExecOutput(stdoutFile: string, stderrFile: string, callbacks
 	let polling: Promise<void> = Promise.resolve();
 	let timer: NodeJS.Timeout | undefined;
 	const poll = () => {
-		polling = polling.then(() => Promise.all(streams.map(readNew))).then(
-			() => {},
-			() => {},
-		);
+		polling = polling
+			.then(() => Promise.all(streams.map(readNew)))
+			.then(
+				() => {},
+				() => {},
+			);
 	};
 	if (streaming) timer = setInterval(poll, POLL_MS);
 	return {

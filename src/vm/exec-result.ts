@@ -22,7 +22,8 @@ export function describeFailedExec(result: ExecResultFields<string | Buffer>, ex
 	const what = summarizeScript(result.script);
 	let headline: string;
 	if (expectation === 'fail') headline = `Command was expected to fail but exited with code 0 in the VM: ${what}`;
-	else if (result.timedOut) headline = `Command timed out after ${Math.round(result.durationMs)} ms in the VM (its process tree was killed): ${what}`;
+	else if (result.timedOut)
+		headline = `Command timed out after ${Math.round(result.durationMs)} ms in the VM (its process tree was killed): ${what}`;
 	else if (result.isCanceled) headline = `Command was canceled (its signal was aborted) in the VM: ${what}`;
 	else headline = `Command failed with exit code ${result.exitCode} in the VM: ${what}`;
 	return headline + outputSection('stderr', result.stderr) + outputSection('stdout', result.stdout);

@@ -100,7 +100,12 @@ export class Vm implements AsyncDisposable {
 			const how = exit.signal ? `QEMU was killed by ${exit.signal}` : `QEMU exited with code ${exit.exitCode}`;
 			this.#crash = new VmCrashedError(
 				`The VM crashed: ${panicked ? 'the guest kernel panicked' : how}.${consoleLog.trim() ? `\nConsole tail:\n${tailOf(consoleLog, 2000).trimEnd()}` : ''}`,
-				{ consoleLog: tailOf(consoleLog), qemuArgv: this.qemuArgv, ...(exit.exitCode === undefined ? {} : { exitCode: exit.exitCode }), ...(exit.signal ? { signal: exit.signal } : {}) },
+				{
+					consoleLog: tailOf(consoleLog),
+					qemuArgv: this.qemuArgv,
+					...(exit.exitCode === undefined ? {} : { exitCode: exit.exitCode }),
+					...(exit.signal ? { signal: exit.signal } : {}),
+				},
 			);
 			this.#rejectPending(this.#crash);
 			void this.#internals.resources.dispose().catch(() => {});
@@ -135,7 +140,15 @@ export class Vm implements AsyncDisposable {
 		let timedOut = false;
 		let isCanceled = false;
 		if (normalized.signal?.aborted) {
-			return { script, stdout: empty(normalized.encoding), stderr: empty(normalized.encoding), exitCode: undefined, durationMs: 0, timedOut, isCanceled: true };
+			return {
+				script,
+				stdout: empty(normalized.encoding),
+				stderr: empty(normalized.encoding),
+				exitCode: undefined,
+				durationMs: 0,
+				timedOut,
+				isCanceled: true,
+			};
 		}
 		let timer: NodeJS.Timeout | undefined;
 		let onAbort: (() => void) | undefined;
@@ -189,7 +202,15 @@ export class Vm implements AsyncDisposable {
 			const exitCode = await status;
 			const { stdout, stderr } = await output.finish();
 			const decode = (data: Buffer) => (normalized.encoding === 'buffer' ? data : data.toString('utf8'));
-			return { script, stdout: decode(stdout), stderr: decode(stderr), exitCode, durationMs: performance.now() - started, timedOut, isCanceled };
+			return {
+				script,
+				stdout: decode(stdout),
+				stderr: decode(stderr),
+				exitCode,
+				durationMs: performance.now() - started,
+				timedOut,
+				isCanceled,
+			};
 		} finally {
 			if (timer) clearTimeout(timer);
 			if (killAgain) clearInterval(killAgain);
@@ -229,7 +250,12 @@ export class Vm implements AsyncDisposable {
 	/** Stop QEMU and remove every temp dir and socket. Idempotent; pending execs reject with `VmClosedError`. */
 	close(): Promise<void> {
 		this.#closing ??= (async () => {
-			this.#rejectPending(new VmClosedError('The VM was closed while this command was running.', { consoleLog: tailOf(this.consoleLog), qemuArgv: this.qemuArgv }));
+			this.#rejectPending(
+				new VmClosedError('The VM was closed while this command was running.', {
+					consoleLog: tailOf(this.consoleLog),
+					qemuArgv: this.qemuArgv,
+				}),
+			);
 			await this.#internals.resources.dispose();
 		})();
 		return this.#closing;
@@ -242,7 +268,9 @@ export class Vm implements AsyncDisposable {
 	#assertUsable(): void {
 		if (this.#crash) throw this.#crash;
 		if (this.#closing) {
-			throw new VmClosedError('This VM was closed: start a new one with startVm() (or do not call close() before the last exec).', { qemuArgv: this.qemuArgv });
+			throw new VmClosedError('This VM was closed: start a new one with startVm() (or do not call close() before the last exec).', {
+				qemuArgv: this.qemuArgv,
+			});
 		}
 	}
 

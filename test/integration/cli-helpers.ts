@@ -15,6 +15,13 @@ export function assertCliBuilt(): void {
 /** Run `vm-exec ...args`; never rejects on a non-zero exit. Output is kept as bytes. */
 export function runCli(args: readonly string[], options: Options = {}) {
 	// No input: stdin is /dev/null, as for a user who redirects it (vm-exec reads stdin when it is not a terminal).
-	const stdin = options.input === undefined && options.inputFile === undefined && options.stdin === undefined ? { stdin: 'ignore' as const } : {};
-	return execa(process.execPath, [CLI_PATH, ...args], { reject: false, encoding: 'buffer', stripFinalNewline: false, ...stdin, ...options } as Options & { encoding: 'buffer' });
+	const stdin =
+		options.input === undefined && options.inputFile === undefined && options.stdin === undefined ? { stdin: 'ignore' as const } : {};
+	return execa(process.execPath, [CLI_PATH, ...args], {
+		reject: false,
+		encoding: 'buffer',
+		stripFinalNewline: false,
+		...stdin,
+		...options,
+	} as Options & { encoding: 'buffer' });
 }

@@ -21,7 +21,7 @@ afterAll(async () => {
 const text = (data: unknown) => Buffer.from(data as Uint8Array).toString('utf8');
 
 describe('vm-exec "script"', () => {
-	it.each([0, 1, 7, 255])('exits with the script\'s exit status %i', async (code) => {
+	it.each([0, 1, 7, 255])("exits with the script's exit status %i", async (code) => {
 		const result = await runCli([`echo out; exit ${code}`]);
 		expect(text(result.stdout)).toBe('out\n');
 		expect(result.exitCode).toBe(code);
@@ -35,7 +35,7 @@ describe('vm-exec "script"', () => {
 		expect(result.exitCode).toBe(0);
 	});
 
-	it('runs the script with bash, in the host\'s file system, as root', async () => {
+	it("runs the script with bash, in the host's file system, as root", async () => {
 		const result = await runCli(['echo "$BASH_VERSION" "$(id -u)"; [[ -d /usr ]] && echo bash-test']);
 		expect(text(result.stdout)).toMatch(/^\d+\.\d+\S* 0\nbash-test\n$/);
 	});
@@ -55,7 +55,7 @@ describe('vm-exec "script"', () => {
 		expect({ stdout: text(result.stdout), exitCode: result.exitCode }).toEqual({ stdout: 'DISK-MARKER', exitCode: 0 });
 	});
 
-	it('--initrd-console shows the guest\'s boot messages on stderr; without it the boot is silent', async () => {
+	it("--initrd-console shows the guest's boot messages on stderr; without it the boot is silent", async () => {
 		const withConsole = await runCli(['--initrd-console', 'echo done']);
 		expect(text(withConsole.stderr)).toContain('Linux version');
 		expect(text(withConsole.stdout)).toBe('done\n');
@@ -66,7 +66,13 @@ describe('vm-exec "script"', () => {
 	it('--kernel, --memory, --cpus, --accel and --env configure the VM', async () => {
 		const kernel = await findKernel({});
 		const result = await runCli([
-			`--kernel=${kernel.path}`, '--memory=512M', '--cpus=2', '--accel=tcg', '--env', 'GREETING=hello world', '--env=EMPTY=',
+			`--kernel=${kernel.path}`,
+			'--memory=512M',
+			'--cpus=2',
+			'--accel=tcg',
+			'--env',
+			'GREETING=hello world',
+			'--env=EMPTY=',
 			'uname -r; nproc; awk \'/MemTotal/ { print ($2 > 400000) }\' /proc/meminfo; echo "$GREETING|$EMPTY|${EMPTY+set}"',
 		]);
 		expect(text(result.stdout)).toBe(`${kernel.release}\n2\n1\nhello world||set\n`);
@@ -98,8 +104,15 @@ describe('vm-exec "script"', () => {
 	});
 
 	it('--launcher runs the script with another launcher of the same interface (here: vm-exec itself)', async () => {
-		const result = await runCli([`--launcher=${process.execPath} ${CLI_PATH}`, '--env', 'A=via-launcher', 'echo "$A"; echo err >&2; exit 9'], { input: '' });
-		expect({ stdout: text(result.stdout), stderr: text(result.stderr), exitCode: result.exitCode }).toEqual({ stdout: 'via-launcher\n', stderr: 'err\n', exitCode: 9 });
+		const result = await runCli(
+			[`--launcher=${process.execPath} ${CLI_PATH}`, '--env', 'A=via-launcher', 'echo "$A"; echo err >&2; exit 9'],
+			{ input: '' },
+		);
+		expect({ stdout: text(result.stdout), stderr: text(result.stderr), exitCode: result.exitCode }).toEqual({
+			stdout: 'via-launcher\n',
+			stderr: 'err\n',
+			exitCode: 9,
+		});
 	});
 });
 
@@ -108,7 +121,7 @@ describe('--quiet', () => {
 	const inTerminal = (args: string[]) =>
 		execa('script', ['-qec', [process.execPath, CLI_PATH, ...args].map((arg) => `'${arg}'`).join(' '), '/dev/null'], { reject: false });
 
-	it('prints nothing but the script\'s output, where vm-exec otherwise reports progress', async () => {
+	it("prints nothing but the script's output, where vm-exec otherwise reports progress", async () => {
 		const chatty = await inTerminal(['echo hello; exit 3']);
 		expect(chatty.stdout).toMatch(/^vm-exec: VM up in [\d.]+ s \(Linux /m);
 		expect(chatty.stdout).toContain('vm-exec: the script exited with status 3');
@@ -119,7 +132,7 @@ describe('--quiet', () => {
 });
 
 describe('--network and --lan', () => {
-	it('--network gives the guest the seed\'s NAT set-up', async () => {
+	it("--network gives the guest the seed's NAT set-up", async () => {
 		const result = await runCli(['--network', 'ip -4 -o addr show eth0 | grep -o "inet [0-9./]*"; ip route show default']);
 		expect(text(result.stdout)).toMatch(/^inet 10\.0\.2\.15\/24\ndefault via 10\.0\.2\.2 /);
 		expect(result.exitCode).toBe(0);
@@ -135,7 +148,10 @@ describe('the first start of a configuration', () => {
 	it('prints one progress line while it creates the snapshot, and none the next time', async () => {
 		const cacheDir = await mkdtemp(path.join(tempRoot, 'cache-'));
 		const inTerminal = () =>
-			execa('script', ['-qec', `${process.execPath} ${CLI_PATH} 'echo hello'`, '/dev/null'], { reject: false, env: { VM_EXEC_CACHE: cacheDir } });
+			execa('script', ['-qec', `${process.execPath} ${CLI_PATH} 'echo hello'`, '/dev/null'], {
+				reject: false,
+				env: { VM_EXEC_CACHE: cacheDir },
+			});
 		const first = await inTerminal();
 		expect(first.stdout.match(/Creating a VM snapshot/g)).toHaveLength(1);
 		expect(first.stdout).toContain('hello');
@@ -149,7 +165,9 @@ describe('vm-exec errors', () => {
 	it('reports a VM that cannot boot and exits 69', async () => {
 		const result = await runCli(['--kernel=/nonexistent/vmlinuz', 'true']);
 		expect(result.exitCode).toBe(69);
-		expect(text(result.stderr)).toBe('vm-exec: The kernel /nonexistent/vmlinuz (from the `kernel` option) does not exist. Point it at a kernel image such as /boot/vmlinuz-<release>.\n');
+		expect(text(result.stderr)).toBe(
+			'vm-exec: The kernel /nonexistent/vmlinuz (from the `kernel` option) does not exist. Point it at a kernel image such as /boot/vmlinuz-<release>.\n',
+		);
 	});
 
 	it.each([

@@ -58,12 +58,16 @@ describe('vm.exec', () => {
 	});
 
 	it('runs several execs at once', async () => {
-		const results = await Promise.all(Array.from({ length: 8 }, (_, index) => vm.exec(`sleep 0.$((RANDOM % 5)) 2>/dev/null; echo ${index}`)));
+		const results = await Promise.all(
+			Array.from({ length: 8 }, (_, index) => vm.exec(`sleep 0.$((RANDOM % 5)) 2>/dev/null; echo ${index}`)),
+		);
 		expect(results.map((result) => result.stdout)).toEqual(Array.from({ length: 8 }, (_, index) => `${index}\n`));
 	});
 
 	it('returns tens of MiB of output intact', async () => {
-		const result = await vm.exec('head -c 20000000 /dev/urandom | tee /tmp/big | sha256sum | cut -d" " -f1 >&2; cat /tmp/big', { encoding: 'buffer' });
+		const result = await vm.exec('head -c 20000000 /dev/urandom | tee /tmp/big | sha256sum | cut -d" " -f1 >&2; cat /tmp/big', {
+			encoding: 'buffer',
+		});
 		expect(result.stdout.length).toBe(20_000_000);
 		expect(createHash('sha256').update(result.stdout).digest('hex')).toBe(result.stderr.toString().trim());
 	});

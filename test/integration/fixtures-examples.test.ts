@@ -23,7 +23,10 @@ async function runExample(name: string): Promise<{ passed: string[]; others: str
 	expect(typecheck.exitCode, `tsc failed on examples/${name}:\n${typecheck.all}`).toBe(0);
 	const reportFile = path.join(temp.path, 'report.json');
 	const vitest = path.join(repoRoot, 'node_modules/vitest/vitest.mjs');
-	const run = await runNode([vitest, 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${reportFile}`], { cwd: project, env });
+	const run = await runNode([vitest, 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${reportFile}`], {
+		cwd: project,
+		env,
+	});
 	const output = run.all ?? '';
 	const tests = [...(await readJsonReport(reportFile).catch(() => new Map())).values()];
 	return {

@@ -34,12 +34,16 @@ describe('the Vitest fixtures, in a real Vitest run', () => {
 		const reportFile = path.join(temp.path, 'report.json');
 		const recordFile = path.join(temp.path, 'records.jsonl');
 		const vitest = path.join(repoRoot, 'node_modules/vitest/vitest.mjs');
-		const result = await execa(process.execPath, [vitest, 'run', '--root', projectDir, '--reporter=default', '--reporter=json', `--outputFile.json=${reportFile}`], {
-			cwd: projectDir,
-			env: { ...run.env, VM_EXEC_FIXTURE_LOG: recordFile, NO_COLOR: '1' },
-			reject: false,
-			all: true,
-		});
+		const result = await execa(
+			process.execPath,
+			[vitest, 'run', '--root', projectDir, '--reporter=default', '--reporter=json', `--outputFile.json=${reportFile}`],
+			{
+				cwd: projectDir,
+				env: { ...run.env, VM_EXEC_FIXTURE_LOG: recordFile, NO_COLOR: '1' },
+				reject: false,
+				all: true,
+			},
+		);
 		output = result.all ?? '';
 		tests = await readJsonReport(reportFile).catch((error: unknown) => {
 			throw new Error(`Vitest wrote no report (exit code ${result.exitCode}):\n${output}`, { cause: error });
@@ -102,7 +106,9 @@ describe('the Vitest fixtures, in a real Vitest run', () => {
 		const message = failureShown(output, 'reports the block VM when a test fails (expected to fail)');
 		expect(message).toContain('Expected the command to succeed (exit code 0) in the VM, but it did not.');
 		expect(message).toContain('── vm-exec: describe-block VM from useVm(), QEMU pid');
-		expect(message).toMatch(/Last command \(exited with code 2\): echo "no such thing" >&2; exit 2\n\s+its stderr ended with:\n\s+\| no such thing\n/);
+		expect(message).toMatch(
+			/Last command \(exited with code 2\): echo "no such thing" >&2; exit 2\n\s+its stderr ended with:\n\s+\| no such thing\n/,
+		);
 	});
 
 	test('kills a command still running when its test times out, and says so', () => {

@@ -29,7 +29,7 @@ describe('the guest file system', () => {
 	});
 
 	it('has its own /proc, /sys, /dev, /tmp and /run', async () => {
-		const { stdout } = await vm.exec('for d in /proc /sys /dev /tmp /run; do awk -v d=$d \'$2 == d { print $2, $3 }\' /proc/mounts; done');
+		const { stdout } = await vm.exec("for d in /proc /sys /dev /tmp /run; do awk -v d=$d '$2 == d { print $2, $3 }' /proc/mounts; done");
 		expect(stdout).toBe('/proc proc\n/sys sysfs\n/dev devtmpfs\n/tmp tmpfs\n/run tmpfs\n');
 	});
 
@@ -44,7 +44,9 @@ describe('the guest file system', () => {
 	});
 
 	it('loads host kernel modules and creates devices', async () => {
-		const { stdout } = await vm.succeed('modprobe dummy && ip link add d0 type dummy && ip -br link show d0 && test -e /sys/class/net/d0 && lsmod | grep -c ^dummy');
+		const { stdout } = await vm.succeed(
+			'modprobe dummy && ip link add d0 type dummy && ip -br link show d0 && test -e /sys/class/net/d0 && lsmod | grep -c ^dummy',
+		);
 		expect(stdout).toMatch(/^d0 +DOWN .*\n1\n$/);
 	});
 

@@ -27,8 +27,14 @@ test('the Jest example passes with a VM per describe block and a VM per test', a
 	});
 	const output = `exit code ${run.exitCode}\n${run.all ?? ''}`;
 	const tests = [...(await readJsonReport(reportFile).catch(() => new Map())).values()];
-	expect(tests.filter((result) => result.status !== 'passed').map((result) => `${result.status}: ${result.title}`), output).toEqual([]);
-	expect(tests.map((result) => result.title), output).toHaveLength(5);
+	expect(
+		tests.filter((result) => result.status !== 'passed').map((result) => `${result.status}: ${result.title}`),
+		output,
+	).toEqual([]);
+	expect(
+		tests.map((result) => result.title),
+		output,
+	).toHaveLength(5);
 	expect(run.exitCode, output).toBe(0);
 	expect(await processesMarkedWith(marker)).toEqual([]);
 }, 600_000);

@@ -22,7 +22,11 @@ describe('startVm({ launcher })', () => {
 
 	it('passes env, cwd and input to the script', async () => {
 		await using vm = await startVm({ launcher, env: { FROM_VM: 'vm level' } });
-		const result = await vm.exec('echo "$FROM_VM/$FROM_EXEC"; pwd; cat', { env: { FROM_EXEC: "it's exec level" }, cwd: '/usr/share', input: 'piped input' });
+		const result = await vm.exec('echo "$FROM_VM/$FROM_EXEC"; pwd; cat', {
+			env: { FROM_EXEC: "it's exec level" },
+			cwd: '/usr/share',
+			input: 'piped input',
+		});
 		expect(result.stdout).toBe("vm level/it's exec level\n/usr/share\npiped input");
 	});
 
@@ -30,7 +34,9 @@ describe('startVm({ launcher })', () => {
 		await using vm = await startVm({ launcher, shared: true, qemuArgs: ['-m', '384M'] });
 		const sharedDir = vm.sharedDir!;
 		await writeFile(`${sharedDir}/from-host`, 'host\n');
-		const result = await vm.exec('cat /tmp/shared/from-host; echo guest > /tmp/shared/from-guest; awk \'/MemTotal/ { print ($2 > 300000) }\' /proc/meminfo');
+		const result = await vm.exec(
+			"cat /tmp/shared/from-host; echo guest > /tmp/shared/from-guest; awk '/MemTotal/ { print ($2 > 300000) }' /proc/meminfo",
+		);
 		expect(result.stdout).toBe('host\n1\n');
 		expect(await readFile(`${sharedDir}/from-guest`, 'utf8')).toBe('guest\n');
 		await vm.close();
@@ -50,7 +56,9 @@ describe('startVm({ launcher })', () => {
 				// The launcher's command line holds the script (and so the marker); QEMU is its child.
 				processes ??= (async () => {
 					const launcherPids = (await execa('pgrep', ['-f', marker], { reject: false })).stdout.split('\n').filter(Boolean);
-					const children = await Promise.all(launcherPids.map(async (pid) => (await execa('pgrep', ['-P', pid], { reject: false })).stdout.split('\n').filter(Boolean)));
+					const children = await Promise.all(
+						launcherPids.map(async (pid) => (await execa('pgrep', ['-P', pid], { reject: false })).stdout.split('\n').filter(Boolean)),
+					);
 					controller.abort();
 					return [...launcherPids, ...children.flat()].map(Number);
 				})();
@@ -65,10 +73,12 @@ describe('startVm({ launcher })', () => {
 
 	it('fails to start when the launcher does not exist', async () => {
 		await expect(startVm({ launcher: ['/nonexistent/run-vm-exec'] })).rejects.toThrow(VmBootError);
-		await expect(startVm({ launcher: ['/nonexistent/run-vm-exec'] })).rejects.toThrow('The launcher `/nonexistent/run-vm-exec` was not found or is not executable.');
+		await expect(startVm({ launcher: ['/nonexistent/run-vm-exec'] })).rejects.toThrow(
+			'The launcher `/nonexistent/run-vm-exec` was not found or is not executable.',
+		);
 	});
 
-	it('says that the kernel and accelerator are the launcher\'s to know', async () => {
+	it("says that the kernel and accelerator are the launcher's to know", async () => {
 		await using vm = await startVm({ launcher });
 		expect(() => vm.accel).toThrow('vm.accel is not known for a VM started by a launcher');
 		expect(() => vm.kernel).toThrow('vm.kernel is not known for a VM started by a launcher');

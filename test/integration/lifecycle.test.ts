@@ -60,7 +60,7 @@ describe('startVm and close', () => {
 });
 
 describe('boot failures', () => {
-	it('rejects with VmBootError carrying QEMU\'s message and argv when QEMU refuses its arguments', async () => {
+	it("rejects with VmBootError carrying QEMU's message and argv when QEMU refuses its arguments", async () => {
 		const error: unknown = await startVm({ qemuArgs: ['-no-such-option'] }).catch((error_: unknown) => error_);
 		expect(error).toBeInstanceOf(VmBootError);
 		expect((error as VmBootError).message).toMatch(/^QEMU exited \(code 1\) before the guest started/);
@@ -73,7 +73,9 @@ describe('boot failures', () => {
 		const started = Date.now();
 		const error: unknown = await startVm({ bootTimeout: 300 }).catch((error_: unknown) => error_);
 		expect(error).toBeInstanceOf(VmBootError);
-		expect((error as Error).message).toMatch(/^The VM did not finish booting within 300 ms \((the guest never said it was (ready|up)|loading its snapshot took all of it)\)\. Raise `bootTimeout`/);
+		expect((error as Error).message).toMatch(
+			/^The VM did not finish booting within 300 ms \((the guest never said it was (ready|up)|loading its snapshot took all of it)\)\. Raise `bootTimeout`/,
+		);
 		expect(Date.now() - started).toBeLessThan(30_000);
 	});
 
@@ -99,7 +101,9 @@ describe('boot failures', () => {
 	});
 
 	it('rejects a shared directory that does not exist, before booting', async () => {
-		await expect(startVm({ shared: '/nonexistent/shared' })).rejects.toThrow(/Expected the `shared` option to be an existing host directory, got `\/nonexistent\/shared` \(it does not exist\)/);
+		await expect(startVm({ shared: '/nonexistent/shared' })).rejects.toThrow(
+			/Expected the `shared` option to be an existing host directory, got `\/nonexistent\/shared` \(it does not exist\)/,
+		);
 	});
 
 	it('aborts the boot when its signal is aborted', async () => {

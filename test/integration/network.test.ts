@@ -41,7 +41,9 @@ describe('startVm({ network: true })', () => {
 	it("reaches a server on the host's loopback through 10.0.2.2 and through the host's name", async () => {
 		const server = await startHostServer('hello from the host');
 		try {
-			const { stdout } = await vm.succeed(`wget -qO- http://10.0.2.2:${server.port}/; echo; wget -qO- http://${os.hostname()}:${server.port}/`);
+			const { stdout } = await vm.succeed(
+				`wget -qO- http://10.0.2.2:${server.port}/; echo; wget -qO- http://${os.hostname()}:${server.port}/`,
+			);
 			expect(stdout).toBe('hello from the host\nhello from the host');
 		} finally {
 			await server.close();
@@ -58,7 +60,9 @@ describe('startVm({ network: true })', () => {
 
 	it('forwards UDP too, each forward on a port of its own', async () => {
 		// A UDP echo server (perl-base is on every Debian host): it answers each datagram to its sender.
-		await vm.succeed(`perl -MIO::Socket::INET -e '$s = IO::Socket::INET->new(LocalPort => 5353, Proto => "udp") or die "$!"; while ($s->recv($d, 1000)) { $s->send("echo: $d") }' >/dev/null 2>&1 &`);
+		await vm.succeed(
+			`perl -MIO::Socket::INET -e '$s = IO::Socket::INET->new(LocalPort => 5353, Proto => "udp") or die "$!"; while ($s->recv($d, 1000)) { $s->send("echo: $d") }' >/dev/null 2>&1 &`,
+		);
 		const [tcp, udp] = [await vm.forwardPort(8080), await vm.forwardPort(5353, { protocol: 'udp' })];
 		expect(tcp).not.toBe(udp);
 		const socket = dgram.createSocket('udp4');
@@ -159,7 +163,9 @@ describe('a LAN with addresses chosen by the user, next to a NAT card', () => {
 	it('refuses a second VM with an address already taken on the LAN', async () => {
 		const lan = `test-lan-taken-${process.pid}`;
 		await using a = await startVm({ lan: { name: lan, address: '10.0.3.9' } });
-		await expect(startVm({ lan: { name: lan, address: '10.0.3.9' } })).rejects.toThrow('The address 10.0.3.9 is already taken by another VM on the LAN');
+		await expect(startVm({ lan: { name: lan, address: '10.0.3.9' } })).rejects.toThrow(
+			'The address 10.0.3.9 is already taken by another VM on the LAN',
+		);
 		expect(a.lanAddress).toBe('10.0.3.9');
 		expect(isProcessAlive(a.pid)).toBe(true);
 	});

@@ -17,13 +17,21 @@ function collectGarbage(): void {
 
 /** A separate Node process that starts a VM, prints its QEMU pid and workspace, then idles. */
 function startRunner() {
-	const child = execa('node', ['--input-type=module', '-e', `
+	const child = execa(
+		'node',
+		[
+			'--input-type=module',
+			'-e',
+			`
 		import { startVm } from ${JSON.stringify(DIST)};
 		const vm = await startVm();
 		const control = vm.qemuArgv.find((arg) => arg.startsWith('socket,id=control,path='));
 		console.log(JSON.stringify({ pid: vm.pid, workspace: control.slice('socket,id=control,path='.length).replace(/\\/control.sock$/, '') }));
 		setInterval(() => {}, 1000);
-	`], { reject: false, buffer: false });
+	`,
+		],
+		{ reject: false, buffer: false },
+	);
 	let stderr = '';
 	child.stderr!.on('data', (chunk: Buffer) => {
 		stderr += chunk.toString();
@@ -173,7 +181,9 @@ describe('bad input to the host tools', () => {
 	it('names busybox and the package to install when the configured busybox is missing', async () => {
 		process.env.VM_EXEC_BUSYBOX = '/nonexistent/busybox';
 		try {
-			await expect(startVm()).rejects.toThrow('VM_EXEC_BUSYBOX points at /nonexistent/busybox, which is not an executable file. Fix the path or unset it. Install it with `sudo apt-get install busybox-static`');
+			await expect(startVm()).rejects.toThrow(
+				'VM_EXEC_BUSYBOX points at /nonexistent/busybox, which is not an executable file. Fix the path or unset it. Install it with `sudo apt-get install busybox-static`',
+			);
 		} finally {
 			delete process.env.VM_EXEC_BUSYBOX;
 		}

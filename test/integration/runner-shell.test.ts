@@ -72,6 +72,8 @@ describe("the guest's runner shell", () => {
 	});
 
 	it('refuses a shell that is not an executable file on the host, before booting', async () => {
-		await expect(startVm({ shell: '/nonexistent/sh' })).rejects.toThrow('The shell /nonexistent/sh (from the `shell` option) is not an executable file on the host. Point `shell` at one, such as /bin/bash.');
+		await expect(startVm({ shell: '/nonexistent/sh' })).rejects.toThrow(
+			'The shell /nonexistent/sh (from the `shell` option) is not an executable file on the host. Point `shell` at one, such as /bin/bash.',
+		);
 	});
 });

@@ -30,7 +30,9 @@ interface Sidecar {
 async function sidecars(): Promise<Map<string, Sidecar>> {
 	const names = await readdir(snapshotsDir(cache.path)).catch(() => [] as string[]);
 	const entries = await Promise.all(
-		names.filter((name) => name.endsWith('.json')).map(async (name) => [name, JSON.parse(await readFile(path.join(snapshotsDir(cache.path), name), 'utf8')) as Sidecar] as const),
+		names
+			.filter((name) => name.endsWith('.json'))
+			.map(async (name) => [name, JSON.parse(await readFile(path.join(snapshotsDir(cache.path), name), 'utf8')) as Sidecar] as const),
 	);
 	return new Map(entries);
 }
@@ -38,7 +40,8 @@ async function sidecars(): Promise<Map<string, Sidecar>> {
 /** The sidecar of the default configuration's snapshot (the only one with 256 MiB and one CPU). */
 async function defaultSnapshot(): Promise<{ sidecar: string; meta: Sidecar; file: string }> {
 	for (const [sidecar, meta] of await sidecars()) {
-		if (meta.qemuArgs.join(' ').includes('-m 256 -smp 1 ')) return { sidecar: path.join(snapshotsDir(cache.path), sidecar), meta, file: path.join(snapshotsDir(cache.path), meta.file) };
+		if (meta.qemuArgs.join(' ').includes('-m 256 -smp 1 '))
+			return { sidecar: path.join(snapshotsDir(cache.path), sidecar), meta, file: path.join(snapshotsDir(cache.path), meta.file) };
 	}
 	throw new Error('no snapshot of the default configuration');
 }
@@ -77,7 +80,9 @@ describe('snapshots', () => {
 			const result = await vm.succeed(
 				'echo "$GREETING"; pwd; cat input.txt; echo written >/tmp/shared/out.txt; uname -r; modprobe dummy && ip link add probe0 type dummy && ip -br link show probe0',
 			);
-			expect(result.stdout).toMatch(new RegExp(`^hello from env\n${work.path}\nfrom the host\n${vm.kernel.release.replaceAll('.', '\\.')}\nprobe0 `));
+			expect(result.stdout).toMatch(
+				new RegExp(`^hello from env\n${work.path}\nfrom the host\n${vm.kernel.release.replaceAll('.', '\\.')}\nprobe0 `),
+			);
 			expect(await readFile(path.join(vm.sharedDir!, 'out.txt'), 'utf8')).toBe('written\n');
 			expect((await vm.exec('hostname; cat /proc/mounts | grep -c " /tmp/shared "')).stdout).toBe('vm-exec\n1\n');
 		} finally {

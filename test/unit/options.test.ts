@@ -4,11 +4,25 @@ import { normalizeExecOptions, normalizeOptions, parseMemoryMiB, validateScript 
 describe('normalizeOptions', () => {
 	it('fills in the defaults', () => {
 		const options = normalizeOptions();
-		expect(options).toMatchObject({ memoryMiB: 256, cpus: 1, accel: 'auto', shared: false, qemuArgs: [], env: {}, cwd: process.cwd(), shell: '/bin/sh', bootTimeout: 60_000, console: 'capture' });
+		expect(options).toMatchObject({
+			memoryMiB: 256,
+			cpus: 1,
+			accel: 'auto',
+			shared: false,
+			qemuArgs: [],
+			env: {},
+			cwd: process.cwd(),
+			shell: '/bin/sh',
+			bootTimeout: 60_000,
+			console: 'capture',
+		});
 	});
 
 	it.each([
-		[{ memory: 'lots' }, 'Expected the `memory` option to be a number of MiB from 64 to 65536 or a string like `512M` or `2G`, got `"lots"`.'],
+		[
+			{ memory: 'lots' },
+			'Expected the `memory` option to be a number of MiB from 64 to 65536 or a string like `512M` or `2G`, got `"lots"`.',
+		],
 		[{ memory: 32 }, 'Expected the `memory` option to be a number of MiB from 64 to 65536 or a string like `512M` or `2G`, got `32`.'],
 		[{ cpus: 0 }, 'Expected the `cpus` option to be an integer from 1 to 64, got `0`.'],
 		[{ cpus: 1.5 }, 'Expected the `cpus` option to be an integer from 1 to 64, got `1.5`.'],
@@ -21,7 +35,10 @@ describe('normalizeOptions', () => {
 		[{ console: 'loud' }, "Expected the `console` option to be `'capture'` or `'inherit'`, got `\"loud\"`."],
 		[{ cwd: 'relative/dir' }, 'Expected the `cwd` option to be an absolute path, got `"relative/dir"`.'],
 		[{ kernel: '' }, 'Expected the `kernel` option to be a non-empty string, got `""`.'],
-		[{ shell: 'bash' }, "Expected the `shell` option to be an absolute path without spaces or quotes (e.g. `'/bin/bash'`), got `\"bash\"`."],
+		[
+			{ shell: 'bash' },
+			'Expected the `shell` option to be an absolute path without spaces or quotes (e.g. `\'/bin/bash\'`), got `"bash"`.',
+		],
 		[{ signal: 'stop' }, 'Expected the `signal` option to be an AbortSignal, got `"stop"`.'],
 	])('rejects %j with a TypeError that names the option and the value', (options, message) => {
 		expect(() => normalizeOptions(options as never)).toThrow(new TypeError(message));
@@ -31,7 +48,7 @@ describe('normalizeOptions', () => {
 		expect(() => normalizeOptions({ memroy: '1G' } as never)).toThrow(/Unknown startVm\(\) option `memroy`. Known options: .*memory/);
 	});
 
-	it("uses snapshots by default, but boots cold when asked to show the console (unless told otherwise)", () => {
+	it('uses snapshots by default, but boots cold when asked to show the console (unless told otherwise)', () => {
 		expect(normalizeOptions({}).snapshot).toBe('auto');
 		expect(normalizeOptions({ console: 'inherit' }).snapshot).toBe(false);
 		expect(normalizeOptions({ console: 'inherit', snapshot: 'auto' }).snapshot).toBe('auto');
@@ -43,7 +60,15 @@ describe('normalizeOptions', () => {
 });
 
 describe('parseMemoryMiB', () => {
-	it.each([[512, 512], ['512', 512], ['512M', 512], ['512m', 512], ['1G', 1024], ['2GiB', 2048], [' 64M ', 64]])('parses %j as %i MiB', (input, mib) => {
+	it.each([
+		[512, 512],
+		['512', 512],
+		['512M', 512],
+		['512m', 512],
+		['1G', 1024],
+		['2GiB', 2048],
+		[' 64M ', 64],
+	])('parses %j as %i MiB', (input, mib) => {
 		expect(parseMemoryMiB(input)).toBe(mib);
 	});
 });

@@ -27,17 +27,26 @@ export function formatDoctorReport(checks: readonly DoctorCheck[]): string {
 		return `${STATUS_LABELS[check.status].padEnd(5)} ${check.name.padEnd(width)}  ${detail}`;
 	});
 	const failures = checks.filter((check) => check.status === 'fail').length;
-	lines.push(failures === 0 ? 'A VM can start on this host.' : `A VM cannot start on this host: fix the ${failures === 1 ? 'FAIL line' : `${failures} FAIL lines`} above.`);
+	lines.push(
+		failures === 0
+			? 'A VM can start on this host.'
+			: `A VM cannot start on this host: fix the ${failures === 1 ? 'FAIL line' : `${failures} FAIL lines`} above.`,
+	);
 	return `${lines.join('\n')}\n`;
 }
 
 export async function runDoctorCommand(argv: readonly string[], io: CliIo): Promise<number> {
-	const { flags, positionals, rest } = parseFlags(argv, { kernel: { type: 'string' }, boot: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
+	const { flags, positionals, rest } = parseFlags(argv, {
+		kernel: { type: 'string' },
+		boot: { type: 'boolean' },
+		help: { type: 'boolean', short: 'h' },
+	});
 	if (flags.help) {
 		io.stdout.write(DOCTOR_USAGE);
 		return 0;
 	}
-	if (positionals.length > 0 || rest !== undefined) throw new UsageError(`\`vm-exec doctor\` takes no arguments, got \`${[...positionals, ...(rest ? ['--', ...rest] : [])].join(' ')}\`.`);
+	if (positionals.length > 0 || rest !== undefined)
+		throw new UsageError(`\`vm-exec doctor\` takes no arguments, got \`${[...positionals, ...(rest ? ['--', ...rest] : [])].join(' ')}\`.`);
 	const checks = await runDoctorChecks({ kernel: typeof flags.kernel === 'string' ? flags.kernel : undefined, boot: flags.boot === true });
 	io.stdout.write(formatDoctorReport(checks));
 	return checks.some((check) => check.status === 'fail') ? 1 : 0;

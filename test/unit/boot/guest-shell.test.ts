@@ -32,9 +32,17 @@ describe('parseLddOutput', () => {
 	});
 
 	it('refuses a missing library, no loader, CPU-specific libraries and output it does not understand', () => {
-		expect(parseLddOutput('\tlibfoo.so.1 => not found\n\t/lib64/ld-linux-x86-64.so.2 (0x1)\n')).toMatchObject({ kind: 'unusable', reason: 'libfoo.so.1 is not found' });
-		expect(parseLddOutput('\tlibc.so.6 => /lib/libc.so.6 (0x1)\n')).toMatchObject({ kind: 'unusable', reason: expect.stringContaining('no program interpreter') });
-		expect(parseLddOutput('\tlibz.so.1 => /usr/lib64/glibc-hwcaps/x86-64-v3/libz.so.1 (0x1)\n\t/lib64/ld-linux-x86-64.so.2 (0x2)\n')).toMatchObject({
+		expect(parseLddOutput('\tlibfoo.so.1 => not found\n\t/lib64/ld-linux-x86-64.so.2 (0x1)\n')).toMatchObject({
+			kind: 'unusable',
+			reason: 'libfoo.so.1 is not found',
+		});
+		expect(parseLddOutput('\tlibc.so.6 => /lib/libc.so.6 (0x1)\n')).toMatchObject({
+			kind: 'unusable',
+			reason: expect.stringContaining('no program interpreter'),
+		});
+		expect(
+			parseLddOutput('\tlibz.so.1 => /usr/lib64/glibc-hwcaps/x86-64-v3/libz.so.1 (0x1)\n\t/lib64/ld-linux-x86-64.so.2 (0x2)\n'),
+		).toMatchObject({
 			kind: 'unusable',
 			reason: expect.stringContaining('specific CPU features'),
 		});
@@ -66,8 +74,15 @@ describe('the shell in the initramfs', () => {
 
 	it('carries no loader for a static shell, and nothing without a shell', () => {
 		const staticShell = initramfsEntries({ ...base, shell: { sh: Buffer.from('sh'), interpreter: undefined, libraries: [] } });
-		expect(staticShell.map((entry) => entry.path).filter((p) => p.startsWith('stage/.vmx/'))).toEqual(['stage/.vmx/sh', 'stage/.vmx/busybox']);
-		expect(initramfsEntries(base).map((entry) => entry.path).filter((p) => p.startsWith('stage/.vmx/'))).toEqual([]);
+		expect(staticShell.map((entry) => entry.path).filter((p) => p.startsWith('stage/.vmx/'))).toEqual([
+			'stage/.vmx/sh',
+			'stage/.vmx/busybox',
+		]);
+		expect(
+			initramfsEntries(base)
+				.map((entry) => entry.path)
+				.filter((p) => p.startsWith('stage/.vmx/')),
+		).toEqual([]);
 	});
 
 	it('reads VM_EXEC_GUEST_SHELL: a path, `none`, or unset for the default', () => {

@@ -31,7 +31,11 @@ describe('the initramfs and network drivers', () => {
 			const busybox = path.join(temp.path, 'busybox');
 			await writeFile(busybox, 'busybox');
 			const plan = await planInitramfs({ busybox, modulesDir });
-			expect(plan.networkModuleOrder).toEqual(['kernel/net/core/failover.ko', 'kernel/drivers/net/net_failover.ko', 'kernel/drivers/net/virtio_net.ko']);
+			expect(plan.networkModuleOrder).toEqual([
+				'kernel/net/core/failover.ko',
+				'kernel/drivers/net/net_failover.ko',
+				'kernel/drivers/net/virtio_net.ko',
+			]);
 			expect(plan.moduleOrder.some((file) => file.includes('net/core') || file.includes('drivers/net'))).toBe(false);
 		} finally {
 			await temp.cleanup();
@@ -47,7 +51,9 @@ describe('the initramfs and network drivers', () => {
 			networkModules: [module('failover.ko'), module('net_failover.ko'), module('virtio_net.ko')],
 		});
 		const file = (name: string) => entries.find((entry) => entry.path === name);
-		expect(String((file('etc/vm-exec/net-modules') as unknown as { data: Buffer }).data)).toBe('failover.ko\nnet_failover.ko\nvirtio_net.ko\n');
+		expect(String((file('etc/vm-exec/net-modules') as unknown as { data: Buffer }).data)).toBe(
+			'failover.ko\nnet_failover.ko\nvirtio_net.ko\n',
+		);
 		expect(String((file('etc/vm-exec/modules') as unknown as { data: Buffer }).data)).toBe('virtio.ko\n');
 		expect(file('lib/modules/virtio_net.ko')).toBeDefined();
 	});

@@ -54,7 +54,7 @@ describe('the x86-64 level a host binary needs', () => {
 		expect(x86IsaLevelNeeded(elfWith(note))).toBe(2);
 	});
 
-	it('steps over notes at the segment\'s alignment (8 in ELF64 property segments)', () => {
+	it("steps over notes at the segment's alignment (8 in ELF64 property segments)", () => {
 		// A 12-byte description: the next note starts 4 bytes later when notes are aligned to 8.
 		const other = Buffer.concat([propertyNote([], 'GNU', 3).subarray(0, 16), Buffer.alloc(12, 0xab), Buffer.alloc(4)]);
 		other.writeUInt32LE(12, 4);
@@ -65,7 +65,9 @@ describe('the x86-64 level a host binary needs', () => {
 	it('says nothing for files without the property, notes of other owners, or files that are not ELF64', () => {
 		expect(x86IsaLevelNeeded(elfWith(propertyNote([property(GNU_PROPERTY_X86_FEATURE_1_AND, 0b11)])))).toBeUndefined();
 		expect(x86IsaLevelNeeded(elfWith(propertyNote([property(GNU_PROPERTY_X86_ISA_1_NEEDED, 0b10)], 'XEN')))).toBeUndefined();
-		expect(x86IsaLevelNeeded(Buffer.from('#!/bin/sh\necho not an ELF file, but long enough to look at its header at all\n'))).toBeUndefined();
+		expect(
+			x86IsaLevelNeeded(Buffer.from('#!/bin/sh\necho not an ELF file, but long enough to look at its header at all\n')),
+		).toBeUndefined();
 	});
 
 	it('gives the guest every CPU feature only when the host needs more than baseline', () => {

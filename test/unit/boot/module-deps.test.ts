@@ -21,7 +21,14 @@ describe('resolveModuleLoadOrder', () => {
 		expect(missing).toEqual([]);
 		expect(new Set(order).size).toBe(order.length);
 		const position = (name: string) => order.findIndex((file) => moduleNameOf(file) === name);
-		for (const [module, dependency] of [['virtio_pci', 'virtio'], ['virtio_pci', 'virtio_ring'], ['9pnet_virtio', '9pnet'], ['9p', 'netfs'], ['fscache', 'netfs'], ['9p', 'fscache']]) {
+		for (const [module, dependency] of [
+			['virtio_pci', 'virtio'],
+			['virtio_pci', 'virtio_ring'],
+			['9pnet_virtio', '9pnet'],
+			['9p', 'netfs'],
+			['fscache', 'netfs'],
+			['9p', 'fscache'],
+		]) {
 			expect(position(dependency!)).toBeLessThan(position(module!));
 		}
 		expect(order.at(-1)).toBe('kernel/fs/overlayfs/overlay.ko.xz');

@@ -75,7 +75,12 @@ describe('pruneCachedFiles', () => {
 		await mkdir(path.join(temp.path, 'snapshots'));
 		await writeFile(path.join(temp.path, 'snapshots', 'x.json'), '{}');
 		const removed = await pruneCachedFiles(temp.path, { prefix: 'initramfs-', suffix: '.cpio', keep: 'initramfs-aaaa.cpio', max: 3 });
-		expect(removed.sort()).toEqual(['initramfs-dddd.cpio', 'initramfs-eeee.cpio', 'initramfs-ffff.cpio', 'initramfs-ffff.cpio.tmp-123-abcd']);
+		expect(removed.sort()).toEqual([
+			'initramfs-dddd.cpio',
+			'initramfs-eeee.cpio',
+			'initramfs-ffff.cpio',
+			'initramfs-ffff.cpio.tmp-123-abcd',
+		]);
 		expect(await list()).toEqual([
 			'accel-1234.json',
 			'initramfs-0000.cpio.tmp-456-ef01',
@@ -96,10 +101,9 @@ describe('pruneCachedFiles', () => {
 		await place('vmlinux-cccc', 3 * HOUR);
 		await place('vmlinux-cccc.none', 3 * HOUR);
 		await place('vmlinux-dddd.none', 90 * DAY);
-		expect((await pruneCachedFiles(temp.path, { prefix: 'vmlinux-', keep: 'vmlinux-aaaa', max: 2, companions: ['.none'] })).sort()).toEqual([
-			'vmlinux-cccc',
-			'vmlinux-cccc.none',
-		]);
+		expect((await pruneCachedFiles(temp.path, { prefix: 'vmlinux-', keep: 'vmlinux-aaaa', max: 2, companions: ['.none'] })).sort()).toEqual(
+			['vmlinux-cccc', 'vmlinux-cccc.none'],
+		);
 		expect(await list()).toEqual(['vmlinux-aaaa', 'vmlinux-bbbb', 'vmlinux-bbbb.none', 'vmlinux-dddd.none']);
 	});
 

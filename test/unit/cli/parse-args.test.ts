@@ -11,8 +11,23 @@ function runArgs(argv: string[], env: Record<string, string> = {}) {
 
 describe('parseRunArgs', () => {
 	it('takes the seed launcher flags and passes everything after -- to QEMU verbatim', () => {
-		const args = runArgs(['--quiet', '--initrd-console', '--shared=/tmp/x', 'echo hi', '--', '-drive', 'file=disk.img,if=virtio,format=raw', '--quiet']);
-		expect(args).toMatchObject({ script: 'echo hi', quiet: true, initrdConsole: true, shared: '/tmp/x', qemuArgs: ['-drive', 'file=disk.img,if=virtio,format=raw', '--quiet'] });
+		const args = runArgs([
+			'--quiet',
+			'--initrd-console',
+			'--shared=/tmp/x',
+			'echo hi',
+			'--',
+			'-drive',
+			'file=disk.img,if=virtio,format=raw',
+			'--quiet',
+		]);
+		expect(args).toMatchObject({
+			script: 'echo hi',
+			quiet: true,
+			initrdConsole: true,
+			shared: '/tmp/x',
+			qemuArgs: ['-drive', 'file=disk.img,if=virtio,format=raw', '--quiet'],
+		});
 	});
 
 	it('accepts flag values as the next argument as well as after =', () => {
@@ -20,14 +35,45 @@ describe('parseRunArgs', () => {
 	});
 
 	it('reads --kernel, --memory, --cpus, --accel, --timeout, --env and --launcher', () => {
-		const args = runArgs(['--kernel=/boot/k', '--memory=512M', '--cpus=2', '--accel=tcg', '--timeout=1.5s', '--env', 'A=1', '--env=B=x=y', '--launcher=nix run .#vmExec --', 'true']);
-		expect(args).toMatchObject({ kernel: '/boot/k', memory: '512M', cpus: 2, accel: 'tcg', timeoutMs: 1500, env: { A: '1', B: 'x=y' }, launcher: ['nix', 'run', '.#vmExec', '--'] });
+		const args = runArgs([
+			'--kernel=/boot/k',
+			'--memory=512M',
+			'--cpus=2',
+			'--accel=tcg',
+			'--timeout=1.5s',
+			'--env',
+			'A=1',
+			'--env=B=x=y',
+			'--launcher=nix run .#vmExec --',
+			'true',
+		]);
+		expect(args).toMatchObject({
+			kernel: '/boot/k',
+			memory: '512M',
+			cpus: 2,
+			accel: 'tcg',
+			timeoutMs: 1500,
+			env: { A: '1', B: 'x=y' },
+			launcher: ['nix', 'run', '.#vmExec', '--'],
+		});
 	});
 
 	it('has defaults when no flag is given', () => {
 		expect(runArgs(['true'])).toEqual({
-			script: 'true', quiet: false, initrdConsole: false, shared: undefined, kernel: undefined, memory: undefined, cpus: undefined,
-			accel: undefined, timeoutMs: 0, env: {}, launcher: undefined, network: false, lan: undefined, qemuArgs: [],
+			script: 'true',
+			quiet: false,
+			initrdConsole: false,
+			shared: undefined,
+			kernel: undefined,
+			memory: undefined,
+			cpus: undefined,
+			accel: undefined,
+			timeoutMs: 0,
+			env: {},
+			launcher: undefined,
+			network: false,
+			lan: undefined,
+			qemuArgs: [],
 		});
 	});
 
@@ -66,7 +112,14 @@ describe('parseRunArgs', () => {
 });
 
 describe('parseDuration', () => {
-	it.each([['30', 30_000], ['1.5s', 1500], ['500ms', 500], ['2m', 120_000], ['1h', 3_600_000], ['0', 0]])('reads %s as %d ms', (text, ms) => {
+	it.each([
+		['30', 30_000],
+		['1.5s', 1500],
+		['500ms', 500],
+		['2m', 120_000],
+		['1h', 3_600_000],
+		['0', 0],
+	])('reads %s as %d ms', (text, ms) => {
 		expect(parseDuration(text)).toBe(ms);
 	});
 });

@@ -21,7 +21,9 @@ describe('withDeadline', () => {
 			const pending = new Promise<never>((_, reject) => {
 				rejectLater = reject;
 			});
-			await expect(withDeadline(pending, { ms: 0, signal: controller.signal, onDeadline: () => new Error('late') })).rejects.toThrow('stop');
+			await expect(withDeadline(pending, { ms: 0, signal: controller.signal, onDeadline: () => new Error('late') })).rejects.toThrow(
+				'stop',
+			);
 			rejectLater(new Error('QEMU exited'));
 			await new Promise((resolve) => setTimeout(resolve, 20));
 			expect(unhandled).toEqual([]);

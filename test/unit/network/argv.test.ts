@@ -13,17 +13,23 @@ describe('buildNetworkArgs', () => {
 
 	it('attaches a user-mode (NAT) virtio card without a boot ROM', () => {
 		expect(buildNetworkArgs({ userNetwork: true })).toEqual([
-			'-netdev', 'user,id=net0',
-			'-device', 'virtio-net-pci,netdev=net0,mac=52:54:00:12:34:56,romfile=',
+			'-netdev',
+			'user,id=net0',
+			'-device',
+			'virtio-net-pci,netdev=net0,mac=52:54:00:12:34:56,romfile=',
 		]);
 	});
 
 	it('connects the LAN card to the unix socket of the host switch, after the NAT card', () => {
 		expect(buildNetworkArgs({ userNetwork: true, lanSocket: '/tmp/w,1/lan.sock' })).toEqual([
-			'-netdev', 'user,id=net0',
-			'-device', 'virtio-net-pci,netdev=net0,mac=52:54:00:12:34:56,romfile=',
-			'-netdev', 'stream,id=lan0,server=off,addr.type=unix,addr.path=/tmp/w,,1/lan.sock',
-			'-device', 'virtio-net-pci,netdev=lan0,mac=52:54:00:12:34:57,romfile=',
+			'-netdev',
+			'user,id=net0',
+			'-device',
+			'virtio-net-pci,netdev=net0,mac=52:54:00:12:34:56,romfile=',
+			'-netdev',
+			'stream,id=lan0,server=off,addr.type=unix,addr.path=/tmp/w,,1/lan.sock',
+			'-device',
+			'virtio-net-pci,netdev=lan0,mac=52:54:00:12:34:57,romfile=',
 		]);
 	});
 });

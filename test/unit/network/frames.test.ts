@@ -9,7 +9,11 @@ describe('encodeFrame', () => {
 
 describe('FrameSplitter', () => {
 	it('cuts a stream into frames however the bytes are chunked', () => {
-		const stream = Buffer.concat([encodeFrame(Buffer.from('first')), encodeFrame(Buffer.alloc(0)), encodeFrame(Buffer.from('second frame'))]);
+		const stream = Buffer.concat([
+			encodeFrame(Buffer.from('first')),
+			encodeFrame(Buffer.alloc(0)),
+			encodeFrame(Buffer.from('second frame')),
+		]);
 		for (const size of [1, 2, 3, 5, 7, stream.length]) {
 			const splitter = new FrameSplitter();
 			const frames: string[] = [];

@@ -49,7 +49,11 @@ async function tempSockets(): Promise<string> {
 
 describe('leaseLanAddress', () => {
 	it('hands out 10.0.3.1, 10.0.3.2, … in call order, per LAN name', () => {
-		expect([lease('unit-a').address.ip, lease('unit-a').address.ip, lease('unit-b').address.ip]).toEqual(['10.0.3.1', '10.0.3.2', '10.0.3.1']);
+		expect([lease('unit-a').address.ip, lease('unit-a').address.ip, lease('unit-b').address.ip]).toEqual([
+			'10.0.3.1',
+			'10.0.3.2',
+			'10.0.3.1',
+		]);
 	});
 
 	it('gives each address its own MAC', () => {
@@ -84,7 +88,8 @@ describe('leaseLanAddress', () => {
 describe('a LAN between connected VMs', () => {
 	const A = Buffer.from([0x52, 0x54, 0x0a, 0x00, 0x03, 0x01]);
 	const BROADCAST = Buffer.alloc(6, 0xff);
-	const ethernet = (destination: Buffer, source: Buffer, payload: string) => Buffer.concat([destination, source, Buffer.from([0x08, 0x00]), Buffer.from(payload)]);
+	const ethernet = (destination: Buffer, source: Buffer, payload: string) =>
+		Buffer.concat([destination, source, Buffer.from([0x08, 0x00]), Buffer.from(payload)]);
 
 	it('delivers a frame one VM sends to the others, framed as QEMU expects', async () => {
 		const dir = await tempSockets();

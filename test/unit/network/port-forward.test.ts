@@ -22,7 +22,9 @@ describe('PortForwards', () => {
 	});
 
 	it('tries another free port when QEMU cannot bind the one it was given', async () => {
-		const monitor = fakeMonitor((_command, index) => (index < 2 ? "Could not set up host forwarding rule 'udp:127.0.0.1:40000-:53'\r\n" : ''));
+		const monitor = fakeMonitor((_command, index) =>
+			index < 2 ? "Could not set up host forwarding rule 'udp:127.0.0.1:40000-:53'\r\n" : '',
+		);
 		const port = await new PortForwards(monitor.qmp).forward(53, { protocol: 'udp' });
 		expect(monitor.commands).toHaveLength(3);
 		expect(monitor.commands[2]).toBe(`hostfwd_add net0 udp:127.0.0.1:${port}-:53`);
@@ -30,7 +32,9 @@ describe('PortForwards', () => {
 
 	it('gives up after a few refusals, with QEMU’s words in the error', async () => {
 		const monitor = fakeMonitor(() => 'Could not set up host forwarding rule');
-		await expect(new PortForwards(monitor.qmp).forward(80)).rejects.toThrow(/Cannot forward the guest's TCP port 80 to the host: QEMU refused 5 free ports \(Could not set up host forwarding rule\)/);
+		await expect(new PortForwards(monitor.qmp).forward(80)).rejects.toThrow(
+			/Cannot forward the guest's TCP port 80 to the host: QEMU refused 5 free ports \(Could not set up host forwarding rule\)/,
+		);
 	});
 
 	it('removes the rules it added, once', async () => {
@@ -43,12 +47,16 @@ describe('PortForwards', () => {
 	});
 
 	it.each([[0], [65_536], [1.5], ['80']])('rejects the guest port %j', async (guestPort) => {
-		await expect(new PortForwards(fakeMonitor(() => '').qmp).forward(guestPort)).rejects.toThrow('Expected the guest port to be an integer from 1 to 65535');
+		await expect(new PortForwards(fakeMonitor(() => '').qmp).forward(guestPort)).rejects.toThrow(
+			'Expected the guest port to be an integer from 1 to 65535',
+		);
 	});
 
 	it('rejects unknown options and protocols', async () => {
 		const forwards = new PortForwards(fakeMonitor(() => '').qmp);
-		await expect(forwards.forward(80, { protocol: 'sctp' })).rejects.toThrow("Expected the `protocol` option to be `'tcp'` or `'udp'`, got `\"sctp\"`.");
+		await expect(forwards.forward(80, { protocol: 'sctp' })).rejects.toThrow(
+			"Expected the `protocol` option to be `'tcp'` or `'udp'`, got `\"sctp\"`.",
+		);
 		await expect(forwards.forward(80, { hostPort: 8080 })).rejects.toThrow('Unknown forwardPort() option `hostPort`.');
 	});
 });

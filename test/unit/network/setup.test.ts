@@ -10,8 +10,14 @@ describe('the network options', () => {
 	});
 
 	it('accept a LAN name, or a name and an address', () => {
-		expect(normalizeOptions({ network: true, lan: 'backend' })).toMatchObject({ network: true, lan: { name: 'backend', address: undefined } });
-		expect(normalizeOptions({ lan: { name: 'backend', address: '192.168.7.2/24' } }).lan).toEqual({ name: 'backend', address: '192.168.7.2/24' });
+		expect(normalizeOptions({ network: true, lan: 'backend' })).toMatchObject({
+			network: true,
+			lan: { name: 'backend', address: undefined },
+		});
+		expect(normalizeOptions({ lan: { name: 'backend', address: '192.168.7.2/24' } }).lan).toEqual({
+			name: 'backend',
+			address: '192.168.7.2/24',
+		});
 	});
 
 	it.each([
@@ -19,7 +25,10 @@ describe('the network options', () => {
 		[{ lan: '' }, 'Expected the `lan` option to be a LAN name or `{ name, address }`, got `""`.'],
 		[{ lan: 7 }, 'Expected the `lan` option to be a LAN name or `{ name, address }`, got `7`.'],
 		[{ lan: { address: '10.0.3.2' } }, 'Expected the `lan.name` option to be a non-empty string, got `undefined`.'],
-		[{ lan: { name: 'x', address: '10.0.3.300' } }, "Expected the `lan.address` option to be an IPv4 host address like `'10.0.3.7'` or `'192.168.7.2/24'` (prefix 8 to 30), got `\"10.0.3.300\"`."],
+		[
+			{ lan: { name: 'x', address: '10.0.3.300' } },
+			"Expected the `lan.address` option to be an IPv4 host address like `'10.0.3.7'` or `'192.168.7.2/24'` (prefix 8 to 30), got `\"10.0.3.300\"`.",
+		],
 		[{ lan: { name: 'x', mac: '52:54:00:00:00:01' } }, 'Unknown `lan` option `mac`. Known options: name, address.'],
 		[{ launcher: ['vm-exec'], network: true }, 'The `network` option cannot be combined with `launcher`'],
 	])('reject %j', (options, message) => {
@@ -43,7 +52,13 @@ describe('the network settings in boot.env', () => {
 			shared: false,
 			expose: [],
 			modulesDir: undefined,
-			network: { natNic: '52:54:00:12:34:56', hostNames: ['build.example.org', 'build'], lanNic: '52:54:00:12:34:57', lanMac: '52:54:0a:00:03:01', lanAddress: '10.0.3.1/24' },
+			network: {
+				natNic: '52:54:00:12:34:56',
+				hostNames: ['build.example.org', 'build'],
+				lanNic: '52:54:00:12:34:57',
+				lanMac: '52:54:0a:00:03:01',
+				lanAddress: '10.0.3.1/24',
+			},
 		});
 		expect(sourced(env, ['VMX_NAT_NIC', 'VMX_HOST_NAMES', 'VMX_LAN_NIC', 'VMX_LAN_MAC', 'VMX_LAN_ADDR'])).toBe(
 			'52:54:00:12:34:56|build.example.org build|52:54:00:12:34:57|52:54:0a:00:03:01|10.0.3.1/24|',

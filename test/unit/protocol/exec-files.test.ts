@@ -6,9 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { buildBootEnv, buildRunScript, execFileNames, hasShebang, isHiddenInGuest, shellQuote } from '../../../src/protocol/exec-files.js';
 
 describe('shellQuote', () => {
-	it.each(["it's", 'a b', '$(rm -rf /)', '`x`', 'back\\slash', '', 'new\nline'])('quotes %j so that the shell reads it back unchanged', (value) => {
-		expect(execFileSync('/bin/sh', ['-c', `printf %s ${shellQuote(value)}`]).toString()).toBe(value);
-	});
+	it.each(["it's", 'a b', '$(rm -rf /)', '`x`', 'back\\slash', '', 'new\nline'])(
+		'quotes %j so that the shell reads it back unchanged',
+		(value) => {
+			expect(execFileSync('/bin/sh', ['-c', `printf %s ${shellQuote(value)}`]).toString()).toBe(value);
+		},
+	);
 });
 
 describe('buildRunScript', () => {
@@ -18,7 +21,7 @@ describe('buildRunScript', () => {
 		expect(script).toContain("export FOO='a'\\''b'");
 		expect(script).toContain("export PATH='/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'");
 		expect(script).toContain("cd '/home/me/project' ||");
-		expect(script.endsWith("; echo hi\nfalse\n")).toBe(true);
+		expect(script.endsWith('; echo hi\nfalse\n')).toBe(true);
 	});
 
 	it("keeps the script's line numbers: all the set-up is on its first line", () => {
@@ -30,7 +33,9 @@ describe('buildRunScript', () => {
 		try {
 			writeFileSync(file, runnable);
 			// dash: "sh: 2: /path: vm_exec_no_such_command: not found"; bash: "/path: line 2: …"
-			expect(execFileSync('/bin/sh', ['-c', `. ${file} 2>&1; true`]).toString()).toMatch(/\b2: .*vm_exec_no_such_command|line 2: vm_exec_no_such_command/);
+			expect(execFileSync('/bin/sh', ['-c', `. ${file} 2>&1; true`]).toString()).toMatch(
+				/\b2: .*vm_exec_no_such_command|line 2: vm_exec_no_such_command/,
+			);
 		} finally {
 			rmSync(path.dirname(file), { recursive: true, force: true });
 		}
@@ -50,11 +55,19 @@ describe('buildRunScript', () => {
 	});
 
 	it('names the files of an exec after its id, in the exchange dir itself', () => {
-		expect(execFileNames('v0x1')).toEqual({ run: 'v0x1.sh', script: 'v0x1.script', stdin: 'v0x1.in', stdout: 'v0x1.out', stderr: 'v0x1.err' });
+		expect(execFileNames('v0x1')).toEqual({
+			run: 'v0x1.sh',
+			script: 'v0x1.script',
+			stdin: 'v0x1.in',
+			stdout: 'v0x1.out',
+			stderr: 'v0x1.err',
+		});
 	});
 
 	it('lets the exec environment override the base environment', () => {
-		expect(buildRunScript({ id: 'a', cwd: '/', env: { PATH: '/opt/bin' }, hasInput: false, script: 'true' })).toContain("export PATH='/opt/bin'");
+		expect(buildRunScript({ id: 'a', cwd: '/', env: { PATH: '/opt/bin' }, hasInput: false, script: 'true' })).toContain(
+			"export PATH='/opt/bin'",
+		);
 	});
 });
 

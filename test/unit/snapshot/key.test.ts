@@ -3,7 +3,6 @@ import { buildQemuArgv, type QemuPlan } from '../../../src/qemu/argv.js';
 import { samplePlan } from '../../helpers/qemu-plan.js';
 import { computeSnapshotKey, normalizeQemuArgs, type SnapshotKeyInput, withoutIncoming } from '../../../src/snapshot/key.js';
 
-
 function keyOf(workspace: string, overrides: Partial<QemuPlan> = {}, input: Partial<SnapshotKeyInput> = {}): string {
 	return computeSnapshotKey({
 		qemuArgs: buildQemuArgv(samplePlan(workspace, overrides)),

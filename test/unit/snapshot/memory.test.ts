@@ -27,10 +27,14 @@ describe('snapshotMemoryMiB', () => {
 	it('is undefined when qemuArgs arrange guest memory themselves (those VMs boot cold)', () => {
 		expect(snapshotMemoryMiB({ memoryMiB: 256, qemuArgs: ['-m', 'size=1G,maxmem=2G,slots=2'] })).toBeUndefined();
 		expect(snapshotMemoryMiB({ memoryMiB: 256, qemuArgs: ['-mem-path', '/dev/hugepages'] })).toBeUndefined();
-		expect(snapshotMemoryMiB({ memoryMiB: 256, qemuArgs: ['-object', 'memory-backend-ram,id=m0,size=256M', '-numa', 'node,memdev=m0'] })).toBeUndefined();
+		expect(
+			snapshotMemoryMiB({ memoryMiB: 256, qemuArgs: ['-object', 'memory-backend-ram,id=m0,size=256M', '-numa', 'node,memdev=m0'] }),
+		).toBeUndefined();
 		expect(snapshotMemoryMiB({ memoryMiB: 256, qemuArgs: ['-machine', 'memory-backend=m0'] })).toBeUndefined();
 	});
 	it('ignores options that do not touch memory', () => {
-		expect(snapshotMemoryMiB({ memoryMiB: 256, qemuArgs: ['-object', 'rng-random,id=rng0,filename=/dev/urandom', '-machine', 'usb=off'] })).toBe(256);
+		expect(
+			snapshotMemoryMiB({ memoryMiB: 256, qemuArgs: ['-object', 'rng-random,id=rng0,filename=/dev/urandom', '-machine', 'usb=off'] }),
+		).toBe(256);
 	});
 });

@@ -3,7 +3,16 @@ import { open, readdir, readFile, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { dir } from 'tmp-promise';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { commitSnapshot, createPartialPaths, lookUpSnapshot, pruneSnapshots, removeSnapshot, sampleOffsets, sidecarPath, snapshotsDir } from '../../../src/snapshot/store.js';
+import {
+	commitSnapshot,
+	createPartialPaths,
+	lookUpSnapshot,
+	pruneSnapshots,
+	removeSnapshot,
+	sampleOffsets,
+	sidecarPath,
+	snapshotsDir,
+} from '../../../src/snapshot/store.js';
 
 let temp: { path: string; cleanup(): Promise<void> };
 beforeEach(async () => {
@@ -43,7 +52,12 @@ describe('sampleOffsets', () => {
 	});
 	it('samples the first block, the last block and evenly spaced ones between', () => {
 		const offsets = sampleOffsets(100 * 1024 * 1024, 4, 1024);
-		expect(offsets).toEqual([0, Math.round((100 * 1024 * 1024 - 1024) / 3), Math.round((2 * (100 * 1024 * 1024 - 1024)) / 3), 100 * 1024 * 1024 - 1024]);
+		expect(offsets).toEqual([
+			0,
+			Math.round((100 * 1024 * 1024 - 1024) / 3),
+			Math.round((2 * (100 * 1024 * 1024 - 1024)) / 3),
+			100 * 1024 * 1024 - 1024,
+		]);
 	});
 });
 
@@ -51,15 +65,26 @@ describe('snapshot store', () => {
 	it('finds nothing before a save, and the saved file after it', async () => {
 		expect(await lookUpSnapshot(temp.path, 'k1')).toEqual({ status: 'missing' });
 		const file = await saveFake('k1');
-		expect(await lookUpSnapshot(temp.path, 'k1')).toMatchObject({ status: 'valid', file, ramFile: ramOf(file), meta: { key: 'k1', size: 5 * 1024 * 1024, ramSize: 16 * 1024 * 1024 } });
+		expect(await lookUpSnapshot(temp.path, 'k1')).toMatchObject({
+			status: 'valid',
+			file,
+			ramFile: ramOf(file),
+			meta: { key: 'k1', size: 5 * 1024 * 1024, ramSize: 16 * 1024 * 1024 },
+		});
 	});
 
 	it('reports a truncated or overwritten RAM file as corrupt', async () => {
 		const file = await saveFake('k1');
 		await overwrite(ramOf(file), 0, Buffer.from('garbage'));
-		expect(await lookUpSnapshot(temp.path, 'k1')).toMatchObject({ status: 'corrupt', reason: expect.stringMatching(/RAM file does not match its checksum/) });
+		expect(await lookUpSnapshot(temp.path, 'k1')).toMatchObject({
+			status: 'corrupt',
+			reason: expect.stringMatching(/RAM file does not match its checksum/),
+		});
 		await truncate(ramOf(file), 1024);
-		expect(await lookUpSnapshot(temp.path, 'k1')).toMatchObject({ status: 'corrupt', reason: expect.stringMatching(/RAM file is 1024 bytes.*truncated/) });
+		expect(await lookUpSnapshot(temp.path, 'k1')).toMatchObject({
+			status: 'corrupt',
+			reason: expect.stringMatching(/RAM file is 1024 bytes.*truncated/),
+		});
 	});
 
 	it('reports a truncated state file as corrupt', async () => {

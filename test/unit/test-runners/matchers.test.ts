@@ -35,7 +35,9 @@ describe('toSucceed / toFail', () => {
 	});
 
 	test('show the script, exit code, stdout and stderr when they fail', () => {
-		const message = failureOf(() => expect(result({ exitCode: 1, stdout: 'some output\n', stderr: 'Device "d0" does not exist.\n' })).toSucceed());
+		const message = failureOf(() =>
+			expect(result({ exitCode: 1, stdout: 'some output\n', stderr: 'Device "d0" does not exist.\n' })).toSucceed(),
+		);
 		expect(message).toContain('Expected the command to succeed (exit code 0) in the VM');
 		expect(message).toContain('script: ip link show d0');
 		expect(message).toContain('exit code: 1');
@@ -45,7 +47,9 @@ describe('toSucceed / toFail', () => {
 
 	test('word the negated failure the other way round', () => {
 		expect(failureOf(() => expect(result()).not.toSucceed())).toMatch(/^Expected the command not to succeed, but it exited with code 0\./);
-		expect(failureOf(() => expect(result()).toFail())).toMatch(/^Expected the command to fail \(non-zero exit code\) in the VM, but it exited with code 0\./);
+		expect(failureOf(() => expect(result()).toFail())).toMatch(
+			/^Expected the command to fail \(non-zero exit code\) in the VM, but it exited with code 0\./,
+		);
 	});
 
 	test('say when the command timed out', () => {
@@ -67,7 +71,9 @@ describe('toHaveExitCode', () => {
 	test('passes on the exact exit code only', () => {
 		expect(result({ exitCode: 3 })).toHaveExitCode(3);
 		expect(result({ exitCode: 3 })).not.toHaveExitCode(0);
-		expect(failureOf(() => expect(result({ exitCode: 3 })).toHaveExitCode(2))).toContain('Expected the command to exit with code 2 in the VM.\n\nscript: ip link show d0\nexit code: 3');
+		expect(failureOf(() => expect(result({ exitCode: 3 })).toHaveExitCode(2))).toContain(
+			'Expected the command to exit with code 2 in the VM.\n\nscript: ip link show d0\nexit code: 3',
+		);
 	});
 
 	test('rejects a non-integer expectation with a TypeError', () => {
@@ -97,6 +103,8 @@ describe('toHaveStdout', () => {
 		const message = failureOf(() => expect(result({ stdout: 'up\n' })).toHaveStdout('down'));
 		expect(message).toContain('Expected the command\'s stdout to be "down".');
 		expect(message).toContain('stdout:\n  up');
-		expect(failureOf(() => expect(result({ stdout: 'up\n' })).toHaveStdout(/down/))).toContain("Expected the command's stdout to match /down/.");
+		expect(failureOf(() => expect(result({ stdout: 'up\n' })).toHaveStdout(/down/))).toContain(
+			"Expected the command's stdout to match /down/.",
+		);
 	});
 });

@@ -88,11 +88,18 @@ describe('reportFailure', () => {
 		const binding = createBinding(undefined);
 		const { view } = viewOf(binding);
 		await view.exec('false');
-		const task = { result: { state: 'fail', errors: [{ message: 'expected 1 to be 2', stack: 'AssertionError: expected 1 to be 2\n    at x.test.ts:1:1' }] } };
+		const task = {
+			result: {
+				state: 'fail',
+				errors: [{ message: 'expected 1 to be 2', stack: 'AssertionError: expected 1 to be 2\n    at x.test.ts:1:1' }],
+			},
+		};
 		reportFailure(task, binding, () => 'test VM `vm`');
 		reportFailure(task, binding, () => 'test VM `vm`');
 		const [error] = task.result.errors;
-		expect(error?.message).toBe(`expected 1 to be 2${describeVmForFailure('test VM `vm`', view, { script: 'false', exitCode: 1, stderr: 'it failed\n', timedOut: false, isCanceled: false })}`);
+		expect(error?.message).toBe(
+			`expected 1 to be 2${describeVmForFailure('test VM `vm`', view, { script: 'false', exitCode: 1, stderr: 'it failed\n', timedOut: false, isCanceled: false })}`,
+		);
 		expect(error?.message).toContain('Last command (exited with code 1): false\n  its stderr ended with:\n  | it failed');
 		expect(error?.message).toContain('Guest console ended with:\n  | [    1.0] booted\n  | [    2.0] oops: something in the kernel');
 		expect(error?.stack).toContain('── vm-exec: test VM `vm`, QEMU pid 4242, kernel 6.1.0-test ──');

@@ -27,7 +27,7 @@ describe('formatDoctorReport', () => {
 });
 
 describe('exit codes', () => {
-	it('are distinct from each other and from the shell\'s 126/127 and the signal range', () => {
+	it("are distinct from each other and from the shell's 126/127 and the signal range", () => {
 		const codes: number[] = Object.values(EXIT_CODES);
 		expect(new Set(codes).size).toBe(codes.length);
 		for (const code of codes) expect(code === 126 || code === 127 || code > 128).toBe(false);
