@@ -1,24 +1,33 @@
-/**
- * The guest's PID 1, run by the initramfs's static busybox. It is a TypeScript string so that it ships
- * inside `dist/` with no asset copying; `packInitramfs` writes it to `/init`.
- *
- * Life of the guest:
- *   1. mount /proc, /sys, /dev; load the virtio/9p/overlay modules (listed in /etc/vm-exec/modules,
- *      dependencies first); copy the modules.devname nodes into /dev; make the cgroup slots;
- *   2. start the runner (the host's shell, from the copy the initramfs carries) in the stage dir;
- *   3. open the control port ttyS1 and keep it open (bytes that arrive while nobody has the tty open
- *      are dropped); fork the agent, which starts the processes that will build the root (each blocked on
- *      a pipe), says `ready`, and waits for `go`. Nothing 9p is mounted yet, so the host may save a
- *      snapshot of the VM right here (QEMU refuses to migrate once a 9p share is mounted);
- *   4. on `go`: build the root (the host's / read-only over 9p under a tmpfs overlay, with the guest's
- *      own /proc, /sys, /dev, /tmp, /run) and mount the exchange dir in it, all with one `mount -a`;
- *      pivot_root the runner into it; read the per-VM settings the host wrote there (boot.env); say `up`.
- *      Unless the VM has exposed host paths, a shared dir or a network card, none of it forks or execs;
- *   5. agent loop: `run ID` hands the id to the runner's subshell waiting on a free cgroup slot, which
- *      runs xchg/ID.sh in that root (so `kill ID` can kill its whole process tree with cgroup.kill);
- *      the runner answers `done ID STATUS`.
- */
-export const GUEST_INIT_SCRIPT = String.raw`#!/bin/sh
+#!/bin/sh
+# vm-exec's guest init: PID 1 of every VM, run by the initramfs's static busybox (its ash shell).
+# prepareInitramfs (src/boot/initramfs.ts) packs it as /init, with runner.sh as /etc/vm-exec/runner.sh,
+# the kernel modules to load, device nodes and, when it can, a copy of the host's shell. The initramfs's
+# cache key covers the text of both scripts, and the snapshot key covers the initramfs (the QEMU argv it
+# hashes names the initramfs file by that key): editing either script means a new initramfs and new
+# snapshots. The host's side of the control line is src/protocol/messages.ts.
+#
+# Life of the guest:
+#   1. mount /proc, /sys, /dev; load the virtio/9p/overlay modules (listed in /etc/vm-exec/modules,
+#      dependencies first); point the kernel's module auto-loading at the host's modprobe (in the root
+#      built after `go`); copy the modules.devname nodes into /dev; set the host name, bring loopback up,
+#      mount the writable layer (/rw), make the pipes and the first four cgroup slots;
+#   2. when the initramfs carries a copy of the host's shell, start the runner (runner.sh, run by that
+#      shell) with the stage dir as its root, and wait until it says it has started;
+#   3. open the control port ttyS1 and keep it open (bytes that arrive while nobody has the tty open
+#      are dropped); fork the agent, which starts the processes that will build the root (each blocked on
+#      a pipe), says `ready`, and waits for `go`. Nothing 9p is mounted yet, so the host may save a
+#      snapshot of the VM right here (QEMU refuses to migrate once a 9p share is mounted). PID 1 itself
+#      ignores SIGCHLD (the kernel reaps orphans at once) and only stays alive from here on;
+#   4. on `go`: build the root (the host's / read-only over 9p under a tmpfs overlay, with the guest's
+#      own /proc, /sys, /dev, /tmp, /run) and mount the exchange dir in it, all with one `mount -a`;
+#      pivot_root the runner into it (or, with no copy of the shell, start the runner in it now); read
+#      the per-VM settings the host wrote there (boot.env) and apply them (exposed host paths, the shared
+#      dir, a modules dir, the host name, network cards); say `up`. A VM that carries the shell and asks
+#      for none of those settings forks and execs nothing here: the helpers were started before `ready`;
+#   5. agent loop: `run ID` hands the id to the runner's subshell waiting on a free cgroup slot, which
+#      runs xchg/ID.sh in that root (so `kill ID` can kill its whole process tree with cgroup.kill);
+#      the runner answers `done ID STATUS`; `reap ID` returns the slot once its processes are all gone;
+#      `reboot` leaves (QEMU runs with -no-reboot). A fatal error says `error ...` and reboots too.
 export PATH=/bin
 R=/stage
 X=$R/run/vm-exec/xchg
@@ -76,42 +85,10 @@ new_slot() {
 	mkdir "$CG/vmx-$slots" && free="$free $slots"
 }
 
-# The runner: the host's own shell ($SH), started once and kept, whose root is the guest's root. Per exec
-# it only forks (an exec of a dynamically linked shell costs ~60 ms under software emulation; a fork a few),
-# and for most execs not even that on the exec's path:
-# - Each of the four first cgroup slots has a loop that keeps one subshell forked ahead, waiting for an
-#   exec id on the slot's own pipe (fds 6 to 9). Given one, it tells the loop the id (through the command
-#   substitution's pipe), joins the slot's cgroup, and sources xchg/ID.sh (stdio, env, cwd, then the
-#   script); the loop reports "done ID STATUS" and forks the next subshell while nothing waits for it.
-# - Execs beyond four at once get a slot of their own and go through fd 4: a reader forked ahead takes
-#   "ID SLOT", forks the exec's job and exits; the job runs the exec in a subshell and reports.
-# Only a process with no child ever reads a pipe that an id can arrive on: a SIGCHLD interrupting a
-# shell's read can lose bytes. Jobs are orphans that PID 1 reaps.
-RUNNER='{ echo started >&5; } 2>&-; exec 5>&-
-vmx_slot_loop() {
-	while :; do
-		vmx_out=$( read -r vmx_id <&"$2" || exit 1
-			echo "$vmx_id"
-			echo 0 >"/sys/fs/cgroup/vmx-$1/cgroup.procs" 2>/dev/null
-			echo 0 >/proc/self/oom_score_adj
-			exec 4<&- 6<&- 7<&- 8<&- 9<&-
-			unset vmx_out
-			. "/run/vm-exec/xchg/$vmx_id.sh" )
-		vmx_status=$?
-		set -- "$1" "$2" $vmx_out
-		[ -n "$3" ] && echo "done $3 $vmx_status" >/dev/ttyS1 || sleep 1
-	done
-}
-vmx_slot_loop 1 6 & vmx_slot_loop 2 7 & vmx_slot_loop 3 8 & vmx_slot_loop 4 9 &
-exec 6<&- 7<&- 8<&- 9<&-
-while :; do
-	( read -r vmx_id vmx_slot <&4 || exit 1
-	  {
-		( echo 0 >"/sys/fs/cgroup/vmx-$vmx_slot/cgroup.procs" 2>/dev/null
-		  echo 0 >/proc/self/oom_score_adj; exec 4<&-; . "/run/vm-exec/xchg/$vmx_id.sh" )
-		echo "done $vmx_id $?" >/dev/ttyS1
-	  } & ) || sleep 1
-done'
+# The runner: the host's own shell ($SH), started once and kept, whose root is the guest's root; it
+# waits for exec ids and runs the execs (see runner.sh). Its program is runner.sh without the lines that
+# are only a comment, so that its command line (what `ps` shows in the guest) is the program alone.
+RUNNER=$(grep -v '^[[:space:]]*#' /etc/vm-exec/runner.sh)
 
 runner() {
 	"$@" </dev/null >/dev/console 2>&1 3>&-
@@ -213,6 +190,8 @@ build_root() {
 	else
 		runner env -i chroot "$R" "$SH" -c "$RUNNER" "$SH" &
 	fi
+	# boot.env is written by the host for each VM (src/protocol/exec-files.ts): nothing to follow here.
+	# shellcheck source=/dev/null
 	. "$X/boot.env" || die "cannot read boot.env"
 	# Host paths hidden by the guest's own /tmp or /run (the working directory, a modules dir):
 	# give them their own overlay so they are visible, writable, and still untouched on the host.
@@ -231,6 +210,8 @@ build_root() {
 		mkdir -p "$R/lib/modules/$(uname -r)"
 		mount --bind "/host$VMX_MODULES" "$R/lib/modules/$(uname -r)" || log "cannot bind the modules dir $VMX_MODULES"
 	fi
+	# VMX_* come from boot.env.
+	# shellcheck disable=SC2153
 	[ "$VMX_HOSTNAME" = vm-exec ] || hostname "$VMX_HOSTNAME"
 	[ -z "$VMX_NAT_NIC$VMX_LAN_NIC" ] || configure_network
 }
@@ -239,6 +220,8 @@ build_root() {
 # nothing, and every per-VM setting comes from boot.env: a snapshot taken at "ready" suits every VM.
 # A card is found by the fixed MAC QEMU gave it (the same in every VM, so the device set is too).
 nic() {
+	# t only counts the tries: 20 of 0.1 s.
+	# shellcheck disable=SC2034
 	for t in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
 		for d in /sys/class/net/*; do
 			[ "$(cat "$d/address" 2>/dev/null)" = "$1" ] && { basename "$d"; return 0; }
@@ -262,6 +245,8 @@ configure_network() {
 	fi
 	if [ -n "$VMX_LAN_NIC" ]; then
 		i=$(nic "$VMX_LAN_NIC") || die "the LAN card $VMX_LAN_NIC did not appear (is virtio_net in the initramfs?)"
+		# VMX_* come from boot.env.
+		# shellcheck disable=SC2153
 		{ ip link set "$i" address "$VMX_LAN_MAC" && ip link set "$i" up && ip addr add "$VMX_LAN_ADDR" dev "$i"; } || die "cannot configure the LAN card $i as $VMX_LAN_ADDR"
 	fi
 }
@@ -271,6 +256,8 @@ recheck_slots() {
 	b=$busy
 	busy=
 	for slot in $b; do
+		# A slot is busy while its cgroup.procs has a first line; the pid itself is not needed.
+		# shellcheck disable=SC2034
 		if read -r pid <"$CG/vmx-$slot/cgroup.procs" 2>/dev/null; then busy="$busy $slot"; else free="$free $slot"; fi
 	done
 }
@@ -291,6 +278,8 @@ agent() {
 		run:*)
 			[ -n "$free" ] || recheck_slots
 			[ -n "$free" ] || new_slot
+			# Split on purpose: $free is a list of slot numbers, the first one is taken.
+			# shellcheck disable=SC2086
 			set -- $free
 			slot=$1
 			shift
@@ -318,4 +307,3 @@ agent &
 # so all PID 1 has left to do is to stay alive.
 trap '' CHLD
 while :; do sleep 86400; done
-`;
