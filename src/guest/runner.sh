@@ -1,8 +1,9 @@
 # shellcheck shell=sh
 # The runner: the program the host's own shell ($SH in init.sh: /bin/sh, or the `shell` option) runs,
-# started once per VM and kept, whose root is the guest's root. init.sh starts it as
-#   env -i chroot ROOT "$SH" -c "$RUNNER" "$SH"
-# where RUNNER is this file's code lines: init.sh drops the lines that are only a comment (like this one),
+# started once per VM and kept, whose root is the guest's root. init.sh starts it, with an empty
+# environment and chrooted, as `SHELL -c "$RUNNER" "$SH"`: SHELL is the copy of $SH the initramfs carries
+# (started in the stage, before the snapshot point) or $SH itself in the guest's root (after `go`), and
+# RUNNER is this file's code lines: init.sh drops the lines that are only a comment (like this one),
 # so the runner's command line (what `ps` shows in the guest) is its program alone. A comment must
 # therefore sit on a line of its own, and the file has no blank lines (they would stay in it).
 #
