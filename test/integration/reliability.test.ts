@@ -1,9 +1,9 @@
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { startVm, type Vm } from '../../src/index.js';
 import { isProcessAlive, leftovers, workspaceOf } from '../helpers/vm-leaks.js';
 
@@ -16,7 +16,7 @@ function collectGarbage(): void {
 }
 
 /** A separate Node process that starts a VM, prints its QEMU pid and workspace, then idles. */
-function startRunner() {
+function startRunner(env: Record<string, string> = {}) {
 	const child = execa(
 		'node',
 		[
@@ -30,7 +30,7 @@ function startRunner() {
 		setInterval(() => {}, 1000);
 	`,
 		],
-		{ reject: false, buffer: false },
+		{ reject: false, buffer: false, env },
 	);
 	let stderr = '';
 	child.stderr!.on('data', (chunk: Buffer) => {
@@ -63,14 +63,18 @@ function exists(file: string): boolean {
 
 describe('a test runner that dies', () => {
 	it('does not leave QEMU running after SIGKILL, and the next start removes its temp dir', async () => {
-		const { child, info } = startRunner();
+		// A temp dir of its own: a VM started meanwhile by another test file would sweep the dead run's
+		// workspace before this test can see that it is still there.
+		const tmp = mkdtempSync('/tmp/vmx-sigkill-');
+		onTestFinished(() => rmSync(tmp, { recursive: true, force: true }));
+		const { child, info } = startRunner({ TMPDIR: tmp });
 		const { pid, workspace } = await info;
 		expect(isProcessAlive(pid)).toBe(true);
 		child.kill('SIGKILL');
 		await child;
 		expect(await waitUntil(() => !isProcessAlive(pid), 2000)).toBe(true);
 		expect(exists(workspace)).toBe(true); // SIGKILL cannot be caught: the next start cleans up
-		const next = startRunner();
+		const next = startRunner({ TMPDIR: tmp });
 		await next.info;
 		expect(exists(workspace)).toBe(false);
 		next.child.kill('SIGTERM');
