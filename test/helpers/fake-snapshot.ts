@@ -5,10 +5,9 @@
 import { randomBytes } from 'node:crypto';
 import { open, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { dir } from 'tmp-promise';
-import { afterEach, beforeEach } from 'vitest';
 import { snapshotsDir } from '../../src/snapshot/layout.js';
 import { commitSnapshot, createPartialPaths } from '../../src/snapshot/store.js';
+import { useTempDir } from './temp-dir.js';
 
 export const fakeDetails = { qemuVersion: '7.2.22', kernel: '/boot/vmlinuz', qemuArgs: ['-m', '256'] };
 
@@ -40,16 +39,6 @@ export async function overwrite(file: string, offset: number, bytes: Buffer): Pr
  * snapshot into it.
  */
 export function useFakeSnapshotCache(): { cacheDir(): string; saveFake(key: string, size?: number): Promise<string> } {
-	let temp: { path: string; cleanup(): Promise<void> } | undefined;
-	beforeEach(async () => {
-		temp = await dir({ unsafeCleanup: true });
-	});
-	afterEach(async () => {
-		await temp?.cleanup();
-	});
-	const cacheDir = () => {
-		if (!temp) throw new Error('the cache directory exists only while a test runs');
-		return temp.path;
-	};
+	const cacheDir = useTempDir();
 	return { cacheDir, saveFake: (key, size) => saveFakeSnapshot(cacheDir(), key, size) };
 }
