@@ -7,7 +7,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { dir as tempDir } from 'tmp-promise';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createRunMarker, processesMarkedWith, readJsonReport, readRecords, repoRoot } from './fixtures-run.js';
+import { createRunMarker, processesMarkedWith, readJsonReport, readRecords, repoRoot } from '../helpers/runner-projects.js';
 
 const projectDir = path.join(repoRoot, 'test/integration/fixtures-projects/vitest');
 

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { dir } from 'tmp-promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findKernel } from '../../src/boot/kernel.js';
-import { digestSamples, snapshotsDir } from '../../src/snapshot/store.js';
+import { digestSamples } from '../../src/snapshot/digest.js';
+import { snapshotsDir } from '../../src/snapshot/layout.js';
 import { startVm, type Vm, VmBootError, type VmOptions } from '../../src/index.js';
 import { leftovers } from '../helpers/vm-leaks.js';
 
