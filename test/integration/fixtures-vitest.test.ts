@@ -57,7 +57,7 @@ describe('the Vitest fixtures, in a real Vitest run', () => {
 
 	test('passes the tests meant to pass and fails only those meant to fail', () => {
 		const outcomes = [...tests.values()].map((result) => [result.title, result.status]);
-		expect(outcomes.length, output).toBe(15);
+		expect(outcomes.length, output).toBe(17);
 		for (const [title, status] of outcomes) {
 			expect(status, `${title}\n${output}`).toBe(title?.includes('(expected to fail)') ? 'failed' : 'passed');
 		}
@@ -121,6 +121,25 @@ describe('the Vitest fixtures, in a real Vitest run', () => {
 	test('aborts the boot of a test VM when the test times out during it', () => {
 		expect(failureShown(output, 'times out while the VM boots (expected to fail)')).toContain('Error: Test timed out in 50ms.');
 		expect(records.has('boot-timeout-reached-body')).toBe(false);
+	});
+
+	test('gives each concurrent test its own view of the file VM: its own signal and its own report', () => {
+		const first = failureShown(output, 'times out in its own command while another test runs (expected to fail)');
+		const second = failureShown(output, 'keeps its own command and report when a concurrent test times out (expected to fail)');
+		expect(records.get('concurrent-a')?.pid).toBe(records.get('concurrent-b')?.pid);
+		// The second test's command ran through the first one's timeout, was not killed by it, and saw the
+		// first one's command killed.
+		expect(records.get('concurrent-b')).toMatchObject({ exitCode: 0, isCanceled: false, stdout: 'other-killed' });
+		expect(first).toContain('Error: Test timed out in 5000ms.');
+		expect(first).toContain('── vm-exec: file VM `fileVm`, QEMU pid');
+		expect(first).toContain('Last command (still running when the test ended, now killed): exec sleep 607');
+		expect(first).not.toContain('went wrong');
+		expect(second).toContain("AssertionError: expected 'the second actual value' to be 'the second expected value'");
+		expect(second).toContain('── vm-exec: file VM `fileVm`, QEMU pid');
+		expect(second).toMatch(
+			/Last command \(exited with code 4\): echo "the second test went wrong" >&2; exit 4\n\s+its stderr ended with:\n\s+\| the second test went wrong\n/,
+		);
+		expect(second).not.toContain('sleep 607');
 	});
 
 	test('leaves no QEMU process running after the run', async () => {

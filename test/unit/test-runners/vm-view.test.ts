@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { describeVmForFailure, reportFailure } from '../../../src/test-runners/failure-report.js';
-import { createBinding, createVmView, type TestBinding } from '../../../src/test-runners/vm-view.js';
+import { createBinding, type TestBinding, VmView } from '../../../src/test-runners/vm-view.js';
 import type { ExecOptions } from '../../../src/options.js';
 import type { Vm } from '../../../src/vm/vm.js';
 
@@ -31,17 +31,23 @@ class FakeVm {
 		return result;
 	}
 
-	hello(): string {
-		return this.#console.slice(0, 5);
+	#closed = false;
+
+	get closed(): boolean {
+		return this.#closed;
+	}
+
+	async close(): Promise<void> {
+		this.#closed = true;
 	}
 }
 
 function viewOf(binding: TestBinding | undefined): { fake: FakeVm; view: Vm } {
 	const fake = new FakeVm();
-	return { fake, view: createVmView(fake as unknown as Vm, () => binding) };
+	return { fake, view: new VmView(fake as unknown as Vm, () => binding) };
 }
 
-describe('createVmView', () => {
+describe('VmView', () => {
 	test('passes the test signal to exec when the call gives none', async () => {
 		const controller = new AbortController();
 		const { fake, view } = viewOf(createBinding(controller.signal));
@@ -75,10 +81,11 @@ describe('createVmView', () => {
 		expect(binding.used.get(fake as unknown as Vm)).toMatchObject({ script: 'false', exitCode: 1, stderr: 'it failed\n' });
 	});
 
-	test('keeps getters and methods that use private fields working', () => {
+	test('keeps getters and methods that use private fields working', async () => {
 		const { view } = viewOf(undefined);
 		expect(view.consoleLog).toContain('booted');
-		expect((view as unknown as FakeVm).hello()).toBe('[    ');
+		await view.close();
+		expect(view.closed).toBe(true);
 		expect(view.pid).toBe(4242);
 	});
 });

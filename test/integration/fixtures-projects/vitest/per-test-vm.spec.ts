@@ -1,6 +1,6 @@
 import { describe, expect } from 'vitest';
 import { createVmTest } from '../../../../src/test-runners/vitest.js';
-import { Vm } from '../../../../src/vm/vm.js';
+import { VmView } from '../../../../src/test-runners/vm-view.js';
 import { record } from './record.js';
 
 const test = createVmTest({ memory: '320M', accel: 'tcg' });
@@ -11,7 +11,7 @@ test('does not boot a VM when the test does not ask for one', ({ task }) => {
 });
 
 test('gets a fresh VM with the createVmTest() defaults', async ({ vm }) => {
-	expect(vm).toBeInstanceOf(Vm);
+	expect(vm).toBeInstanceOf(VmView);
 	const memory = Number((await vm.succeed(memTotalMiB)).stdout);
 	record('fresh-1', { pid: vm.pid, memory });
 	await vm.succeed('touch /root/left-behind');

@@ -1,0 +1,117 @@
+/**
+ * The VM `startVm()` returns: a QEMU process of our own, with the guest's control channel and exchange
+ * dir. It notices when QEMU dies on its own (the guest kernel panicked, QEMU was killed), and closing it
+ * releases, last first, everything `startVm()` acquired for it.
+ */
+import type { KernelInfo } from '../boot/kernel.js';
+import { tailOf, VmClosedError, VmCrashedError, VmError } from '../errors.js';
+import type { ResourceStack } from '../lifecycle/resource-stack.js';
+import { type ForwardPortOptions, PortForwards } from '../network/port-forward.js';
+import type { VmNetwork } from '../network/setup.js';
+import type { NormalizedExecOptions } from '../options.js';
+import type { ControlChannel } from '../protocol/control-channel.js';
+import type { RunningQemu } from '../qemu/launch.js';
+import { BaseVm } from './base-vm.js';
+import type { ExecResult } from './exec-result.js';
+import { GuestExecs } from './guest-execs.js';
+
+/** What `startVm` hands to the `QemuVm` it creates. */
+export interface QemuVmParts {
+	qemu: RunningQemu;
+	control: ControlChannel;
+	xchgDir: string;
+	kernel: KernelInfo;
+	accel: 'kvm' | 'tcg';
+	sharedDir: string | undefined;
+	env: Record<string, string>;
+	cwd: string;
+	/** Everything acquired for the VM, QEMU included: released on close, or when QEMU dies. */
+	resources: ResourceStack;
+	/** The VM's networking (absent: loopback only). */
+	network?: VmNetwork;
+	/** Whether the VM was restored from a snapshot or booted cold. */
+	bootedFrom?: 'snapshot' | 'cold';
+}
+
+export class QemuVm extends BaseVm {
+	readonly qemuArgv: readonly string[];
+	readonly accel: 'kvm' | 'tcg';
+	readonly sharedDir: string | undefined;
+	readonly kernel: Readonly<KernelInfo>;
+	readonly pid: number | undefined;
+	readonly bootedFrom: 'snapshot' | 'cold';
+	readonly lanAddress: string | undefined;
+
+	readonly #qemu: RunningQemu;
+	readonly #resources: ResourceStack;
+	readonly #execs: GuestExecs;
+	readonly #portForwards: PortForwards | undefined;
+	#crash: VmCrashedError | undefined;
+
+	/** @internal Use `startVm()`. */
+	constructor(parts: QemuVmParts) {
+		super();
+		this.#qemu = parts.qemu;
+		this.#resources = parts.resources;
+		this.qemuArgv = parts.qemu.argv;
+		this.accel = parts.accel;
+		this.sharedDir = parts.sharedDir;
+		this.kernel = parts.kernel;
+		this.pid = parts.qemu.pid;
+		this.bootedFrom = parts.bootedFrom ?? 'cold';
+		this.lanAddress = parts.network?.lanAddress;
+		if (parts.network?.userNetwork) {
+			const forwards = new PortForwards(() => parts.qemu.qmp());
+			this.#portForwards = forwards;
+			parts.resources.defer('forwarded ports', () => forwards.removeAll());
+		}
+		this.#execs = new GuestExecs({ control: parts.control, xchgDir: parts.xchgDir, env: parts.env, cwd: parts.cwd });
+		void parts.qemu.exited.then((exit) => {
+			if (this.isClosing) return;
+			const consoleLog = parts.qemu.console.text;
+			const panicked = /Kernel panic/.test(consoleLog);
+			const how = exit.signal ? `QEMU was killed by ${exit.signal}` : `QEMU exited with code ${exit.exitCode}`;
+			this.#crash = new VmCrashedError(
+				`The VM crashed: ${panicked ? 'the guest kernel panicked' : how}.${consoleLog.trim() ? `\nConsole tail:\n${tailOf(consoleLog, 2000).trimEnd()}` : ''}`,
+				{
+					consoleLog: tailOf(consoleLog),
+					qemuArgv: this.qemuArgv,
+					...(exit.exitCode === undefined ? {} : { exitCode: exit.exitCode }),
+					...(exit.signal ? { signal: exit.signal } : {}),
+				},
+			);
+			this.#execs.rejectAll(this.#crash);
+			void this.#resources.dispose().catch(() => {});
+		});
+	}
+
+	get consoleLog(): string {
+		return this.#qemu.console.text;
+	}
+
+	async forwardPort(guestPort: number, options: ForwardPortOptions = {}): Promise<number> {
+		this.assertUsable();
+		if (!this.#portForwards) {
+			throw new VmError('forwardPort() needs the user-mode network: start the VM with `network: true`.', { qemuArgv: this.qemuArgv });
+		}
+		return this.#portForwards.forward(guestPort, options);
+	}
+
+	protected runExec(script: string, options: NormalizedExecOptions): Promise<ExecResult<string | Buffer>> {
+		return this.#execs.run(script, options, () => this.assertUsable());
+	}
+
+	protected async shutDown(): Promise<void> {
+		this.#execs.rejectAll(
+			new VmClosedError('The VM was closed while this command was running.', {
+				consoleLog: tailOf(this.consoleLog),
+				qemuArgv: this.qemuArgv,
+			}),
+		);
+		await this.#resources.dispose();
+	}
+
+	protected override deathError(): Error | undefined {
+		return this.#crash;
+	}
+}
