@@ -66,17 +66,19 @@ export type VmTestAPI = TestAPI<VmFixtures>;
 /** What Vitest gives a fixture about the test it runs for. */
 interface TestLike {
 	signal: AbortSignal;
-	task: Parameters<typeof reportFailure>[0] & { context: object };
+	task: Parameters<typeof reportFailure>[0] & { context: { fileVm?: Vm } };
 }
 
 /**
- * Give this test its own view of the file VM. `fileVm` is file-scoped (one VM, and usable in
- * `test.beforeAll`), so Vitest writes the same value onto every test's context; the view that test gets
- * instead runs its execs under its own signal and records them in its own binding, so tests running at
- * once (`test.concurrent`) never get each other's timeout or failure report.
+ * Give this test its own view of the file VM. `fileVm` is file-scoped (one VM for the file, usable in
+ * `test.beforeAll`), and Vitest writes its value onto the test's context (`task.context`) whenever the
+ * test or one of its hooks asks for it; the accessor defined here hands the test a view of that VM bound
+ * to this test instead. Its execs run under this test's signal and are recorded for this test's report,
+ * so tests running at once (`test.concurrent`) never get each other's timeout or failure report.
  */
-function bindFileVmToTest(context: object, binding: TestBinding): void {
-	let fileVm: Vm | undefined;
+function bindFileVmToTest(context: { fileVm?: Vm }, binding: TestBinding): void {
+	// This fixture is set up before the others, but take over a value already there all the same.
+	let fileVm: Vm | undefined = context.fileVm;
 	let view: VmView | undefined;
 	Object.defineProperty(context, 'fileVm', {
 		configurable: true,

@@ -81,6 +81,21 @@ describe('VmView', () => {
 		expect(binding.used.get(fake as unknown as Vm)).toMatchObject({ script: 'false', exitCode: 1, stderr: 'it failed\n' });
 	});
 
+	test('keeps the signals and records of two views of one VM apart', async () => {
+		const fake = new FakeVm();
+		const first = createBinding(new AbortController().signal);
+		const second = createBinding(new AbortController().signal);
+		const firstView = new VmView(fake as unknown as Vm, () => first);
+		const secondView = new VmView(fake as unknown as Vm, () => second);
+		const running = firstView.exec('true');
+		expect(fake.seenOptions?.signal).toBe(first.signal);
+		await secondView.exec('false');
+		expect(fake.seenOptions?.signal).toBe(second.signal);
+		await running;
+		expect(first.used.get(fake as unknown as Vm)).toMatchObject({ script: 'true', exitCode: 0 });
+		expect(second.used.get(fake as unknown as Vm)).toMatchObject({ script: 'false', exitCode: 1 });
+	});
+
 	test('keeps getters and methods that use private fields working', async () => {
 		const { view } = viewOf(undefined);
 		expect(view.consoleLog).toContain('booted');
