@@ -5,8 +5,8 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { startVm, VmBootError, VmExecError } from '../../src/index.js';
-import { assertCliBuilt, CLI_PATH } from '../helpers/built-cli.js';
+import { startVm, VmBootError, VmExecError } from '../../../src/index.js';
+import { assertCliBuilt, CLI_PATH } from '../../helpers/built-cli.js';
 
 const launcher = [process.execPath, CLI_PATH];
 

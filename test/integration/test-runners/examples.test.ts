@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { dir as tempDir } from 'tmp-promise';
 import { afterEach, describe, expect, test } from 'vitest';
-import { copyExample, createRunMarker, processesMarkedWith, readJsonReport, repoRoot, runNode } from '../helpers/runner-projects.js';
+import { copyExample, createRunMarker, processesMarkedWith, readJsonReport, repoRoot, runNode } from '../../helpers/runner-projects.js';
 
 const temps: Array<() => Promise<void>> = [];
 

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { dir as tempDir } from 'tmp-promise';
 import { afterAll, expect, test } from 'vitest';
-import { copyExample, createRunMarker, processesMarkedWith, readJsonReport, repoRoot, runNode } from '../helpers/runner-projects.js';
+import { copyExample, createRunMarker, processesMarkedWith, readJsonReport, repoRoot, runNode } from '../../helpers/runner-projects.js';
 
 let cleanup: (() => Promise<void>) | undefined;
 

@@ -4,8 +4,8 @@ import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { startVm, type Vm } from '../../src/index.js';
-import { isProcessAlive, leftovers, workspaceOf } from '../helpers/vm-leaks.js';
+import { startVm, type Vm } from '../../../src/index.js';
+import { isProcessAlive, leftovers, workspaceOf } from '../../helpers/vm-leaks.js';
 
 const DIST = path.resolve('dist/index.js');
 

@@ -1,5 +1,5 @@
 /**
- * Runs Vitest on test/integration/fixtures-projects/vitest (whose tests use the fixtures, some failing
+ * Runs Vitest on test/integration/test-runners/vitest-project (whose tests use the fixtures, some failing
  * on purpose) and checks what a user would see: which tests passed, the failure messages, which VMs
  * were shared, and that no QEMU process outlived the run.
  */
@@ -7,9 +7,9 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { dir as tempDir } from 'tmp-promise';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createRunMarker, processesMarkedWith, readJsonReport, readRecords, repoRoot } from '../helpers/runner-projects.js';
+import { createRunMarker, processesMarkedWith, readJsonReport, readRecords, repoRoot } from '../../helpers/runner-projects.js';
 
-const projectDir = path.join(repoRoot, 'test/integration/fixtures-projects/vitest');
+const projectDir = path.join(repoRoot, 'test/integration/test-runners/vitest-project');
 
 /** The failure block Vitest's default reporter printed for a test, from its " FAIL " line to the next. */
 function failureShown(output: string, title: string): string {

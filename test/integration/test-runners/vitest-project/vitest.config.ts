@@ -1,4 +1,4 @@
-// A Vitest project run as a child process by test/integration/fixtures-vitest.test.ts: its tests
+// A Vitest project run as a child process by test/integration/test-runners/vitest.test.ts: its tests
 // exercise the fixtures (some fail on purpose) and record what they saw for the outer test to check.
 import { defineConfig } from 'vitest/config';
 

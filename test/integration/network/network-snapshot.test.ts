@@ -2,7 +2,7 @@ import http from 'node:http';
 import type net from 'node:net';
 import { dir as tempDir, type DirectoryResult } from 'tmp-promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startVm } from '../../src/index.js';
+import { startVm } from '../../../src/index.js';
 
 describe('networking in a VM started from a snapshot', () => {
 	// A private cache, so that the first VM surely boots cold and saves the snapshot the second one uses.

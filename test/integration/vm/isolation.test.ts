@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startVm, type Vm } from '../../src/index.js';
+import { startVm, type Vm } from '../../../src/index.js';
 
 describe('the guest file system', () => {
 	let vm: Vm;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startVm, type Vm, VmExecError, VmTimeoutError } from '../../src/index.js';
+import { startVm, type Vm, VmExecError, VmTimeoutError } from '../../../src/index.js';
 
 let vm: Vm;
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startVm } from '../../src/index.js';
+import { startVm } from '../../../src/index.js';
 
 /**
  * The guest runs scripts with the host's /bin/sh. Normally the initramfs carries a copy of it that starts

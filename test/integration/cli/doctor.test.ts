@@ -2,7 +2,7 @@
  * `vm-exec doctor`, run as a child process.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { assertCliBuilt, runCli } from '../helpers/built-cli.js';
+import { assertCliBuilt, runCli } from '../../helpers/built-cli.js';
 
 beforeAll(assertCliBuilt);
 

@@ -3,8 +3,8 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startVm, type Vm, VmError } from '../../src/index.js';
-import { isProcessAlive, leftovers } from '../helpers/vm-leaks.js';
+import { startVm, type Vm, VmError } from '../../../src/index.js';
+import { isProcessAlive, leftovers } from '../../helpers/vm-leaks.js';
 
 /** An HTTP server on the host's loopback only, answering every request with `body`. */
 async function startHostServer(body: string): Promise<{ port: number; close(): Promise<void> }> {

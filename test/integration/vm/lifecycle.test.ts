@@ -2,8 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runInVm, startVm, VmBootError, VmClosedError, VmCrashedError } from '../../src/index.js';
-import { isProcessAlive, leftovers, startVmClosedAfterEach, workspaceOf } from '../helpers/vm-leaks.js';
+import { runInVm, startVm, VmBootError, VmClosedError, VmCrashedError } from '../../../src/index.js';
+import { isProcessAlive, leftovers, startVmClosedAfterEach, workspaceOf } from '../../helpers/vm-leaks.js';
 
 describe('startVm and close', () => {
 	const startVm = startVmClosedAfterEach();
