@@ -3,6 +3,7 @@
  */
 import os from 'node:os';
 import { benchCore } from './core.js';
+import { benchColdplug } from './coldplug.js';
 import { benchSnapshot } from './snapshot.js';
 import { formatTable, type BenchRow } from './table.js';
 
@@ -12,6 +13,7 @@ const execs = Number(process.env.BENCH_EXECS ?? 50);
 const rows: BenchRow[] = [];
 rows.push(...(await benchCore({ boots, execs })));
 rows.push(...(await benchSnapshot({ boots })));
+rows.push(...(await benchColdplug({ boots })));
 process.stdout.write(
 	`vm-exec benchmarks on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), node ${process.version}\n\n`,
 );

@@ -42,6 +42,10 @@ if [ "$dev" = 1 ]; then
 	command -v make >/dev/null 2>&1 || missing="$missing make"
 	# `npm run lint` (part of `npm test`) checks the guest's init and the project's shell scripts with it.
 	command -v shellcheck >/dev/null 2>&1 || missing="$missing shellcheck"
+	# For disk images (the disk-image example and its tests): qemu-img, sfdisk, mkfs.ext4/debugfs/e2fsck.
+	command -v qemu-img >/dev/null 2>&1 || missing="$missing qemu-utils"
+	command -v sfdisk >/dev/null 2>&1 || missing="$missing fdisk"
+	command -v debugfs >/dev/null 2>&1 || [ -x /sbin/debugfs ] || missing="$missing e2fsprogs"
 	for k in /boot/vmlinuz-*; do
 		release=${k#/boot/vmlinuz-}
 		[ -e "/lib/modules/$release/build" ] || missing="$missing $headers_packages"

@@ -36,6 +36,18 @@ export class VmBootError extends VmError {
 	}
 }
 
+/** A disk image of the `disks` option cannot be used: missing, a directory, unreadable, or locked by another VM. */
+export class VmDiskError extends VmBootError {
+	override name = 'VmDiskError';
+	/** The image's host path. */
+	path: string;
+
+	constructor(message: string, details: { path: string; cause?: unknown; qemuArgv?: readonly string[]; qemuStderr?: string }) {
+		super(message, details);
+		this.path = details.path;
+	}
+}
+
 /** The shape shared by exec results and exec errors, like execa's. */
 export interface ExecResultFields<Output extends string | Buffer = string> {
 	/** The script that ran. */

@@ -4,4 +4,6 @@ export type { Vm } from './vm/vm.js';
 export type { ExecResult } from './vm/exec-result.js';
 export type { VmOptions, ExecOptions, Accel } from './options.js';
 export type { ForwardPortOptions } from './network/port-forward.js';
-export { VmError, VmBootError, VmExecError, VmTimeoutError, VmCrashedError, VmClosedError } from './errors.js';
+export type { DiskOptions, DiskFormat } from './disks/options.js';
+export type { VmDisk } from './disks/prepare.js';
+export { VmError, VmBootError, VmExecError, VmTimeoutError, VmCrashedError, VmClosedError, VmDiskError } from './errors.js';

@@ -20,6 +20,9 @@ import { type BootContext, planGuestSettings, planQemu } from './start/plan.js';
 import { bootToReady, waitForGuest } from './start/ready.js';
 import { QemuVm } from './vm/qemu-vm.js';
 import type { Vm } from './vm/vm.js';
+import { guestDiskName } from './disks/options.js';
+import { diskLockError, prepareDisks } from './disks/prepare.js';
+import { VmBootError } from './errors.js';
 
 // The doctor reads the same setting the boot does.
 export { guestShellSetting } from './start/artifacts.js';
@@ -36,6 +39,7 @@ export async function startVm(options: VmOptions = {}): Promise<Vm> {
 	try {
 		const network = reserveNetwork(normalized, resources);
 		const sharedDir = await prepareSharedDir(normalized.shared, resources);
+		const disks = await prepareDisks(normalized.disks, guestDiskName);
 		const artifacts = await prepareArtifacts(normalized);
 		const accel = await chooseAccel(normalized, artifacts);
 		const workspace = await createWorkspace();
@@ -50,6 +54,7 @@ export async function startVm(options: VmOptions = {}): Promise<Vm> {
 			resources,
 			readyTimeout: normalized.bootTimeout,
 			network: network.plan(),
+			disks,
 		};
 		// bootToReady registers QEMU's stop on `resources` as soon as QEMU runs.
 		const { qemu, control, bootedFrom } = await bootToSnapshotPoint({
@@ -65,6 +70,9 @@ export async function startVm(options: VmOptions = {}): Promise<Vm> {
 			bootCold: (plan) => bootToReady(context, plan),
 			launchForRestore: (plan) => bootToReady(context, plan, false),
 			onProgress: normalized.onProgress,
+		}).catch((error: unknown) => {
+			// QEMU refusing an image another VM writes: say so, rather than "QEMU exited".
+			throw (error instanceof VmBootError && diskLockError(error.qemuStderr, disks, error)) || error;
 		});
 		resources.defer('control channel', () => control.destroy());
 		await writeFile(
@@ -85,6 +93,7 @@ export async function startVm(options: VmOptions = {}): Promise<Vm> {
 			resources,
 			network,
 			bootedFrom,
+			disks,
 		});
 	} catch (error) {
 		await resources.dispose().catch(() => {});

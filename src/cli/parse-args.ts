@@ -4,6 +4,7 @@
  * the library's options gate validates the rest.
  */
 import type { Accel } from '../options.js';
+import type { DiskOptions } from '../disks/options.js';
 import { type FlagSpec, parseFlags } from './parse-flags.js';
 import { UsageError } from './usage-error.js';
 
@@ -20,6 +21,7 @@ export const RUN_FLAGS: Readonly<Record<string, FlagSpec>> = {
 	launcher: { type: 'string' },
 	network: { type: 'boolean' },
 	lan: { type: 'string' },
+	disk: { type: 'list' },
 	help: { type: 'boolean', short: 'h' },
 	version: { type: 'boolean' },
 };
@@ -41,6 +43,8 @@ export interface RunArgs {
 	network: boolean;
 	/** `--lan=NAME` or `--lan=NAME:ADDRESS`: join a private LAN (only VMs of this process share it). */
 	lan: string | { name: string; address: string } | undefined;
+	/** `--disk=PATH[:SIZE][,ro]`, in order: the `disks` option. */
+	disks: DiskOptions[];
 	/** Everything after `--`, for QEMU (or the launcher's QEMU). */
 	qemuArgs: string[];
 }
@@ -74,6 +78,20 @@ export function parseLan(text: string | undefined): RunArgs['lan'] {
 	const colon = text.indexOf(':');
 	if (colon === -1) return text;
 	return { name: text.slice(0, colon), address: text.slice(colon + 1) };
+}
+
+/**
+ * `PATH`, `PATH:SIZE`, `PATH,ro` or `PATH:SIZE,ro` → one entry of the `disks` option (the size creates a
+ * missing file). A colon followed by something that is not a size stays part of the path.
+ */
+export function parseDisk(text: string): DiskOptions {
+	let rest = text;
+	const readOnly = rest.endsWith(',ro');
+	if (readOnly) rest = rest.slice(0, -3);
+	const match = /^(.+):(\d+(?:\.\d+)?[KMGTkmgt]?)$/.exec(rest);
+	const file = match ? match[1]! : rest;
+	if (file === '') throw new UsageError(`Expected \`--disk\` to be PATH[:SIZE][,ro] (e.g. --disk=disk.img:64M), got \`${text}\`.`);
+	return { path: file, ...(match ? { size: match[2]! } : {}), ...(readOnly ? { readOnly: true } : {}) };
 }
 
 function optionalString(value: unknown): string | undefined {
@@ -123,6 +141,7 @@ export function parseRunArgs(argv: readonly string[], hostEnv: Readonly<Record<s
 			launcher,
 			network: flags.network === true,
 			lan: parseLan(optionalString(flags.lan)),
+			disks: ((flags.disk as string[] | undefined) ?? []).map(parseDisk),
 			qemuArgs: rest ?? [],
 		},
 	};

@@ -43,6 +43,7 @@ function toVmOptions(args: RunArgs, signal: AbortSignal, bash: string | undefine
 	if (args.launcher !== undefined) options.launcher = args.launcher;
 	if (args.network) options.network = true;
 	if (args.lan !== undefined) options.lan = args.lan;
+	if (args.disks.length > 0) options.disks = args.disks;
 	if (bash !== undefined && args.launcher === undefined) options.shell = bash;
 	return options;
 }

@@ -1,6 +1,6 @@
 #!/bin/sh
 # vm-exec's guest init: PID 1 of every VM, run by the initramfs's static busybox (its ash shell).
-# prepareInitramfs (src/boot/initramfs.ts) packs it as /init, with runner.sh, root.sh and network.sh in /etc/vm-exec/,
+# prepareInitramfs (src/boot/initramfs.ts) packs it as /init, with runner.sh, root.sh, network.sh, coldplug.sh and hotplug.sh in /etc/vm-exec/,
 # the kernel modules to load, device nodes and, when it can, a copy of the host's shell. The initramfs's
 # cache key covers the text of every script, and the snapshot key covers the initramfs (the QEMU argv it
 # hashes names the initramfs file by that key): editing any of them means a new initramfs and new
@@ -41,11 +41,13 @@ say() { echo "$*" >&3; }
 log() { echo "vm-exec-init: $*" >/dev/console; }
 die() { log "$*"; say "error $*"; sync; reboot -f; sleep 1000; }
 # What runs after "go" lives in files of its own, packed next to runner.sh: building the root (root.sh)
-# and the network cards (network.sh). Sourcing them defines functions and costs no process.
+# the network cards (network.sh) and the devices' drivers (coldplug.sh). Sourcing them defines functions and costs no process.
 # shellcheck source=src/guest/root.sh
 . /etc/vm-exec/root.sh
 # shellcheck source=src/guest/network.sh
 . /etc/vm-exec/network.sh
+# shellcheck source=src/guest/coldplug.sh
+. /etc/vm-exec/coldplug.sh
 
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys

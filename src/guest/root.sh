@@ -78,4 +78,5 @@ build_root() {
 	# shellcheck disable=SC2153
 	[ "$VMX_HOSTNAME" = vm-exec ] || hostname "$VMX_HOSTNAME"
 	[ -z "$VMX_NAT_NIC$VMX_LAN_NIC" ] || configure_network
+	coldplug
 }

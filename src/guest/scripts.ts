@@ -4,7 +4,8 @@
  * - `init.sh`: the guest's PID 1 (run by busybox ash), packed as `/init`;
  * - packed in `/etc/vm-exec/`: `runner.sh`, the program of the runner (the host's shell that runs each
  *   exec), and the parts of the init that run after `go`, which it sources: `root.sh` (building the
- *   guest's root) and `network.sh` (network cards).
+ *   guest's root), `network.sh` (network cards), `coldplug.sh` (the drivers of the devices present at `go`)
+ *   and `hotplug.sh` (run for each later device event: drivers and /dev/disk/by-id links).
  * All are real files so that shellcheck checks them (`npm run lint`); see init.sh's header for the
  * guest's life.
  */
@@ -15,12 +16,12 @@ import { VmBootError } from '../errors.js';
 export interface GuestScripts {
 	/** The text of init.sh. */
 	init: string;
-	/** The texts of the scripts packed in /etc/vm-exec/, by file name (runner.sh, root.sh, network.sh). */
+	/** The texts of the scripts packed in /etc/vm-exec/, by file name (runner.sh, root.sh, network.sh, coldplug.sh, hotplug.sh). */
 	files: Readonly<Record<string, string>>;
 }
 
 /** The scripts packed in /etc/vm-exec/ next to /init. */
-const PACKED_SCRIPTS = ['runner.sh', 'root.sh', 'network.sh'] as const;
+const PACKED_SCRIPTS = ['runner.sh', 'root.sh', 'network.sh', 'coldplug.sh', 'hotplug.sh'] as const;
 
 let scripts: GuestScripts | undefined;
 

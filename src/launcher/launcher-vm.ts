@@ -36,6 +36,8 @@ export class LauncherVm extends BaseVm {
 	readonly pid: undefined = undefined;
 	/** A launcher VM is not on a vm-exec LAN (`lan` cannot be combined with `launcher`). */
 	readonly lanAddress: undefined = undefined;
+	/** A launcher VM has no `disks` (`disks` cannot be combined with `launcher`; pass QEMU's `-drive` in `qemuArgs`). */
+	readonly disks: readonly [] = [];
 	/** A launcher boots its own VM for every exec: never from a vm-exec snapshot. */
 	readonly bootedFrom = 'cold' as const;
 

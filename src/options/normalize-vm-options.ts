@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { launcherValue } from './launcher-options.js';
 import { lanValue } from './lan-options.js';
+import { normalizeDisks } from '../disks/options.js';
 import { parseMemoryMiB } from './memory.js';
 import {
 	assertOptionsObject,
@@ -38,6 +39,7 @@ const VM_OPTION_NAMES: ReadonlySet<string> = new Set([
 	'launcher',
 	'network',
 	'lan',
+	'disks',
 	'snapshot',
 	'onProgress',
 ]);
@@ -91,5 +93,6 @@ export function normalizeOptions(options: VmOptions = {}): NormalizedVmOptions {
 		launcher: launcherValue(options),
 		network: booleanValue('network', options.network),
 		lan: lanValue(options.lan),
+		disks: normalizeDisks(options.disks),
 	};
 }

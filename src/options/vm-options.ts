@@ -2,6 +2,7 @@
  * What `startVm()` and `runInVm()` accept (documented here, for editors and the docs), and what the
  * gate (normalize-vm-options.ts) turns it into.
  */
+import type { DiskOptions, NormalizedDisk } from '../disks/options.js';
 import type { NormalizedLan } from './lan-options.js';
 
 export type Accel = 'auto' | 'kvm' | 'tcg';
@@ -114,6 +115,14 @@ export interface VmOptions {
 	 * @default undefined (vm-exec boots its own VM)
 	 */
 	launcher?: readonly string[];
+	/**
+	 * Disk images, attached in order as `/dev/vda`, `/dev/vdb`, … (virtio), with their drivers loaded before
+	 * the first exec: a path, or `{ path, size, format, readOnly, serial }`. A missing file with a `size` is
+	 * created (sparse raw, or qcow2). The guest's writes reach the file once synced (`sync`, or closing the
+	 * VM). See `vm.disks`.
+	 * @default []
+	 */
+	disks?: readonly (string | DiskOptions)[];
 }
 
 /** The VM options with their defaults filled in, checked. */
@@ -138,4 +147,5 @@ export interface NormalizedVmOptions {
 	launcher: string[] | undefined;
 	network: boolean;
 	lan: NormalizedLan | undefined;
+	disks: NormalizedDisk[];
 }

@@ -84,6 +84,8 @@ export interface BootSettings {
 	modulesDir: string | undefined;
 	/** The VM's network cards and how to configure them; absent when it has none (only loopback). */
 	network?: GuestNetworkSettings | undefined;
+	/** The VM has devices beyond the base machine (`qemuArgs`, `disks`): the guest looks for their drivers. */
+	extraDevices?: boolean;
 }
 
 /** Per-VM network settings, applied by the guest after `go` (never on the kernel command line: snapshots). */
@@ -114,6 +116,8 @@ export function buildBootEnv(settings: BootSettings): string {
 		`VMX_SHARED=${settings.shared ? 1 : 0}`,
 		`VMX_EXPOSE=${shellQuote(expose.join(' '))}`,
 		`VMX_MODULES=${shellQuote(settings.modulesDir ?? '')}`,
+		// The VM has devices beyond the base machine (qemuArgs, disks): the guest coldplugs and listens for more.
+		...(settings.extraDevices ? ['VMX_DEVICES=1'] : []),
 		// Unset network variables mean "no card": the guest then keeps only loopback.
 		...(settings.network
 			? [

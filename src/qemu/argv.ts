@@ -2,6 +2,8 @@
  * The QEMU command line, built by a pure function from a plan. Passed to execa as an array: no shell.
  */
 import { buildNetworkArgs, type NetworkPlan } from '../network/argv.js';
+import { buildDiskArgs } from '../disks/argv.js';
+import type { NormalizedDisk } from '../disks/options.js';
 
 /** Kernel flags measured to shorten the boot under software emulation (see DESIGN.md). */
 export const FAST_BOOT_KERNEL_FLAGS = [
@@ -54,6 +56,8 @@ export interface QemuPlan extends NetworkPlan {
 	memoryFile?: { path: string; shared: boolean; sizeMiB: number } | undefined;
 	/** `-incoming` value: `'defer'` starts QEMU waiting for a saved state (a snapshot) to be loaded over QMP. */
 	incoming?: string | undefined;
+	/** The `disks` option's images, attached as virtio disks after the network cards. */
+	disks?: readonly Pick<NormalizedDisk, 'path' | 'format' | 'readOnly' | 'serial'>[] | undefined;
 }
 
 function virtfs(id: string, dir: string, readonly: boolean): string[] {
@@ -120,6 +124,7 @@ export function buildQemuArgv(plan: QemuPlan): string[] {
 		...virtfs('shared', plan.sharedDir, false),
 		// Network cards come last, and only when asked for, so VMs without them keep the same device set.
 		...buildNetworkArgs(plan),
+		...buildDiskArgs(plan.disks ?? []),
 		'-no-reboot',
 		...(plan.incoming ? ['-incoming', plan.incoming] : []),
 		...(plan.qemuArgs ?? []),

@@ -68,7 +68,10 @@ async function identityOf(file: string | undefined): Promise<string> {
  * (replacing its text in the argv could also hit an unrelated path that starts the same way).
  */
 function keyedArgv(plan: QemuPlan): string[] {
-	return buildQemuArgv({ ...plan, sharedDir: '<shared-dir>', incoming: undefined, memoryFile: undefined });
+	// Disks count by their number, format, read-only flag and serial, not their paths: the guest has not read
+	// them at the snapshot point (no driver yet), so a restored VM sees each file's current content and size.
+	const disks = plan.disks?.map((disk, index) => ({ ...disk, path: `<disk-${index}>` }));
+	return buildQemuArgv({ ...plan, sharedDir: '<shared-dir>', incoming: undefined, memoryFile: undefined, disks });
 }
 
 /**

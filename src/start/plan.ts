@@ -10,6 +10,7 @@ import type { NormalizedVmOptions } from '../options.js';
 import { isHiddenInGuest } from '../protocol/exec-files.js';
 import type { QemuPlan } from '../qemu/argv.js';
 import type { Artifacts } from './artifacts.js';
+import type { VmDisk } from '../disks/prepare.js';
 
 /** What a boot needs besides its QEMU plan. */
 export interface BootContext {
@@ -22,6 +23,8 @@ export interface BootContext {
 	readyTimeout: number;
 	/** The VM's network cards, if any. */
 	network?: NetworkPlan;
+	/** The VM's disk images (checked and created). */
+	disks?: readonly VmDisk[];
 }
 
 /** The QEMU plan of one VM. */
@@ -45,6 +48,7 @@ export function planQemu(context: BootContext, workspace: Workspace, sharedDir: 
 		...(options.console === 'inherit' ? { extraKernelFlags: ['loglevel=7'] } : {}),
 		qemuArgs: options.qemuArgs,
 		...context.network,
+		disks: context.disks,
 	};
 }
 
@@ -57,7 +61,36 @@ export function planGuestSettings(options: NormalizedVmOptions, kernel: KernelIn
 	return {
 		hostname: 'vm-exec',
 		shared: sharedDir !== undefined,
+		extraDevices: options.disks.length > 0 || addsDevices(options.qemuArgs),
 		expose,
 		modulesDir: defaultModules.includes(kernel.modulesDir) ? undefined : kernel.modulesDir,
 	};
+}
+
+/**
+ * QEMU options that add a device to the guest, or a monitor of the user's that can hot-add one: a VM given one
+ * gets the coldplug and the uevent listener (`-m 1G` alone does not).
+ */
+const DEVICE_OPTIONS = new Set([
+	'-device',
+	'-drive',
+	'-hda',
+	'-hdb',
+	'-hdc',
+	'-hdd',
+	'-cdrom',
+	'-fda',
+	'-fdb',
+	'-nic',
+	'-net',
+	'-usb',
+	'-usbdevice',
+	'-qmp',
+	'-mon',
+	'-monitor',
+]);
+
+/** Whether `qemuArgs` add a device (an option such as `-device`), or a monitor that could. */
+export function addsDevices(qemuArgs: readonly string[]): boolean {
+	return qemuArgs.some((arg) => DEVICE_OPTIONS.has(arg.replace(/^--/, '-').split('=')[0]!));
 }

@@ -4,6 +4,7 @@
  * report. Everything else is the VM's own: the view delegates, as testcontainers'
  * `AbstractStartedContainer` does.
  */
+import type { VmDisk } from '../disks/prepare.js';
 import type { ForwardPortOptions } from '../network/port-forward.js';
 import type { KernelInfo } from '../boot/kernel.js';
 import type { ExecOptions } from '../options.js';
@@ -97,6 +98,10 @@ export class VmView implements Vm {
 
 	get lanAddress(): string | undefined {
 		return this.#vm.lanAddress;
+	}
+
+	get disks(): readonly Readonly<VmDisk>[] {
+		return this.#vm.disks;
 	}
 
 	get consoleLog(): string {

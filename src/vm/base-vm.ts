@@ -3,6 +3,7 @@
  * the exec/succeed/fail overloads, what succeed and fail expect, closing once, and the error for a
  * closed VM. A subclass says how one exec runs (`runExec`) and how the VM stops (`shutDown`).
  */
+import type { VmDisk } from '../disks/prepare.js';
 import { tailOf, VmClosedError } from '../errors.js';
 import type { ForwardPortOptions } from '../network/port-forward.js';
 import { type ExecOptions, type NormalizedExecOptions, normalizeExecOptions, validateScript } from '../options.js';
@@ -18,6 +19,7 @@ export abstract class BaseVm implements Vm {
 	abstract readonly pid: number | undefined;
 	abstract readonly bootedFrom: 'snapshot' | 'cold';
 	abstract readonly lanAddress: string | undefined;
+	abstract readonly disks: readonly Readonly<VmDisk>[];
 	abstract readonly consoleLog: string;
 
 	#closing: Promise<void> | undefined;

@@ -14,6 +14,10 @@ import type { RunningQemu } from '../qemu/launch.js';
 import { BaseVm } from './base-vm.js';
 import type { ExecResult } from './exec-result.js';
 import { GuestExecs } from './guest-execs.js';
+import type { VmDisk } from '../disks/prepare.js';
+
+/** How long closing waits for the guest to sync its writable disks before QEMU is stopped anyway. */
+const DISK_SYNC_TIMEOUT_MS = 10_000;
 
 /** What `startVm` hands to the `QemuVm` it creates. */
 export interface QemuVmParts {
@@ -31,6 +35,8 @@ export interface QemuVmParts {
 	network?: VmNetwork;
 	/** Whether the VM was restored from a snapshot or booted cold. */
 	bootedFrom?: 'snapshot' | 'cold';
+	/** The `disks` option's images. */
+	disks?: readonly VmDisk[];
 }
 
 export class QemuVm extends BaseVm {
@@ -41,8 +47,10 @@ export class QemuVm extends BaseVm {
 	readonly pid: number | undefined;
 	readonly bootedFrom: 'snapshot' | 'cold';
 	readonly lanAddress: string | undefined;
+	readonly disks: readonly Readonly<VmDisk>[];
 
 	readonly #qemu: RunningQemu;
+	readonly #control: ControlChannel;
 	readonly #resources: ResourceStack;
 	readonly #execs: GuestExecs;
 	readonly #portForwards: PortForwards | undefined;
@@ -60,6 +68,8 @@ export class QemuVm extends BaseVm {
 		this.pid = parts.qemu.pid;
 		this.bootedFrom = parts.bootedFrom ?? 'cold';
 		this.lanAddress = parts.network?.lanAddress;
+		this.disks = parts.disks ?? [];
+		this.#control = parts.control;
 		if (parts.network?.userNetwork) {
 			const forwards = new PortForwards(() => parts.qemu.qmp());
 			this.#portForwards = forwards;
@@ -108,7 +118,21 @@ export class QemuVm extends BaseVm {
 				qemuArgv: this.qemuArgv,
 			}),
 		);
+		await this.#syncDisks();
 		await this.#resources.dispose();
+	}
+
+	/**
+	 * Closing a VM with writable disks flushes the guest's caches to them first: the guest syncs and leaves
+	 * (QEMU runs with -no-reboot, so it exits), bounded; stopping QEMU without it could lose unsynced writes.
+	 */
+	async #syncDisks(): Promise<void> {
+		if (this.#crash || this.#qemu.hasExited() || !this.disks.some((disk) => !disk.readOnly)) return;
+		this.#control.send({ type: 'reboot' });
+		let timer: NodeJS.Timeout | undefined;
+		await Promise.race([this.#qemu.exited, new Promise((resolve) => (timer = setTimeout(resolve, DISK_SYNC_TIMEOUT_MS)))]).finally(() =>
+			clearTimeout(timer),
+		);
 	}
 
 	protected override deathError(): Error | undefined {

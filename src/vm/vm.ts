@@ -4,6 +4,7 @@
  * test runners' fixtures (a view bound to one test, see test-runners/vm-view.ts).
  */
 import type { KernelInfo } from '../boot/kernel.js';
+import type { VmDisk } from '../disks/prepare.js';
 import type { ForwardPortOptions } from '../network/port-forward.js';
 import type { ExecOptions } from '../options.js';
 import type { ExecResult } from './exec-result.js';
@@ -33,6 +34,11 @@ export interface Vm extends AsyncDisposable {
 	readonly bootedFrom: 'snapshot' | 'cold';
 	/** The VM's IPv4 address on its `lan` (e.g. `'10.0.3.1'`), if it is on one. */
 	readonly lanAddress: string | undefined;
+	/**
+	 * The `disks` option's images, in order: host path, format, and the guest device each became (`/dev/vda`, …,
+	 * and `/dev/disk/by-id/virtio-<serial>`). Empty for a launcher VM.
+	 */
+	readonly disks: readonly Readonly<VmDisk>[];
 	/** Everything the guest printed on its console so far (boot messages, kernel warnings, panics). */
 	readonly consoleLog: string;
 	/** Whether the VM was closed or has died. */

@@ -51,8 +51,28 @@ describe('vm-exec "script"', () => {
 	it('passes everything after -- to QEMU, e.g. a disk the script reads', async () => {
 		const disk = path.join(tempRoot, 'disk.img');
 		await writeFile(disk, Buffer.concat([Buffer.from('DISK-MARKER'), Buffer.alloc(1024 * 1024 - 11)]));
-		const result = await runCli(['modprobe virtio_blk && head -c 11 /dev/vda', '--', '-drive', `file=${disk},if=virtio,format=raw`]);
+		// No modprobe: the guest loads the driver of every device it has before the script runs.
+		const result = await runCli(['head -c 11 /dev/vda', '--', '-drive', `file=${disk},if=virtio,format=raw`]);
 		expect({ stdout: text(result.stdout), exitCode: result.exitCode }).toEqual({ stdout: 'DISK-MARKER', exitCode: 0 });
+	});
+
+	it('--disk=PATH:SIZE creates a missing image, --disk=PATH,ro attaches one read-only, in order', async () => {
+		const created = path.join(tempRoot, 'cli-new.img');
+		const existing = path.join(tempRoot, 'cli-ro.img');
+		await writeFile(existing, Buffer.concat([Buffer.from('READ-ONLY'), Buffer.alloc(512 * 1024 - 9)]));
+		const result = await runCli([
+			`--disk=${created}:4M`,
+			`--disk=${existing},ro`,
+			'echo new >/dev/vda && sync && blockdev --getsize64 /dev/vda && head -c 9 /dev/vdb && ! echo x >/dev/vdb 2>/dev/null',
+		]);
+		expect({ stdout: text(result.stdout), exitCode: result.exitCode }).toEqual({ stdout: `${4 * 1024 * 1024}\nREAD-ONLY`, exitCode: 0 });
+		expect((await readFile(created)).subarray(0, 4).toString()).toBe('new\n');
+	});
+
+	it('--disk with a missing file and no size fails before QEMU starts, naming the file and the fix', async () => {
+		const result = await runCli([`--disk=${path.join(tempRoot, 'nope.img')}`, 'true']);
+		expect(result.exitCode).not.toBe(0);
+		expect(text(result.stderr)).toMatch(/The disk image .*nope\.img \(disks\[0\]\) does not exist\. Give a `size`/);
 	});
 
 	it("--initrd-console shows the guest's boot messages on stderr; without it the boot is silent", async () => {

@@ -51,4 +51,11 @@ describe('the examples a user copies', () => {
 		expect(passed, output).toHaveLength(7);
 		expect(leftRunning).toEqual([]);
 	}, 600_000);
+
+	test('disk-image: partitions, formats and fills an image in the VM, then debugfs and e2fsck read it on the host', async () => {
+		const { passed, others, output, leftRunning } = await runExample('disk-image');
+		expect(others, output).toEqual([]);
+		expect(passed, output).toHaveLength(3);
+		expect(leftRunning).toEqual([]);
+	}, 600_000);
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDuration, parseEnvAssignment, parseRunArgs } from '../../../src/cli/parse-args.js';
+import { parseDisk, parseDuration, parseEnvAssignment, parseRunArgs } from '../../../src/cli/parse-args.js';
 import { parseFlags } from '../../../src/cli/parse-flags.js';
 import { UsageError } from '../../../src/cli/usage-error.js';
 
@@ -73,6 +73,7 @@ describe('parseRunArgs', () => {
 			launcher: undefined,
 			network: false,
 			lan: undefined,
+			disks: [],
 			qemuArgs: [],
 		});
 	});
@@ -138,5 +139,22 @@ describe('parseFlags', () => {
 
 	it('does not take -- as a flag value', () => {
 		expect(() => parseFlags(['--kernel', '--'], { kernel: { type: 'string' } })).toThrow(/needs a value/);
+	});
+});
+
+describe('--disk', () => {
+	it('takes PATH[:SIZE][,ro], repeatable, in order', () => {
+		expect(runArgs(['--disk=a.img:64M', '--disk', 'b.qcow2,ro', '--disk=c:d.img', 'true']).disks).toEqual([
+			{ path: 'a.img', size: '64M' },
+			{ path: 'b.qcow2', readOnly: true },
+			{ path: 'c:d.img' },
+		]);
+		expect(parseDisk('/x/y.img:2G,ro')).toEqual({ path: '/x/y.img', size: '2G', readOnly: true });
+		expect(parseDisk('y.img:1048576')).toEqual({ path: 'y.img', size: '1048576' });
+	});
+
+	it('refuses a disk without a path', () => {
+		expect(() => parseDisk('')).toThrow(UsageError);
+		expect(() => parseDisk(',ro')).toThrow(/PATH\[:SIZE\]\[,ro\]/);
 	});
 });

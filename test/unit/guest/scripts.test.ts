@@ -26,13 +26,15 @@ describe('the guest scripts', () => {
 		vi.resetModules();
 	});
 
-	it('reads init.sh, runner.sh, root.sh and network.sh from the files next to the loader', () => {
+	it('reads init.sh, runner.sh, root.sh, network.sh, coldplug.sh and hotplug.sh from the files next to the loader', () => {
 		const scripts = readGuestScripts();
 		expect(scripts.init).toBe(fileText('init.sh'));
 		expect(scripts.files).toEqual({
 			'runner.sh': fileText('runner.sh'),
 			'root.sh': fileText('root.sh'),
 			'network.sh': fileText('network.sh'),
+			'coldplug.sh': fileText('coldplug.sh'),
+			'hotplug.sh': fileText('hotplug.sh'),
 		});
 		expect(scripts.init.startsWith('#!/bin/sh\n')).toBe(true);
 	});
@@ -41,7 +43,7 @@ describe('the guest scripts', () => {
 		const entries = initramfsEntries({ busybox: Buffer.from('bb'), applets: [], modules: [] });
 		const data = (name: string) => (entries.find((entry) => entry.path === name) as { data?: Buffer } | undefined)?.data;
 		expect(data('init')?.equals(readFileSync(new URL('init.sh', guestDir)))).toBe(true);
-		for (const name of ['runner.sh', 'root.sh', 'network.sh']) {
+		for (const name of ['runner.sh', 'root.sh', 'network.sh', 'coldplug.sh', 'hotplug.sh']) {
 			expect(data(`etc/vm-exec/${name}`)?.equals(readFileSync(new URL(name, guestDir))), name).toBe(true);
 		}
 	});

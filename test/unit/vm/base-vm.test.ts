@@ -17,6 +17,7 @@ class StubVm extends BaseVm {
 	readonly pid = 4242;
 	readonly bootedFrom = 'cold' as const;
 	readonly lanAddress = undefined;
+	readonly disks = [];
 	readonly consoleLog = '[    1.0] booted\n';
 	/** What the next exec ends with. */
 	outcome: Partial<ExecResult<string>> = {};

@@ -1,0 +1,61 @@
+/**
+ * Coldplug benchmarks: what loading the drivers of a VM's devices before the first exec costs.
+ * - A VM with no extra devices, cold and from a snapshot: its time to a first exec result. With
+ *   BENCH_BASELINE_DIST=<another build's dist/> (e.g. main's, built with `npx tsc -p tsconfig.build.json
+ *   --outDir`), the same VMs of that build are timed in the same loop, sample by sample (interleaved), so a
+ *   change in the machine's load hits both alike: that is the before/after.
+ * - A VM with one disk from a snapshot (the coldplug loads virtio_blk), next to the plain VM.
+ * Uses a private cache directory, removed afterwards.
+ */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { dir } from 'tmp-promise';
+import { startVm as startThisVm, type VmOptions } from '../src/index.js';
+import type { BenchRow } from './table.js';
+
+type StartVm = (options: VmOptions) => Promise<{ exec(script: string): Promise<unknown>; close(): Promise<void>; bootedFrom: string }>;
+
+async function timeFirstResult(start: StartVm, options: VmOptions): Promise<number> {
+	const started = performance.now();
+	const vm = await start(options);
+	try {
+		await vm.exec('true');
+		return performance.now() - started;
+	} finally {
+		await vm.close();
+	}
+}
+
+export async function benchColdplug(options: { boots: number }): Promise<BenchRow[]> {
+	const baselineDist = process.env.BENCH_BASELINE_DIST;
+	const baseline = baselineDist
+		? ((await import(pathToFileURL(path.join(path.resolve(baselineDist), 'index.js')).href)) as { startVm: StartVm }).startVm
+		: undefined;
+	const cache = await dir({ prefix: 'vm-exec-bench-coldplug-', unsafeCleanup: true });
+	try {
+		const cacheDir = cache.path;
+		const disk = path.join(cache.path, 'disk.img');
+		await writeFile(disk, Buffer.alloc(1024 * 1024));
+		const starts: Array<[string, StartVm, VmOptions]> = [
+			['no extra device, cold boot', startThisVm as StartVm, { cacheDir, snapshot: false }],
+			['no extra device, from a snapshot', startThisVm as StartVm, { cacheDir }],
+			['one disk (coldplug loads virtio_blk), from a snapshot', startThisVm as StartVm, { cacheDir, disks: [disk] }],
+			...(baseline
+				? ([
+						['BASELINE build: no extra device, cold boot', baseline, { cacheDir, snapshot: false }],
+						['BASELINE build: no extra device, from a snapshot', baseline, { cacheDir }],
+					] as Array<[string, StartVm, VmOptions]>)
+				: []),
+		];
+		// Warm-up: build the kernel and initramfs, and save the snapshots, outside the samples.
+		for (const [, start, vmOptions] of starts) await timeFirstResult(start, vmOptions);
+		const samples = new Map<string, number[]>(starts.map(([name]) => [name, []]));
+		for (let index = 0; index < options.boots; index++) {
+			for (const [name, start, vmOptions] of starts) samples.get(name)!.push(await timeFirstResult(start, vmOptions));
+		}
+		return starts.map(([name]) => ({ metric: `coldplug: ${name} → first exec result`, unit: 'ms', samples: samples.get(name)! }));
+	} finally {
+		await cache.cleanup();
+	}
+}

@@ -1,0 +1,199 @@
+/**
+ * Everything as an unprivileged host user, as most users run vitest: the README's first command, a Vitest
+ * spec with `vm` and `fileVm`, the disk-image example and `vm-exec doctor`. Run as root (CI), the commands
+ * run as the user `vmexec-ci` (created when missing) through setpriv, on a copy of the build that user can
+ * read; run as anyone else, they run as that user.
+ */
+import { constants } from 'node:fs';
+import { access, chmod, chown, copyFile, cp, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { execa, type Options } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findKernel } from '../../../src/boot/kernel.js';
+import { readJsonReport, repoRoot } from '../../helpers/runner-projects.js';
+
+const CI_USER = 'vmexec-ci';
+const asRoot = process.getuid?.() === 0;
+
+interface User {
+	name: string;
+	uid: number;
+	gid: number;
+	home: string;
+}
+
+async function ensureUser(): Promise<User> {
+	if (!asRoot) {
+		const me = os.userInfo();
+		return { name: me.username, uid: me.uid, gid: me.gid, home: me.homedir };
+	}
+	const known = await execa('getent', ['passwd', CI_USER], { reject: false });
+	if (known.exitCode !== 0) await execa('useradd', ['--create-home', '--shell', '/bin/sh', CI_USER]);
+	const [name, , uid, gid, , home] = (await execa('getent', ['passwd', CI_USER])).stdout.split(':');
+	return { name: name!, uid: Number(uid), gid: Number(gid), home: home! };
+}
+
+/** Whether `user` can read `file`: the file readable, every directory above it searchable (owner or others bits). */
+async function readableBy(file: string, user: User): Promise<boolean> {
+	for (let current = file; ; current = path.dirname(current)) {
+		const info = await stat(current);
+		const bit = current === file ? 0o4 : 0o1;
+		if ((info.mode & (info.uid === user.uid ? bit << 6 : bit)) === 0) return false;
+		if (current === '/') return true;
+	}
+}
+
+describe('as an unprivileged host user', () => {
+	let user: User;
+	let work: string;
+	/** The vm-exec package as the user sees it: this repository, or a copy of its build. */
+	let pkg: string;
+	let run: (args: string[], options?: Options) => ReturnType<typeof execa>;
+
+	beforeAll(async () => {
+		user = await ensureUser();
+		work = await mkdtemp(path.join(os.tmpdir(), 'vm-exec-unprivileged-'));
+		await chmod(work, 0o755);
+		pkg = repoRoot.replace(/\/$/, '');
+		if (!(await readableBy(path.join(pkg, 'dist/cli/main.js'), user))) {
+			// CI clones into root's home, which no one else can enter: give the user a copy of the build.
+			pkg = path.join(work, 'vm-exec');
+			await mkdir(pkg);
+			for (const entry of ['dist', 'package.json', 'node_modules']) {
+				await cp(path.join(repoRoot, entry), path.join(pkg, entry), { recursive: true, verbatimSymlinks: true });
+			}
+		}
+		if (asRoot) await chown(work, user.uid, user.gid);
+		const env = {
+			HOME: user.home,
+			USER: user.name,
+			LOGNAME: user.name,
+			PATH: '/usr/local/bin:/usr/bin:/bin',
+			NO_COLOR: '1',
+			...(process.env.VM_EXEC_TEST_RUN ? { VM_EXEC_TEST_RUN: process.env.VM_EXEC_TEST_RUN } : {}),
+		};
+		run = (args, options = {}) =>
+			execa(
+				asRoot ? 'setpriv' : args[0]!,
+				asRoot ? [`--reuid=${user.uid}`, `--regid=${user.gid}`, '--init-groups', '--', ...args] : args.slice(1),
+				// No input: the CLI reads its stdin when it is not a terminal.
+				{ reject: false, all: true, env, extendEnv: false, cwd: work, stdin: 'ignore', ...options },
+			);
+	});
+	afterAll(async () => {
+		if (work) await rm(work, { recursive: true, force: true });
+	});
+
+	it("runs the README's first command, with the cache in the user's ~/.cache", async () => {
+		const result = await run([
+			process.execPath,
+			path.join(pkg, 'dist/cli/main.js'),
+			'modprobe dummy && ip link add d0 type dummy && ip -br link show d0',
+		]);
+		expect(result.exitCode, String(result.all)).toBe(0);
+		expect(String(result.stdout)).toMatch(/^d0\s+DOWN/);
+		const cache = await stat(path.join(user.home, '.cache/vm-exec'));
+		expect(cache.uid).toBe(user.uid);
+	});
+
+	it("keeps the user's unreadable host files unreadable in the guest, and host files unchanged", async () => {
+		const mine = path.join(work, 'mine.txt');
+		await writeFile(mine, 'host copy\n');
+		if (asRoot) await chown(mine, user.uid, user.gid);
+		const result = await run([
+			process.execPath,
+			path.join(pkg, 'dist/cli/main.js'),
+			`cat /etc/shadow; echo "exit $?"; echo changed >${mine}; grep -q changed ${mine}; rm -f ${mine}; touch ${work}/made-in-guest /etc/made-in-guest; test ! -e ${mine}`,
+		]);
+		expect(result.exitCode, String(result.all)).toBe(0);
+		expect(String(result.all)).toMatch(/cat: \/etc\/shadow: Permission denied\nexit 1/);
+		expect(await readFile(mine, 'utf8')).toBe('host copy\n');
+		await expect(access(path.join(work, 'made-in-guest'))).rejects.toThrow();
+		await expect(access('/etc/made-in-guest')).rejects.toThrow();
+	});
+
+	it('runs vm-exec doctor', async () => {
+		const result = await run([process.execPath, path.join(pkg, 'dist/cli/main.js'), 'doctor']);
+		expect(result.exitCode, String(result.all)).toBe(0);
+		expect(String(result.all)).toContain(path.join(user.home, '.cache/vm-exec'));
+	});
+
+	it('names a root-only kernel image and the fix (as Ubuntu installs them)', async () => {
+		const kernel = await findKernel({});
+		const rootOnly = path.join(work, 'vmlinuz-root-only');
+		await copyFile(kernel.path, rootOnly);
+		await chmod(rootOnly, asRoot ? 0o600 : 0o000);
+		const result = await run([process.execPath, path.join(pkg, 'dist/cli/main.js'), `--kernel=${rootOnly}`, 'true'], {
+			env: { HOME: user.home, PATH: '/usr/bin:/bin', VM_EXEC_MODULES: kernel.modulesDir },
+		});
+		expect(result.exitCode).not.toBe(0);
+		expect(String(result.stderr)).toContain(`The kernel ${rootOnly} is not readable by this user`);
+		expect(String(result.stderr)).toContain(`sudo chmod 0644 ${rootOnly}`);
+	});
+
+	/** A project in the user's work dir whose node_modules link vm-exec and the tools, as after `npm install`. */
+	async function project(name: string, files: Record<string, string> | string): Promise<string> {
+		const dir = path.join(work, name);
+		if (typeof files === 'string') await cp(files, dir, { recursive: true });
+		else {
+			for (const [file, text] of Object.entries(files)) {
+				await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
+				await writeFile(path.join(dir, file), text);
+			}
+		}
+		await mkdir(path.join(dir, 'node_modules'), { recursive: true });
+		await symlink(pkg, path.join(dir, 'node_modules/vm-exec'));
+		await symlink(path.join(pkg, 'node_modules/vitest'), path.join(dir, 'node_modules/vitest'));
+		if (asRoot) await execa('chown', ['-R', `${user.uid}:${user.gid}`, dir]);
+		return dir;
+	}
+
+	async function vitest(dir: string): Promise<{ passed: number; others: string[]; output: string }> {
+		const report = path.join(dir, 'report.json');
+		const result = await run(
+			[
+				process.execPath,
+				path.join(pkg, 'node_modules/vitest/vitest.mjs'),
+				'run',
+				'--reporter=default',
+				'--reporter=json',
+				`--outputFile.json=${report}`,
+			],
+			{ cwd: dir },
+		);
+		const tests = [...(await readJsonReport(report).catch(() => new Map())).values()];
+		return {
+			passed: tests.filter((test) => test.status === 'passed').length,
+			others: tests.filter((test) => test.status !== 'passed').map((test) => `${test.status}: ${test.title}`),
+			output: `exit code ${result.exitCode}\n${result.all}`,
+		};
+	}
+
+	it('runs a Vitest spec with the vm and fileVm fixtures', async () => {
+		const dir = await project('spec', {
+			'package.json': '{ "type": "module", "private": true }\n',
+			'vitest.config.js': 'export default { test: { testTimeout: 120000, hookTimeout: 120000 } };\n',
+			'test/vm.test.js': `import { expect, test } from 'vm-exec/vitest';
+test('vm: a fresh VM, root in the guest', async ({ vm }) => {
+	expect(await vm.exec('id -u')).toHaveStdout('0');
+});
+test('fileVm: one VM for the file, host secrets stay unreadable', async ({ fileVm }) => {
+	await fileVm.succeed('modprobe dummy && ip link add d1 type dummy');
+	expect(await fileVm.exec('cat /etc/shadow')).toFail();
+});
+`,
+		});
+		const { passed, others, output } = await vitest(dir);
+		expect(others, output).toEqual([]);
+		expect(passed, output).toBe(2);
+	}, 600_000);
+
+	it('runs the disk-image example: an image built and checked without root', async () => {
+		const dir = await project('disk-image', path.join(repoRoot, 'examples/disk-image'));
+		await rm(path.join(dir, 'node_modules/typescript'), { force: true });
+		const { passed, others, output } = await vitest(dir);
+		expect(others, output).toEqual([]);
+		expect(passed, output).toBe(3);
+	}, 600_000);
+});

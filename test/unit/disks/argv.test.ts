@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { buildDiskArgs } from '../../../src/disks/argv.js';
+
+describe('buildDiskArgs', () => {
+	it('gives each disk a virtio-blk device, in order, with its format, read-only flag and serial', () => {
+		expect(
+			buildDiskArgs([
+				{ path: '/a/root.img', format: 'raw', readOnly: false, serial: undefined },
+				{ path: '/b,c/d.qcow2', format: 'qcow2', readOnly: true, serial: 'data' },
+			]),
+		).toEqual([
+			'-drive',
+			'if=none,id=vmx-disk0,file=/a/root.img,format=raw,readonly=off,cache=writeback',
+			'-device',
+			'virtio-blk-pci,drive=vmx-disk0',
+			'-drive',
+			'if=none,id=vmx-disk1,file=/b,,c/d.qcow2,format=qcow2,readonly=on,cache=writeback',
+			'-device',
+			'virtio-blk-pci,drive=vmx-disk1,serial=data',
+		]);
+		expect(buildDiskArgs([])).toEqual([]);
+	});
+});
