@@ -4,4 +4,5 @@ export type { Vm } from './vm/vm.js';
 export type { ExecResult } from './vm/exec-result.js';
 export type { VmOptions, ExecOptions, Accel } from './options.js';
 export type { ForwardPortOptions } from './network/port-forward.js';
-export { VmError, VmBootError, VmExecError, VmTimeoutError, VmCrashedError, VmClosedError } from './errors.js';
+export { VmError, VmBootError, VmExecError, VmTimeoutError, VmCrashedError, VmClosedError, VmUnresponsiveError } from './errors.js';
+export type { VcpuLocation } from './errors.js';

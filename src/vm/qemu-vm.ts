@@ -1,10 +1,12 @@
 /**
  * The VM `startVm()` returns: a QEMU process of our own, with the guest's control channel and exchange
  * dir. It notices when QEMU dies on its own (the guest kernel panicked, QEMU was killed), and closing it
- * releases, last first, everything `startVm()` acquired for it.
+ * releases, last first, everything `startVm()` acquired for it. A guest that stops answering while execs wait
+ * on it is declared unresponsive: every pending and later call rejects with a `VmUnresponsiveError`.
  */
 import type { KernelInfo } from '../boot/kernel.js';
-import { tailOf, VmClosedError, VmCrashedError, VmError } from '../errors.js';
+import { tailOf, VmClosedError, VmCrashedError, VmError, type VmUnresponsiveError } from '../errors.js';
+import { createDebug } from '../debug.js';
 import type { ResourceStack } from '../lifecycle/resource-stack.js';
 import { type ForwardPortOptions, PortForwards } from '../network/port-forward.js';
 import type { VmNetwork } from '../network/setup.js';
@@ -14,6 +16,9 @@ import type { RunningQemu } from '../qemu/launch.js';
 import { BaseVm } from './base-vm.js';
 import type { ExecResult } from './exec-result.js';
 import { GuestExecs } from './guest-execs.js';
+import { describeUnresponsiveGuest } from './unresponsive.js';
+
+const debug = createDebug('exec');
 
 /** What `startVm` hands to the `QemuVm` it creates. */
 export interface QemuVmParts {
@@ -47,6 +52,9 @@ export class QemuVm extends BaseVm {
 	readonly #execs: GuestExecs;
 	readonly #portForwards: PortForwards | undefined;
 	#crash: VmCrashedError | undefined;
+	/** Set once the guest was declared unresponsive: the error every later call rejects with, once gathered. */
+	#unresponsive: Promise<VmUnresponsiveError> | undefined;
+	#unresponsiveError: VmUnresponsiveError | undefined;
 
 	/** @internal Use `startVm()`. */
 	constructor(parts: QemuVmParts) {
@@ -65,7 +73,13 @@ export class QemuVm extends BaseVm {
 			this.#portForwards = forwards;
 			parts.resources.defer('forwarded ports', () => forwards.removeAll());
 		}
-		this.#execs = new GuestExecs({ control: parts.control, xchgDir: parts.xchgDir, env: parts.env, cwd: parts.cwd });
+		this.#execs = new GuestExecs({
+			control: parts.control,
+			xchgDir: parts.xchgDir,
+			env: parts.env,
+			cwd: parts.cwd,
+			onSilent: (silentMs) => void this.#declareUnresponsive(silentMs),
+		});
 		void parts.qemu.exited.then((exit) => {
 			if (this.isClosing) return;
 			const consoleLog = parts.qemu.console.text;
@@ -90,14 +104,15 @@ export class QemuVm extends BaseVm {
 	}
 
 	async forwardPort(guestPort: number, options: ForwardPortOptions = {}): Promise<number> {
-		this.assertUsable();
+		await this.#assertResponsive();
 		if (!this.#portForwards) {
 			throw new VmError('forwardPort() needs the user-mode network: start the VM with `network: true`.', { qemuArgv: this.qemuArgv });
 		}
 		return this.#portForwards.forward(guestPort, options);
 	}
 
-	protected runExec(script: string, options: NormalizedExecOptions): Promise<ExecResult<string | Buffer>> {
+	protected async runExec(script: string, options: NormalizedExecOptions): Promise<ExecResult<string | Buffer>> {
+		await this.#assertResponsive();
 		return this.#execs.run(script, options, () => this.assertUsable());
 	}
 
@@ -112,6 +127,32 @@ export class QemuVm extends BaseVm {
 	}
 
 	protected override deathError(): Error | undefined {
-		return this.#crash;
+		return this.#crash ?? this.#unresponsiveError;
+	}
+
+	/** Like assertUsable, and also waits for the verdict on a guest being declared unresponsive right now. */
+	async #assertResponsive(): Promise<void> {
+		this.assertUsable();
+		if (this.#unresponsive) throw await this.#unresponsive;
+	}
+
+	/** The guest was silent while execs waited on it: gather the evidence, then fail every pending and later call. */
+	async #declareUnresponsive(silentMs: number): Promise<void> {
+		if (this.#unresponsive || this.closed) return;
+		const qemu = this.#qemu;
+		this.#unresponsive = describeUnresponsiveGuest({
+			silentMs,
+			pid: this.pid,
+			qmp: () => qemu.qmp(),
+			kernelRelease: this.kernel.release,
+			consoleLog: this.consoleLog,
+			lastCommand: this.#execs.lastCommand,
+			qemuArgv: this.qemuArgv,
+		});
+		const error = await this.#unresponsive;
+		debug(error.message.split('\n')[0]!);
+		if (this.closed) return;
+		this.#unresponsiveError = error;
+		this.#execs.rejectAll(error);
 	}
 }
