@@ -9,13 +9,16 @@ import { copyFile, cp } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { execa } from 'execa';
 import { dir, type DirectoryResult } from 'tmp-promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startVm, type Vm, VmUnresponsiveError } from '../../../src/index.js';
 import { findKernel } from '../../../src/boot/kernel.js';
 import { KILL_GRACE_MS } from '../../../src/vm/guest-execs.js';
 import { PING_INTERVAL_MS, UNRESPONSIVE_AFTER_MS } from '../../../src/vm/liveness.js';
+import { EXIT_CODES } from '../../../src/cli/exit-codes.js';
 import { leftovers } from '../../helpers/vm-leaks.js';
+import { assertCliBuilt, runCli } from '../../helpers/built-cli.js';
 
 const MODULE_SOURCE = fileURLToPath(new URL('../../fixtures/freeze-module/', import.meta.url));
 /** The documented bound for a call without a timeout: the silence bound, a ping interval, and a second to gather the evidence. */
@@ -127,5 +130,27 @@ describe('a kernel module that freezes the guest when it is loaded', () => {
 		expect(unresponsive.vcpus).toEqual([expect.objectContaining({ cpu: 0, where: 'in a loadable module', interruptsOff: true })]);
 		expect(unresponsive.message).toMatch(/CPU 0 at [0-9a-f]{16} in a loadable module, running with interrupts off/);
 		expect(unresponsive.consoleLog).toMatch(/vm_exec_freeze: freezing this CPU with preemption and interrupts off/);
+	});
+});
+
+describe('vm-exec (the CLI)', () => {
+	it(`reports a guest that stops answering on stderr and exits ${EXIT_CODES.unresponsive}`, async () => {
+		assertCliBuilt();
+		const child = runCli(['echo started; sleep 600'], { buffer: false });
+		try {
+			await within(60_000, new Promise<void>((resolve) => child.stdout?.once('data', () => resolve())), 'the script start');
+			const { stdout: children } = await execa('pgrep', ['-P', String(child.pid)], { reject: false });
+			const qemuPids = children.split('\n').filter(Boolean).map(Number);
+			expect(qemuPids.length).toBeGreaterThan(0);
+			for (const pid of qemuPids) process.kill(pid, 'SIGSTOP');
+			const stderr: Buffer[] = [];
+			child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
+			const result = await within(UNRESPONSIVE_BOUND_MS + 3000, child, 'vm-exec');
+			expect(result.exitCode).toBe(EXIT_CODES.unresponsive);
+			expect(Buffer.concat(stderr).toString()).toMatch(/^vm-exec: The guest stopped answering: QEMU's process \d+ is stopped/m);
+			for (const pid of qemuPids) expect(() => process.kill(pid, 0)).toThrow(/ESRCH/);
+		} finally {
+			child.kill('SIGKILL');
+		}
 	});
 });
