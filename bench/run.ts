@@ -3,15 +3,20 @@
  */
 import os from 'node:os';
 import { benchCore } from './core.js';
+import { benchFreeze } from './freeze.js';
 import { benchSnapshot } from './snapshot.js';
 import { formatTable, type BenchRow } from './table.js';
 
 const boots = Number(process.env.BENCH_BOOTS ?? 5);
 const execs = Number(process.env.BENCH_EXECS ?? 50);
 
+/** BENCH_ONLY=freeze runs only bench/freeze.ts (the liveness check and the lockup-report kernel flags, before/after). */
+const only = process.env.BENCH_ONLY;
+
 const rows: BenchRow[] = [];
-rows.push(...(await benchCore({ boots, execs })));
-rows.push(...(await benchSnapshot({ boots })));
+if (!only) rows.push(...(await benchCore({ boots, execs })));
+if (!only) rows.push(...(await benchSnapshot({ boots })));
+if (!only || only === 'freeze') rows.push(...(await benchFreeze({ boots, execs })));
 process.stdout.write(
 	`vm-exec benchmarks on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), node ${process.version}\n\n`,
 );

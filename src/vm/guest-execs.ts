@@ -60,6 +60,8 @@ export class GuestExecs {
 		this.#liveness = new LivenessMonitor({
 			ping: (id) => settings.control.send({ type: 'ping', id }),
 			onSilent: settings.onSilent,
+			// Off only to measure what the check costs (bench/freeze.ts): without it a frozen guest leaves execs pending.
+			enabled: process.env.VM_EXEC_LIVENESS !== 'off',
 		});
 		settings.control.onMessage((message) => {
 			this.#liveness.heard();
