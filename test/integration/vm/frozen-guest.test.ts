@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { execa } from 'execa';
 import { dir, type DirectoryResult } from 'tmp-promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startVm, type Vm, VmUnresponsiveError } from '../../../src/index.js';
+import { startVm, type Vm, VmError, VmUnresponsiveError } from '../../../src/index.js';
 import { findKernel } from '../../../src/boot/kernel.js';
 import { KILL_GRACE_MS } from '../../../src/vm/guest-execs.js';
 import { PING_INTERVAL_MS, UNRESPONSIVE_AFTER_MS } from '../../../src/vm/liveness.js';
@@ -47,12 +47,16 @@ afterEach(async () => {
 });
 
 describe('a QEMU stopped with SIGSTOP', () => {
-	it('settles an exec with a timeout on time, rejects one without as unresponsive, and closes at once', async () => {
-		vm = await startVm();
+	it('settles an exec with a timeout and forwardPort() on time, rejects an exec without timeout as unresponsive, and closes at once', async () => {
+		vm = await startVm({ network: true });
 		process.kill(vm.pid!, 'SIGSTOP');
 
+		const forwarding = vm.forwardPort(80).catch((error: unknown) => error);
 		const timedOut = await within(3000 + KILL_GRACE_MS + 500, vm.exec('echo hi', { timeout: 3000 }), 'exec with timeout: 3000');
 		expect(timedOut).toMatchObject({ timedOut: true, exitCode: undefined, stdout: '' });
+		const refused = await within(6000, forwarding, 'forwardPort()');
+		expect(refused).toBeInstanceOf(VmError);
+		expect((refused as Error).message).toMatch(/QEMU's monitor did not answer/);
 
 		const error = await within(
 			UNRESPONSIVE_BOUND_MS,
