@@ -2,6 +2,8 @@
  * What noticing a frozen guest costs (issue 17), before and after, interleaved in one run:
  * - the liveness check (src/vm/liveness.ts), off (`VM_EXEC_LIVENESS=off`) and on, in two VMs side by side:
  *   `exec('true')`, QEMU's CPU use while the VM idles, and while an exec waits (the only time it pings);
+ * - the cgroup limits on what execs start (the guest init's cpu and pids controllers), switched off and on
+ *   again in one VM between execs: `exec('true')`;
  * - the kernel flags that make a lockup reported soon (LOCKUP_REPORT_KERNEL_FLAGS): the boot to a bare
  *   `/init` without and with them.
  */
@@ -43,6 +45,7 @@ export async function benchFreeze(options: { boots: number; execs: number }): Pr
 	const roundTrips: [number[], number[]] = [[], []];
 	const idle: [number[], number[]] = [[], []];
 	const waiting: [number[], number[]] = [[], []];
+	const containment: [number[], number[]] = [[], []];
 	try {
 		for (const vm of vms) await vm.exec('true'); // warm the runners
 		// Which VM goes first alternates, so neither always follows the other's work.
@@ -61,6 +64,14 @@ export async function benchFreeze(options: { boots: number; execs: number }): Pr
 				waiting[which]!.push(await cpuDuring(vm, () => vm.exec('sleep 5')));
 			}
 		}
+		// The same VM with the exec cgroups' cpu and pids controllers off, then on again, in turn.
+		for (let index = 0; index < options.execs * 2; index++) {
+			const contained = index % 2 === 1;
+			await vms[1].succeed(`echo '${contained ? '+' : '-'}cpu ${contained ? '+' : '-'}pids' >/sys/fs/cgroup/cgroup.subtree_control`);
+			const started = performance.now();
+			await vms[1].exec('true');
+			containment[contained ? 1 : 0]!.push(performance.now() - started);
+		}
 	} finally {
 		await Promise.all(vms.map((vm) => vm.close()));
 	}
@@ -72,6 +83,8 @@ export async function benchFreeze(options: { boots: number; execs: number }): Pr
 	return [
 		{ metric: "exec('true') round trip, liveness check off", unit: 'ms', samples: roundTrips[0] },
 		{ metric: "exec('true') round trip, liveness check on", unit: 'ms', samples: roundTrips[1] },
+		{ metric: "exec('true') round trip, exec cgroup limits off", unit: 'ms', samples: containment[0] },
+		{ metric: "exec('true') round trip, exec cgroup limits on", unit: 'ms', samples: containment[1] },
 		{ metric: 'QEMU CPU time over 5 s idle, liveness check off', unit: 'ms', samples: idle[0] },
 		{ metric: 'QEMU CPU time over 5 s idle, liveness check on', unit: 'ms', samples: idle[1] },
 		{ metric: "QEMU CPU time during exec('sleep 5'), liveness check off", unit: 'ms', samples: waiting[0] },
