@@ -10,8 +10,8 @@ import path from 'node:path';
 import { withDir } from 'tmp-promise';
 import { findBusybox } from '../src/qemu/host-tools.js';
 import { packCpio } from '../src/boot/cpio.js';
+import type { QemuPlan } from '../src/qemu/argv.js';
 import { type RawBootSetup, timeToConsole } from './raw-boot.js';
-import { sample } from './table.js';
 
 const MARK = 'vm-exec-bench: /init runs';
 const BARE_INIT = `#!/bin/busybox sh
@@ -22,6 +22,16 @@ echo b >/proc/sysrq-trigger
 `;
 
 export async function benchBareInit(setup: RawBootSetup, count: number): Promise<number[]> {
+	const [samples] = await benchBareInitWith(setup, count, [{}]);
+	return samples!;
+}
+
+/**
+ * The same bare boot with each of several changes to the plan (e.g. kernel flags), interleaved (one boot of
+ * each in turn, `count` rounds), so that a difference between them is not the machine's load changing: one
+ * sample list per change.
+ */
+export async function benchBareInitWith(setup: RawBootSetup, count: number, changes: readonly Partial<QemuPlan>[]): Promise<number[][]> {
 	return withDir(
 		async ({ path: dir }) => {
 			const initramfs = path.join(dir, 'bare.cpio');
@@ -35,7 +45,14 @@ export async function benchBareInit(setup: RawBootSetup, count: number): Promise
 					{ type: 'file', path: 'init', data: Buffer.from(BARE_INIT), mode: 0o755 },
 				]),
 			);
-			return sample(count, () => timeToConsole(setup, { initramfs }, (output) => output.includes(MARK), 'the bare /init ran'));
+			const samples = changes.map(() => [] as number[]);
+			for (let round = 0; round < count; round++) {
+				for (const [index, change] of changes.entries()) {
+					const ms = await timeToConsole(setup, { ...change, initramfs }, (output) => output.includes(MARK), 'the bare /init ran');
+					samples[index]!.push(ms);
+				}
+			}
+			return samples;
 		},
 		{ unsafeCleanup: true, prefix: 'vm-exec-bench-' },
 	);

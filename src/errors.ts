@@ -120,6 +120,60 @@ export class VmCrashedError extends VmError {
 	}
 }
 
+/** Where one virtual CPU of a guest that stopped answering was, from QEMU's monitor. */
+export interface VcpuLocation {
+	/** The CPU's index (0-based). */
+	cpu: number;
+	/** Its instruction pointer, hex without `0x`. */
+	rip: string;
+	/** The kernel symbol at `rip` (`native_safe_halt+0x11`), or where it is in words (`in a loadable module`, `in user space`). */
+	where: string;
+	/** Waiting for an interrupt (an idle CPU), not running. */
+	halted: boolean;
+	/** Running with interrupts off: nothing in the guest can stop it (no timer, no lockup report from this CPU). */
+	interruptsOff: boolean;
+}
+
+/**
+ * The guest stopped answering: its agent did not reply to a liveness check within the documented bound
+ * while calls waited on it, typically because its kernel froze (a lockup in a module under test), or
+ * because QEMU itself is stopped. Pending and later calls on the VM reject with it; close the VM.
+ */
+export class VmUnresponsiveError extends VmError {
+	override name = 'VmUnresponsiveError';
+	/** How long the guest had been silent when it was declared unresponsive (ms). */
+	silentMs: number;
+	/** The script of the last exec started on this VM, if any. */
+	lastCommand: string | undefined;
+	/** `'running'` (QEMU runs, the guest does not answer), `'stopped'` (QEMU's process is stopped, e.g. by SIGSTOP), or QEMU's own run state (`'paused'`, `'internal-error'`, …); `'unknown'` when QEMU did not say. */
+	qemuState: string;
+	/** Where the virtual CPUs were (empty when QEMU could not tell). */
+	vcpus: VcpuLocation[];
+	/** The kernel's lockup and bug reports found in the console tail (`BUG: soft lockup …`, `WARNING: …`). */
+	kernelReports: string[];
+
+	constructor(
+		message: string,
+		details: {
+			consoleLog?: string;
+			qemuArgv?: readonly string[];
+			cause?: unknown;
+			silentMs: number;
+			lastCommand?: string | undefined;
+			qemuState: string;
+			vcpus?: VcpuLocation[];
+			kernelReports?: string[];
+		},
+	) {
+		super(message, details);
+		this.silentMs = details.silentMs;
+		this.lastCommand = details.lastCommand;
+		this.qemuState = details.qemuState;
+		this.vcpus = details.vcpus ?? [];
+		this.kernelReports = details.kernelReports ?? [];
+	}
+}
+
 /** An operation on a VM that was already closed. */
 export class VmClosedError extends VmError {
 	override name = 'VmClosedError';

@@ -6,4 +6,14 @@ export type { VmOptions, ExecOptions, Accel } from './options.js';
 export type { ForwardPortOptions } from './network/port-forward.js';
 export type { DiskOptions, DiskFormat } from './disks/options.js';
 export type { VmDisk } from './disks/prepare.js';
-export { VmError, VmBootError, VmExecError, VmTimeoutError, VmCrashedError, VmClosedError, VmDiskError } from './errors.js';
+export {
+	VmError,
+	VmBootError,
+	VmExecError,
+	VmTimeoutError,
+	VmCrashedError,
+	VmClosedError,
+	VmDiskError,
+	VmUnresponsiveError,
+} from './errors.js';
+export type { VcpuLocation } from './errors.js';

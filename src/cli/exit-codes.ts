@@ -12,6 +12,11 @@ export const EXIT_CODES = {
 	bootFailure: 69,
 	/** The VM died while the script ran (kernel panic, QEMU killed), or vm-exec failed unexpectedly (sysexits EX_SOFTWARE). */
 	crash: 70,
+	/**
+	 * The guest stopped answering while the script ran (a frozen guest kernel, a stopped QEMU): see
+	 * `VmUnresponsiveError` (sysexits EX_PROTOCOL: the other end stopped following the protocol).
+	 */
+	unresponsive: 76,
 	/** `--timeout` expired and the script's processes were killed, like timeout(1). */
 	timeout: 124,
 } as const;

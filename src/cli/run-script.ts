@@ -2,7 +2,7 @@
  * `vm-exec [options] "script" [-- qemu args]`: boot, run the script with its output streamed through byte
  * for byte, stop the VM, and exit with the script's status (or one of vm-exec's own, see exit-codes.ts).
  */
-import { VmBootError } from '../errors.js';
+import { VmBootError, VmUnresponsiveError } from '../errors.js';
 import { findOnPath } from '../qemu/host-tools.js';
 import type { VmOptions } from '../options.js';
 import { startVm } from '../start-vm.js';
@@ -133,6 +133,7 @@ export async function runScriptCommand(args: RunArgs, io: RunIo): Promise<number
 		if (signal) return exitCodeForSignal(signal);
 		if (error instanceof UsageError) throw error;
 		report(error instanceof Error ? error.message : String(error));
+		if (error instanceof VmUnresponsiveError) return EXIT_CODES.unresponsive;
 		// VmCrashedError (the VM died mid-script) and anything unexpected.
 		return EXIT_CODES.crash;
 	} finally {

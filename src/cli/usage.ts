@@ -43,6 +43,7 @@ Exit status: the script's own (0-255; 128+N if it was killed by signal N), or vm
   ${EXIT_CODES.usage}   usage error (unknown option, missing script, bad value)
   ${EXIT_CODES.bootFailure}   the VM could not start (run vm-exec doctor)
   ${EXIT_CODES.crash}   the VM crashed while the script ran (kernel panic, QEMU died)
+  ${EXIT_CODES.unresponsive}   the guest stopped answering while the script ran (a frozen kernel)
   ${EXIT_CODES.timeout}  --timeout expired
   130/143 vm-exec was interrupted (SIGINT/SIGTERM); the VM was stopped
 `;

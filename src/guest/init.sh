@@ -56,6 +56,10 @@ while read -r module; do
 	insmod "/lib/modules/$module" || log "insmod $module failed"
 done </etc/vm-exec/modules
 
+# The boot is quiet (loglevel=1 on the command line: printing costs time under emulation); from here on the
+# console shows warnings and worse too (console_loglevel 5), so that a lockup report, a BUG or a WARNING
+# comes with its "RIP:" line and call trace, for the host to quote when the guest stops answering.
+echo 5 >/proc/sys/kernel/printk
 # The kernel loads modules on demand (ip link add … type veth, losetup, mount -t …) by running
 # /proc/sys/kernel/modprobe in PID 1's root, which is this initramfs: point it at the host's modprobe
 # inside the new root (built after "go"), so auto-loading sees every host module.
@@ -85,13 +89,21 @@ mkfifo /rw/runs /rw/started /rw/slot1 /rw/slot2 /rw/slot3 /rw/slot4
 # gone: creating a cgroup per exec would cost a process each time. favordynmods makes moving a process
 # into a cgroup cheap (no RCU grace period; kernel 6.0+). The guest's /sys/fs/cgroup is this mount.
 mount -t cgroup2 -o favordynmods cgroup2 /sys/fs/cgroup 2>/dev/null || mount -t cgroup2 cgroup2 /sys/fs/cgroup
+# What an exec starts must not starve the agent (a fork bomb, a runaway loop): each slot is its own CPU
+# group, so all of an exec's processes together weigh as much as the agent, and it may hold at most one
+# process per 256 KiB of guest memory (a fork bomb then fails to fork instead of filling the kernel).
+echo '+cpu +pids' >"$CG/cgroup.subtree_control" 2>/dev/null || log "no cpu or pids cgroup controller: execs are not contained"
+read -r _ mem_kib _ </proc/meminfo
+pids_max=$((mem_kib / 256))
+limit_slot() { echo "$pids_max" >"$CG/vmx-$1/pids.max" 2>/dev/null; }
 mkdir "$CG/vmx-1" "$CG/vmx-2" "$CG/vmx-3" "$CG/vmx-4"
+limit_slot 1; limit_slot 2; limit_slot 3; limit_slot 4
 slots=4
 free='1 2 3 4'
 busy=
 new_slot() {
 	slots=$((slots + 1))
-	mkdir "$CG/vmx-$slots" && free="$free $slots"
+	mkdir "$CG/vmx-$slots" && limit_slot "$slots" && free="$free $slots"
 }
 
 # The runner: the host's own shell ($SH), started once and kept, whose root is the guest's root; it
@@ -174,7 +186,9 @@ agent() {
 	say up
 	while read -r verb id <&3; do
 		case "$verb:$id" in
-		run:*[!a-z0-9]*|run:|kill:*[!a-z0-9]*|kill:|reap:*[!a-z0-9]*|reap:) ;;
+		run:*[!a-z0-9]*|run:|kill:*[!a-z0-9]*|kill:|reap:*[!a-z0-9]*|reap:|ping:*[!a-z0-9]*|ping:) ;;
+		# The host's liveness check while it waits on the guest: a builtin, no process.
+		ping:*) say "pong $id" ;;
 		run:*)
 			[ -n "$free" ] || recheck_slots
 			[ -n "$free" ] || new_slot

@@ -24,7 +24,10 @@ export interface ForwardPortOptions {
 /** How many free ports to try when another process takes the one get-port found before QEMU binds it. */
 const ATTEMPTS = 5;
 const FORWARD_OPTION_NAMES = new Set(['protocol']);
-const REMOVE_TIMEOUT_MS = 2000;
+/** Removing forwards on close: best effort, short, so that close() of a stopped QEMU stays within its bound. */
+const REMOVE_TIMEOUT_MS = 1000;
+/** QEMU's monitor answers hostfwd_add in milliseconds; one that does not (a stopped QEMU) must not hang forwardPort(). */
+const ADD_TIMEOUT_MS = 5000;
 
 function validate(guestPort: unknown, options: unknown): { guestPort: number; protocol: 'tcp' | 'udp' } {
 	if (typeof guestPort !== 'number' || !Number.isInteger(guestPort) || guestPort < 1 || guestPort > 65_535) {
@@ -55,6 +58,16 @@ export class PortForwards {
 	/** Forward a free port on 127.0.0.1 to `guestPort`; resolves with the host port. */
 	async forward(guestPort: unknown, options: unknown = {}): Promise<number> {
 		const valid = validate(guestPort, options);
+		return withDeadline(this.#forward(valid), {
+			ms: ADD_TIMEOUT_MS,
+			onDeadline: () =>
+				new VmError(
+					`Cannot forward the guest's ${valid.protocol.toUpperCase()} port ${valid.guestPort}: QEMU's monitor did not answer within ${ADD_TIMEOUT_MS / 1000} s (is QEMU stopped?).`,
+				),
+		});
+	}
+
+	async #forward(valid: { guestPort: number; protocol: 'tcp' | 'udp' }): Promise<number> {
 		const qmp = await this.#qmp();
 		let refusal = '';
 		for (let attempt = 0; attempt < ATTEMPTS; attempt++) {

@@ -27,6 +27,15 @@ export const FAST_BOOT_KERNEL_FLAGS = [
 	'rdinit=/init',
 ] as const;
 
+/**
+ * Kernel flags that make a frozen guest report itself on the console soon, before the host's liveness
+ * check gives up on it (UNRESPONSIVE_AFTER_MS, 12 s): the soft lockup detector reports a CPU stuck in the
+ * kernel after 2 × watchdog_thresh = 4 s (default 20 s; under a loaded emulated host the report comes ~8 s after the lockup begins), without panicking (a report, not a crash: the
+ * evidence stays for the host to collect), and a task blocked for 10 s (default 120 s) is reported too.
+ * Measured not to slow the boot (bench/freeze.ts).
+ */
+export const LOCKUP_REPORT_KERNEL_FLAGS = ['watchdog_thresh=2', 'softlockup_panic=0', 'sysctl.kernel.hung_task_timeout_secs=10'] as const;
+
 export interface QemuPlan extends NetworkPlan {
 	kernel: string;
 	initramfs: string;
@@ -78,7 +87,7 @@ function chardevSocket(id: string, socketPath: string): string[] {
 }
 
 export function buildKernelCommandLine(extra: readonly string[] = []): string {
-	return [...FAST_BOOT_KERNEL_FLAGS, ...extra].join(' ');
+	return [...FAST_BOOT_KERNEL_FLAGS, ...LOCKUP_REPORT_KERNEL_FLAGS, ...extra].join(' ');
 }
 
 export function buildQemuArgv(plan: QemuPlan): string[] {

@@ -115,6 +115,9 @@ export async function launchQemu(
 		async stop(graceMs = 2000) {
 			if (!exitedFlag) {
 				child.kill('SIGTERM');
+				// A stopped QEMU (SIGSTOP, a debugger detached) keeps a SIGTERM pending until it runs again: let it
+				// run, so that it ends now rather than at the SIGKILL below.
+				child.kill('SIGCONT');
 				const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
 				await exited;
 				clearTimeout(timer);

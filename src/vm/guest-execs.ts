@@ -1,7 +1,8 @@
 /**
  * The execs of one QEMU VM: each writes its files into the exchange dir, asks the guest to run them over
  * the control channel ("run <id>"), and ends when the guest says "done <id> <status>"; its output is read
- * from (and can be streamed out of) the files the guest wrote.
+ * from (and can be streamed out of) the files the guest wrote. The host keeps every exec's deadline itself
+ * (KILL_GRACE_MS), and checks that the guest still answers while an exec waits on it (liveness.ts).
  */
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -11,13 +12,22 @@ import type { ControlChannel } from '../protocol/control-channel.js';
 import { buildRunScript, execFileNames, hasShebang } from '../protocol/exec-files.js';
 import { readExecOutput } from './exec-output.js';
 import type { ExecResult } from './exec-result.js';
+import { LivenessMonitor } from './liveness.js';
 
 const debug = createDebug('exec');
 /** How often a kill is repeated while the killed command has not ended (see run). */
 const KILL_REPEAT_MS = 1000;
+/**
+ * How long after an exec's `timeout` (or its `signal`'s abort) the host waits for the guest to confirm
+ * the kill before it settles the exec itself (`timedOut`/`isCanceled`, `exitCode: undefined`): the host
+ * keeps every deadline, whatever the guest does. A live guest confirms within a few hundred ms.
+ */
+export const KILL_GRACE_MS = 1500;
+/** How many exec ids settled by the host without the guest's answer are remembered (to reap them if it comes). */
+const MAX_ABANDONED = 256;
 
 interface PendingExec {
-	resolve(status: number): void;
+	resolve(status: number | undefined): void;
 	reject(error: Error): void;
 }
 
@@ -28,6 +38,8 @@ export interface GuestExecsSettings {
 	env: Record<string, string>;
 	/** The working directory of an exec that names none. */
 	cwd: string;
+	/** The guest said nothing for `silentMs` while execs waited on it (see liveness.ts): called once. */
+	onSilent(silentMs: number): void;
 }
 
 let nextVmNumber = 0;
@@ -38,16 +50,33 @@ export class GuestExecs {
 	/** Exec ids are unique across the VMs of a process, so a stray message can never match another VM's exec. */
 	readonly #idPrefix = `v${(nextVmNumber++).toString(36)}x`;
 	#nextExec = 0;
+	readonly #liveness: LivenessMonitor;
+	/** Execs the host settled without the guest's `done` (see KILL_GRACE_MS): their late `done` only frees the guest's slot. */
+	readonly #abandoned = new Set<string>();
+	#lastCommand: string | undefined;
 
 	constructor(settings: GuestExecsSettings) {
 		this.#settings = settings;
+		this.#liveness = new LivenessMonitor({
+			ping: (id) => settings.control.send({ type: 'ping', id }),
+			onSilent: settings.onSilent,
+			// Off only to measure what the check costs (bench/freeze.ts): without it a frozen guest leaves execs pending.
+			enabled: process.env.VM_EXEC_LIVENESS !== 'off',
+		});
 		settings.control.onMessage((message) => {
+			this.#liveness.heard();
 			if (message.type !== 'done') return;
 			const pending = this.#pending.get(message.id);
 			this.#pending.delete(message.id);
 			pending?.resolve(message.status);
-			if (pending) settings.control.send({ type: 'reap', id: message.id });
+			// A late answer for an exec the host already settled: ignored, but its slot in the guest is freed.
+			if (pending || this.#abandoned.delete(message.id)) settings.control.send({ type: 'reap', id: message.id });
 		});
+	}
+
+	/** The script of the last exec started, for the error of a guest that stops answering. */
+	get lastCommand(): string | undefined {
+		return this.#lastCommand;
 	}
 
 	/**
@@ -65,9 +94,12 @@ export class GuestExecs {
 		let timer: NodeJS.Timeout | undefined;
 		let onAbort: (() => void) | undefined;
 		let killAgain: NodeJS.Timeout | undefined;
+		let grace: NodeJS.Timeout | undefined;
+		let releaseLiveness: (() => void) | undefined;
 		const kill = () => {
 			if (!this.#pending.has(id)) return;
 			control.send({ type: 'kill', id });
+			grace ??= setTimeout(() => this.#settleWithoutGuest(id), KILL_GRACE_MS);
 			// A kill that reaches the guest before the command has joined its cgroup kills nothing: repeat it
 			// until the command has ended.
 			killAgain ??= setInterval(() => {
@@ -95,9 +127,11 @@ export class GuestExecs {
 				),
 			]);
 			assertUsable();
-			const status = new Promise<number>((resolve, reject) => this.#pending.set(id, { resolve, reject }));
+			const status = new Promise<number | undefined>((resolve, reject) => this.#pending.set(id, { resolve, reject }));
 			debug(`run ${id}: ${script.slice(0, 80)}`);
+			this.#lastCommand = script;
 			control.send({ type: 'run', id });
+			releaseLiveness = this.#liveness.hold();
 			if (options.timeout > 0) {
 				timer = setTimeout(() => {
 					timedOut = true;
@@ -126,6 +160,8 @@ export class GuestExecs {
 		} finally {
 			if (timer) clearTimeout(timer);
 			if (killAgain) clearInterval(killAgain);
+			if (grace) clearTimeout(grace);
+			releaseLiveness?.();
 			if (onAbort) options.signal?.removeEventListener('abort', onAbort);
 			this.#pending.delete(id);
 			output.stop();
@@ -133,9 +169,21 @@ export class GuestExecs {
 		}
 	}
 
-	/** Reject every exec still waiting for the guest (the VM died or is being closed). */
+	/** Reject every exec still waiting for the guest (the VM died, stopped answering or is being closed); check no more. */
 	rejectAll(error: Error): void {
+		this.#liveness.dispose();
 		for (const pending of this.#pending.values()) pending.reject(error);
 		this.#pending.clear();
+	}
+
+	/** The guest did not confirm a kill in time: the exec ends now, without an exit status. */
+	#settleWithoutGuest(id: string): void {
+		const pending = this.#pending.get(id);
+		if (!pending) return;
+		debug(`${id}: no answer ${KILL_GRACE_MS} ms after the kill; settled by the host`);
+		this.#pending.delete(id);
+		this.#abandoned.add(id);
+		if (this.#abandoned.size > MAX_ABANDONED) this.#abandoned.delete(this.#abandoned.values().next().value!);
+		pending.resolve(undefined);
 	}
 }

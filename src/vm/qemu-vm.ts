@@ -1,10 +1,12 @@
 /**
  * The VM `startVm()` returns: a QEMU process of our own, with the guest's control channel and exchange
  * dir. It notices when QEMU dies on its own (the guest kernel panicked, QEMU was killed), and closing it
- * releases, last first, everything `startVm()` acquired for it.
+ * releases, last first, everything `startVm()` acquired for it. A guest that stops answering while execs wait
+ * on it is declared unresponsive: every pending and later call rejects with a `VmUnresponsiveError`.
  */
 import type { KernelInfo } from '../boot/kernel.js';
-import { tailOf, VmClosedError, VmCrashedError, VmError } from '../errors.js';
+import { tailOf, VmClosedError, VmCrashedError, VmError, type VmUnresponsiveError } from '../errors.js';
+import { createDebug } from '../debug.js';
 import type { ResourceStack } from '../lifecycle/resource-stack.js';
 import { type ForwardPortOptions, PortForwards } from '../network/port-forward.js';
 import type { VmNetwork } from '../network/setup.js';
@@ -14,8 +16,10 @@ import type { RunningQemu } from '../qemu/launch.js';
 import { BaseVm } from './base-vm.js';
 import type { ExecResult } from './exec-result.js';
 import { GuestExecs } from './guest-execs.js';
+import { describeUnresponsiveGuest } from './unresponsive.js';
 import type { VmDisk } from '../disks/prepare.js';
 
+const debug = createDebug('exec');
 /** How long closing waits for the guest to sync its writable disks before QEMU is stopped anyway. */
 const DISK_SYNC_TIMEOUT_MS = 10_000;
 
@@ -55,6 +59,9 @@ export class QemuVm extends BaseVm {
 	readonly #execs: GuestExecs;
 	readonly #portForwards: PortForwards | undefined;
 	#crash: VmCrashedError | undefined;
+	/** Set once the guest was declared unresponsive: the error every later call rejects with, once gathered. */
+	#unresponsive: Promise<VmUnresponsiveError> | undefined;
+	#unresponsiveError: VmUnresponsiveError | undefined;
 
 	/** @internal Use `startVm()`. */
 	constructor(parts: QemuVmParts) {
@@ -75,7 +82,13 @@ export class QemuVm extends BaseVm {
 			this.#portForwards = forwards;
 			parts.resources.defer('forwarded ports', () => forwards.removeAll());
 		}
-		this.#execs = new GuestExecs({ control: parts.control, xchgDir: parts.xchgDir, env: parts.env, cwd: parts.cwd });
+		this.#execs = new GuestExecs({
+			control: parts.control,
+			xchgDir: parts.xchgDir,
+			env: parts.env,
+			cwd: parts.cwd,
+			onSilent: (silentMs) => void this.#declareUnresponsive(silentMs),
+		});
 		void parts.qemu.exited.then((exit) => {
 			if (this.isClosing) return;
 			const consoleLog = parts.qemu.console.text;
@@ -100,14 +113,15 @@ export class QemuVm extends BaseVm {
 	}
 
 	async forwardPort(guestPort: number, options: ForwardPortOptions = {}): Promise<number> {
-		this.assertUsable();
+		await this.#assertResponsive();
 		if (!this.#portForwards) {
 			throw new VmError('forwardPort() needs the user-mode network: start the VM with `network: true`.', { qemuArgv: this.qemuArgv });
 		}
 		return this.#portForwards.forward(guestPort, options);
 	}
 
-	protected runExec(script: string, options: NormalizedExecOptions): Promise<ExecResult<string | Buffer>> {
+	protected async runExec(script: string, options: NormalizedExecOptions): Promise<ExecResult<string | Buffer>> {
+		await this.#assertResponsive();
 		return this.#execs.run(script, options, () => this.assertUsable());
 	}
 
@@ -127,7 +141,8 @@ export class QemuVm extends BaseVm {
 	 * (QEMU runs with -no-reboot, so it exits), bounded; stopping QEMU without it could lose unsynced writes.
 	 */
 	async #syncDisks(): Promise<void> {
-		if (this.#crash || this.#qemu.hasExited() || !this.disks.some((disk) => !disk.readOnly)) return;
+		// A guest that stopped answering cannot sync: closing must not wait on it.
+		if (this.#crash || this.#unresponsiveError || this.#qemu.hasExited() || !this.disks.some((disk) => !disk.readOnly)) return;
 		this.#control.send({ type: 'reboot' });
 		let timer: NodeJS.Timeout | undefined;
 		await Promise.race([this.#qemu.exited, new Promise((resolve) => (timer = setTimeout(resolve, DISK_SYNC_TIMEOUT_MS)))]).finally(() =>
@@ -136,6 +151,32 @@ export class QemuVm extends BaseVm {
 	}
 
 	protected override deathError(): Error | undefined {
-		return this.#crash;
+		return this.#crash ?? this.#unresponsiveError;
+	}
+
+	/** Like assertUsable, and also waits for the verdict on a guest being declared unresponsive right now. */
+	async #assertResponsive(): Promise<void> {
+		this.assertUsable();
+		if (this.#unresponsive) throw await this.#unresponsive;
+	}
+
+	/** The guest was silent while execs waited on it: gather the evidence, then fail every pending and later call. */
+	async #declareUnresponsive(silentMs: number): Promise<void> {
+		if (this.#unresponsive || this.closed) return;
+		const qemu = this.#qemu;
+		this.#unresponsive = describeUnresponsiveGuest({
+			silentMs,
+			pid: this.pid,
+			qmp: () => qemu.qmp(),
+			kernelRelease: this.kernel.release,
+			consoleLog: this.consoleLog,
+			lastCommand: this.#execs.lastCommand,
+			qemuArgv: this.qemuArgv,
+		});
+		const error = await this.#unresponsive;
+		debug(error.message.split('\n')[0]!);
+		if (this.closed) return;
+		this.#unresponsiveError = error;
+		this.#execs.rejectAll(error);
 	}
 }

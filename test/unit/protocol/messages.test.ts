@@ -10,6 +10,8 @@ describe('parseGuestMessage', () => {
 		['error cannot mount the host root', { type: 'error', text: 'cannot mount the host root' }],
 		['done ../x 0', { type: 'unknown', line: 'done ../x 0' }],
 		['done v0 1234', { type: 'unknown', line: 'done v0 1234' }],
+		['pong p1', { type: 'pong', id: 'p1' }],
+		['pong p1 extra', { type: 'unknown', line: 'pong p1 extra' }],
 		['garbage', { type: 'unknown', line: 'garbage' }],
 	])('parses %j', (line, message) => {
 		expect(parseGuestMessage(line)).toEqual(message);
@@ -22,6 +24,7 @@ describe('formatHostMessage', () => {
 		expect(formatHostMessage({ type: 'run', id: 'v0x1' })).toBe('run v0x1\n');
 		expect(formatHostMessage({ type: 'kill', id: 'v0x1' })).toBe('kill v0x1\n');
 		expect(formatHostMessage({ type: 'reap', id: 'v0x1' })).toBe('reap v0x1\n');
+		expect(formatHostMessage({ type: 'ping', id: 'p1' })).toBe('ping p1\n');
 	});
 
 	it('refuses ids that could inject another command', () => {

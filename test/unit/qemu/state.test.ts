@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { summarizeRegisters } from '../../../src/qemu/state.js';
+import { parseRegisters, summarizeRegisters } from '../../../src/qemu/state.js';
 
 describe('summarizeRegisters', () => {
 	it("says where each CPU is and whether it is halted, from QEMU's `info registers -a`", () => {
@@ -16,5 +16,20 @@ describe('summarizeRegisters', () => {
 	it('returns nothing for output it does not recognise', () => {
 		expect(summarizeRegisters('')).toEqual([]);
 		expect(summarizeRegisters('unknown command')).toEqual([]);
+	});
+});
+
+describe('parseRegisters', () => {
+	it('reads each CPU’s instruction pointer, halt state, interrupt flag and privilege level', () => {
+		const text = [
+			'CPU#0',
+			'RIP=ffffffffc021f011 RFL=00000046 [---Z-P-] CPL=0 II=0 A20=1 SMM=0 HLT=0',
+			'CPU#1',
+			'RIP=ffffffff81e3a1b2 RFL=00000246 [---Z-P-] CPL=0 II=0 A20=1 SMM=0 HLT=1',
+		].join('\n');
+		expect(parseRegisters(text)).toEqual([
+			{ cpu: 0, rip: 'ffffffffc021f011', halted: false, interruptsOff: true, cpl: 0 },
+			{ cpu: 1, rip: 'ffffffff81e3a1b2', halted: true, interruptsOff: false, cpl: 0 },
+		]);
 	});
 });
