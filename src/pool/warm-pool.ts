@@ -1,0 +1,271 @@
+/**
+ * The warm pool: when tests take a fresh VM each, start the next one of the same options in the
+ * background while the current test runs, and hand it out when a test asks for one. The rules (which
+ * options, how many, how much memory) are policy.ts; this part starts, watches and closes the VMs.
+ *
+ * A waiting VM already passed "up" (it is ready for exec) and ran nothing: it is exactly what
+ * `startVm()` would return. One that died while waiting is dropped and replaced, never handed out.
+ * Its QEMU is an ordinary VM's, so the exit cleanup (and QEMU's parent-death signal on SIGKILL)
+ * cover it like any other.
+ */
+import { readFile } from 'node:fs/promises';
+import os from 'node:os';
+import { createDebug } from '../debug.js';
+import { normalizeOptions, type VmOptions } from '../options.js';
+import { startVm } from '../start-vm.js';
+import type { Vm } from '../vm/vm.js';
+import { decideRefill, estimateResidentMiB, poolKeyOf } from './policy.js';
+
+const debug = createDebug('pool');
+
+/** How often waiting VMs are checked for having died (ms): a dead one is replaced before a test asks. */
+const WATCH_INTERVAL_MS = 500;
+/** Background starts of one key that fail in a row before the pool stops trying for that key. */
+const MAX_FAILURES = 2;
+
+export interface WarmPoolSettings {
+	/** How many VMs may wait at once (all options together) unless `acquire()` says; 0 turns the pool off. */
+	size: number;
+	/** A waiting VM no test took within this time is closed (ms). */
+	idleMs: number;
+	/** Resident memory all waiting VMs together may hold (MiB). */
+	budgetMiB: number;
+	/** Starts a VM (`startVm`, replaced in unit tests). */
+	start?: (options: VmOptions) => Promise<Vm>;
+	/** A process's resident memory in MiB, undefined when it cannot be read. */
+	residentMiB?: (pid: number) => Promise<number | undefined>;
+	/** Memory the host has available now (MiB). */
+	availableMiB?: () => Promise<number>;
+}
+
+/** How `acquire()` got its VM. */
+export interface Acquired {
+	vm: Vm;
+	/** `'pool'`: it was waiting (or already starting) in the background; `'fresh'`: started for this call. */
+	source: 'pool' | 'fresh';
+}
+
+interface Entry {
+	key: string;
+	scope: string | undefined;
+	/** The options and pool size it started with, to start its replacement if it dies while waiting. */
+	options: VmOptions;
+	size: number;
+	/** Settles with the VM, or undefined when its start failed. */
+	starting: Promise<Vm | undefined>;
+	vm?: Vm;
+	residentMiB?: number;
+	idleTimer?: NodeJS.Timeout;
+}
+
+export class WarmPool {
+	readonly #settings: Required<WarmPoolSettings>;
+	readonly #entries: Entry[] = [];
+	/** Resident memory last measured per key (MiB), the estimate for the next VM of that key. */
+	readonly #measured = new Map<string, number>();
+	readonly #failures = new Map<string, number>();
+	#watch: NodeJS.Timeout | undefined;
+	#closed = false;
+
+	constructor(settings: WarmPoolSettings) {
+		this.#settings = {
+			start: startVm,
+			residentMiB: readResidentMiB,
+			availableMiB: readAvailableMiB,
+			...settings,
+		};
+	}
+
+	/** VMs waiting or starting in the background now. */
+	get waiting(): number {
+		return this.#entries.length;
+	}
+
+	/**
+	 * A VM of these options: a waiting one when there is one (waiting for it to finish starting if it is
+	 * still starting), else a fresh one. Afterwards the next VM of the same options starts in the background,
+	 * as the rules allow. `scope` names who asked (a test file), for `endScope()`; `size` is the pool size
+	 * these options ask for (the `pool` option), else the pool's own.
+	 */
+	async acquire(options: VmOptions = {}, { scope, size = this.#settings.size }: { scope?: string; size?: number } = {}): Promise<Acquired> {
+		const normalized = normalizeOptions(options);
+		const keyed = size > 0 && !this.#closed ? poolKeyOf(normalized) : { reason: 'the pool is off' };
+		if (!('key' in keyed)) {
+			debug(`not pooled: ${keyed.reason}`);
+			return { vm: await this.#settings.start(options), source: 'fresh' };
+		}
+		const { key } = keyed;
+		const background: VmOptions = { ...options, signal: undefined, onProgress: undefined };
+		const waiting = await this.#take(key, normalized.signal);
+		if (waiting) {
+			this.#refill(key, background, scope, size);
+			return { vm: waiting, source: 'pool' };
+		}
+		const vm = await this.#settings.start(options);
+		// Started after the test's own VM, so the two do not compete for the CPU.
+		this.#refill(key, background, scope, size);
+		return { vm, source: 'fresh' };
+	}
+
+	/** Close the waiting VMs started for `scope` (its file ended: no later test of it will take them). */
+	async endScope(scope: string): Promise<void> {
+		await Promise.all(this.#entries.filter((entry) => entry.scope === scope).map((entry) => this.#drop(entry, 'its scope ended')));
+	}
+
+	/** Close every waiting VM and start no more. */
+	async close(): Promise<void> {
+		this.#closed = true;
+		await Promise.all([...this.#entries].map((entry) => this.#drop(entry, 'the pool closed')));
+	}
+
+	/** The waiting VM of this key, removed from the pool; undefined if there is none that is alive. */
+	async #take(key: string, signal: AbortSignal | undefined): Promise<Vm | undefined> {
+		for (;;) {
+			const entry = this.#entries.find((candidate) => candidate.key === key);
+			if (!entry) return undefined;
+			// Taken now, so that no other caller waits for the same VM.
+			this.#remove(entry);
+			const vm = await raceAbort(entry.starting, signal).catch((error: unknown) => {
+				// The caller gave up: the VM goes back to wait for the next one.
+				this.#entries.push(entry);
+				if (entry.vm) this.#armIdleTimer(entry);
+				this.#ensureWatch();
+				throw error;
+			});
+			if (vm && !vm.closed) {
+				debug(`handing out a waiting VM (pid ${vm.pid})`);
+				return vm;
+			}
+			debug('a waiting VM died or failed to start: not handed out');
+			if (vm) await vm.close().catch(() => {});
+		}
+	}
+
+	#refill(key: string, options: VmOptions, scope: string | undefined, size: number): void {
+		void this.#tryRefill(key, options, scope, size).catch((error: unknown) => debug(`refill failed: ${String(error)}`));
+	}
+
+	async #tryRefill(key: string, options: VmOptions, scope: string | undefined, size: number): Promise<void> {
+		if (this.#closed || (this.#failures.get(key) ?? 0) >= MAX_FAILURES) return;
+		const estimate = estimateResidentMiB(normalizeOptions(options).memoryMiB, this.#measured.get(key));
+		const waitingMiB = await this.#waitingMiB();
+		const decision = decideRefill({
+			size,
+			waiting: this.#entries.length,
+			waitingMiB,
+			estimateMiB: estimate,
+			budgetMiB: this.#settings.budgetMiB,
+			availableMiB: await this.#settings.availableMiB(),
+		});
+		// The awaits above let another refill in: the count is checked again right before starting.
+		if (!decision.start || this.#closed || this.#entries.length >= size) {
+			debug(`no VM started ahead: ${decision.start ? 'the pool is full' : decision.reason}`);
+			return;
+		}
+		const entry: Entry = { key, scope, options, size, starting: Promise.resolve(undefined) };
+		entry.starting = this.#settings.start(options).then(
+			(vm) => this.#started(entry, vm),
+			(error: unknown) => {
+				debug(`a VM started ahead failed: ${String(error)}`);
+				this.#failures.set(key, (this.#failures.get(key) ?? 0) + 1);
+				this.#remove(entry);
+				return undefined;
+			},
+		);
+		this.#entries.push(entry);
+		this.#ensureWatch();
+		debug(`starting a VM ahead (${this.#entries.length} waiting)`);
+	}
+
+	#started(entry: Entry, vm: Vm): Vm | undefined {
+		this.#failures.delete(entry.key);
+		if (this.#closed) {
+			void vm.close();
+			return undefined;
+		}
+		entry.vm = vm;
+		if (this.#entries.includes(entry)) this.#armIdleTimer(entry);
+		if (vm.pid !== undefined) {
+			void this.#settings.residentMiB(vm.pid).then((mib) => {
+				if (mib === undefined) return;
+				entry.residentMiB = mib;
+				this.#measured.set(entry.key, mib);
+			});
+		}
+		return vm;
+	}
+
+	#armIdleTimer(entry: Entry): void {
+		clearTimeout(entry.idleTimer);
+		entry.idleTimer = setTimeout(() => void this.#drop(entry, 'no test took it in time'), this.#settings.idleMs);
+		entry.idleTimer.unref();
+	}
+
+	async #waitingMiB(): Promise<number> {
+		let total = 0;
+		for (const entry of this.#entries) {
+			const measured = entry.vm?.pid === undefined ? undefined : await this.#settings.residentMiB(entry.vm.pid);
+			if (measured !== undefined) entry.residentMiB = measured;
+			total += entry.residentMiB ?? this.#measured.get(entry.key) ?? estimateResidentMiB(256, undefined);
+		}
+		return total;
+	}
+
+	/** Watch waiting VMs for a death (QEMU exited, the guest crashed): drop and replace them. */
+	#ensureWatch(): void {
+		if (this.#watch) return;
+		this.#watch = setInterval(() => {
+			for (const entry of [...this.#entries]) {
+				if (!entry.vm?.closed) continue;
+				debug(`a waiting VM died (pid ${entry.vm.pid}): replacing it`);
+				this.#failures.set(entry.key, (this.#failures.get(entry.key) ?? 0) + 1);
+				void this.#drop(entry, 'it died').then(() => this.#refill(entry.key, entry.options, entry.scope, entry.size));
+			}
+			if (this.#entries.length === 0) this.#stopWatch();
+		}, WATCH_INTERVAL_MS);
+		this.#watch.unref();
+	}
+
+	#stopWatch(): void {
+		clearInterval(this.#watch);
+		this.#watch = undefined;
+	}
+
+	#remove(entry: Entry): void {
+		clearTimeout(entry.idleTimer);
+		const index = this.#entries.indexOf(entry);
+		if (index !== -1) this.#entries.splice(index, 1);
+		if (this.#entries.length === 0) this.#stopWatch();
+	}
+
+	async #drop(entry: Entry, why: string): Promise<void> {
+		this.#remove(entry);
+		debug(`closing a waiting VM: ${why}`);
+		const vm = await entry.starting;
+		await vm?.close().catch(() => {});
+	}
+}
+
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+	if (!signal) return promise;
+	signal.throwIfAborted();
+	return new Promise<T>((resolve, reject) => {
+		const onAbort = () => reject(signal.reason);
+		signal.addEventListener('abort', onAbort, { once: true });
+		promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+	});
+}
+
+/** VmRSS of a process (MiB), from /proc. */
+export async function readResidentMiB(pid: number): Promise<number | undefined> {
+	const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => undefined);
+	const kib = status && /VmRSS:\s+(\d+)/.exec(status)?.[1];
+	return kib ? Number(kib) / 1024 : undefined;
+}
+
+/** MemAvailable (MiB), from /proc/meminfo; the free memory where it cannot be read. */
+export async function readAvailableMiB(): Promise<number> {
+	const meminfo = await readFile('/proc/meminfo', 'utf8').catch(() => '');
+	const kib = /MemAvailable:\s+(\d+)/.exec(meminfo)?.[1];
+	return kib ? Number(kib) / 1024 : os.freemem() / 2 ** 20;
+}
