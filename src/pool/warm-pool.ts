@@ -8,6 +8,7 @@
  * Its QEMU is an ordinary VM's, so the exit cleanup (and QEMU's parent-death signal on SIGKILL)
  * cover it like any other.
  */
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { createDebug } from '../debug.js';
@@ -132,7 +133,7 @@ export class WarmPool {
 				this.#ensureWatch();
 				throw error;
 			});
-			if (vm && !vm.closed) {
+			if (vm && isUsable(vm)) {
 				debug(`handing out a waiting VM (pid ${vm.pid})`);
 				return vm;
 			}
@@ -216,7 +217,7 @@ export class WarmPool {
 		if (this.#watch) return;
 		this.#watch = setInterval(() => {
 			for (const entry of [...this.#entries]) {
-				if (!entry.vm?.closed) continue;
+				if (!entry.vm || isUsable(entry.vm)) continue;
 				debug(`a waiting VM died (pid ${entry.vm.pid}): replacing it`);
 				this.#failures.set(entry.key, (this.#failures.get(entry.key) ?? 0) + 1);
 				void this.#drop(entry, 'it died').then(() => this.#refill(entry.key, entry.options, entry.scope, entry.size));
@@ -243,6 +244,22 @@ export class WarmPool {
 		debug(`closing a waiting VM: ${why}`);
 		const vm = await entry.starting;
 		await vm?.close().catch(() => {});
+	}
+}
+
+/**
+ * Whether a waiting VM can be handed out: not closed, and its QEMU neither gone, nor dead but not yet
+ * reaped (Node notices an exit a moment later), nor stopped (a stopped QEMU would hang the test).
+ */
+function isUsable(vm: Vm): boolean {
+	if (vm.closed) return false;
+	if (vm.pid === undefined) return true;
+	try {
+		const stat = readFileSync(`/proc/${vm.pid}/stat`, 'utf8');
+		const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+		return !'ZXxTt'.includes(state);
+	} catch {
+		return false;
 	}
 }
 

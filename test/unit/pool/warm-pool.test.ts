@@ -17,7 +17,8 @@ function fakeStarter(fail = () => false) {
 		await new Promise((resolve) => setTimeout(resolve, 5));
 		if (fail()) throw new Error('boot failed');
 		const vm: FakeVm = {
-			pid: 1000 + started.length,
+			// A live process (this one): the pool reads its state from /proc.
+			pid: process.pid,
 			closed: false,
 			options,
 			async close() {
