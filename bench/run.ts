@@ -1,17 +1,22 @@
 /**
- * `npm run bench`: runs every benchmark and prints one table. BENCH_BOOTS / BENCH_EXECS set the sample counts.
+ * `npm run bench`: runs every benchmark and prints one table. BENCH_BOOTS / BENCH_EXECS / BENCH_FILES (spec
+ * files of each kind for the warm-pool rows) set the sample counts.
  */
 import os from 'node:os';
 import { benchCore } from './core.js';
 import { benchColdplug } from './coldplug.js';
 import { benchFreeze } from './freeze.js';
+import { benchPool } from './pool.js';
 import { benchSnapshot } from './snapshot.js';
 import { formatTable, type BenchRow } from './table.js';
 
 const boots = Number(process.env.BENCH_BOOTS ?? 5);
 const execs = Number(process.env.BENCH_EXECS ?? 50);
 
-/** BENCH_ONLY=coldplug or BENCH_ONLY=freeze runs only that bench (coldplug cost; the liveness check and lockup flags). */
+/**
+ * BENCH_ONLY=coldplug, BENCH_ONLY=freeze or BENCH_ONLY=pool runs only that bench (coldplug cost; the liveness
+ * check and lockup flags; the warm pool).
+ */
 const only = process.env.BENCH_ONLY;
 
 const rows: BenchRow[] = [];
@@ -19,6 +24,7 @@ if (!only) rows.push(...(await benchCore({ boots, execs })));
 if (!only) rows.push(...(await benchSnapshot({ boots })));
 if (!only || only === 'coldplug') rows.push(...(await benchColdplug({ boots })));
 if (!only || only === 'freeze') rows.push(...(await benchFreeze({ boots, execs })));
+if (!only || only === 'pool') rows.push(...(await benchPool({ files: Number(process.env.BENCH_FILES ?? 3) })));
 process.stdout.write(
 	`vm-exec benchmarks on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), node ${process.version}\n\n`,
 );

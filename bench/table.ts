@@ -3,7 +3,7 @@
  */
 export interface BenchRow {
 	metric: string;
-	unit: 'ms' | 'MiB';
+	unit: 'ms' | 'MiB' | '%';
 	samples: number[];
 	target?: string;
 }

@@ -82,6 +82,11 @@ export class WarmPool {
 		return this.#entries.length;
 	}
 
+	/** The QEMU pids of the VMs that are up and waiting (a test that asks now gets one at once). */
+	get readyPids(): number[] {
+		return this.#entries.flatMap((entry) => (entry.vm?.pid === undefined ? [] : [entry.vm.pid]));
+	}
+
 	/**
 	 * A VM of these options: a waiting one when there is one (waiting for it to finish starting if it is
 	 * still starting), else a fresh one. Afterwards the next VM of the same options starts in the background,
