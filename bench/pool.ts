@@ -20,14 +20,14 @@ interface FileRun {
 
 /** One spec file: each test acquires a VM, runs a 0.5 s script, closes it. */
 async function runFile(poolSize: number, options: VmOptions): Promise<FileRun> {
-	const pool = new WarmPool({ size: poolSize, idleMs: 60_000, budgetMiB: resolveBudgetMiB() });
+	const pool = new WarmPool({ idleMs: 60_000, budgetMiB: resolveBudgetMiB() });
 	const readyMs: number[] = [];
 	let hits = 0;
 	const started = performance.now();
 	try {
 		for (let test = 0; test < TESTS; test++) {
 			const testStarted = performance.now();
-			const { vm, source } = await pool.acquire(options, { scope: 'bench' });
+			const { vm, source } = await pool.acquire({ ...options, pool: poolSize }, { scope: 'bench' });
 			readyMs.push(performance.now() - testStarted);
 			if (source === 'pool') hits++;
 			try {
@@ -44,7 +44,7 @@ async function runFile(poolSize: number, options: VmOptions): Promise<FileRun> {
 
 /** A VM that waits in the pool, 2 s after it is up: its memory. */
 async function waitingVmMemory(options: VmOptions): Promise<{ resident: number; own: number }> {
-	const pool = new WarmPool({ size: 1, idleMs: 60_000, budgetMiB: resolveBudgetMiB() });
+	const pool = new WarmPool({ idleMs: 60_000, budgetMiB: resolveBudgetMiB() });
 	try {
 		const { vm } = await pool.acquire(options);
 		await vm.close();

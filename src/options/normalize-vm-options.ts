@@ -6,6 +6,7 @@ import { launcherValue } from './launcher-options.js';
 import { lanValue } from './lan-options.js';
 import { normalizeDisks } from '../disks/options.js';
 import { parseMemoryMiB } from './memory.js';
+import { resolvePoolSize } from '../pool/policy.js';
 import {
 	assertOptionsObject,
 	booleanValue,
@@ -42,6 +43,7 @@ const VM_OPTION_NAMES: ReadonlySet<string> = new Set([
 	'disks',
 	'snapshot',
 	'onProgress',
+	'pool',
 ]);
 
 function snapshotValue(value: unknown, consoleMode: 'capture' | 'inherit'): 'auto' | false {
@@ -94,5 +96,6 @@ export function normalizeOptions(options: VmOptions = {}): NormalizedVmOptions {
 		network: booleanValue('network', options.network),
 		lan: lanValue(options.lan),
 		disks: normalizeDisks(options.disks),
+		pool: resolvePoolSize(options.pool),
 	};
 }

@@ -123,6 +123,14 @@ export interface VmOptions {
 	 * @default []
 	 */
 	disks?: readonly (string | DiskOptions)[];
+	/**
+	 * Warm pool, for tests that take a fresh VM each (the Vitest `vm` fixture, `useVm({ per: 'test' })`):
+	 * how many VMs of these options may start ahead, in the background, while a test runs, so that the
+	 * next test gets one at once. `0` turns it off, as `VM_EXEC_POOL=0` does for every test (the variable
+	 * wins). Ignored by `startVm()` itself. See docs/performance.md.
+	 * @default 1 (`$VM_EXEC_POOL`)
+	 */
+	pool?: number;
 }
 
 /** The VM options with their defaults filled in, checked. */
@@ -148,4 +156,5 @@ export interface NormalizedVmOptions {
 	network: boolean;
 	lan: NormalizedLan | undefined;
 	disks: NormalizedDisk[];
+	pool: number;
 }

@@ -60,7 +60,7 @@ export function resolveBudgetMiB(env: string | undefined = process.env.VM_EXEC_P
 /**
  * The key under which VMs of these options wait, or why they cannot wait at all. Two option sets share a
  * key only when they start identical VMs: every option takes part but the per-start ones (`signal`
- * aborts one start; `onProgress` only reports on it).
+ * aborts one start; `onProgress` only reports on it) and `pool` (it does not change the VM).
  */
 export function poolKeyOf(options: NormalizedVmOptions): { key: string } | { reason: string } {
 	// A LAN address is handed out in start order: a VM started early would take the next test's address.
@@ -68,7 +68,7 @@ export function poolKeyOf(options: NormalizedVmOptions): { key: string } | { rea
 	if (options.launcher) return { reason: 'a `launcher` VM has nothing to start ahead' };
 	// A background boot printing its console would interleave with the running test's output.
 	if (options.console === 'inherit') return { reason: "`console: 'inherit'` would print a background boot" };
-	const { signal: _signal, onProgress: _onProgress, ...rest } = options;
+	const { signal: _signal, onProgress: _onProgress, pool: _pool, ...rest } = options;
 	return { key: stableStringify(rest) };
 }
 

@@ -25,8 +25,6 @@ const WATCH_INTERVAL_MS = 500;
 const MAX_FAILURES = 2;
 
 export interface WarmPoolSettings {
-	/** How many VMs may wait at once (all options together) unless `acquire()` says; 0 turns the pool off. */
-	size: number;
 	/** A waiting VM no test took within this time is closed (ms). */
 	idleMs: number;
 	/** Resident memory all waiting VMs together may hold (MiB). */
@@ -90,11 +88,12 @@ export class WarmPool {
 	/**
 	 * A VM of these options: a waiting one when there is one (waiting for it to finish starting if it is
 	 * still starting), else a fresh one. Afterwards the next VM of the same options starts in the background,
-	 * as the rules allow. `scope` names who asked (a test file), for `endScope()`; `size` is the pool size
-	 * these options ask for (the `pool` option), else the pool's own.
+	 * as the rules allow: at most `pool` VMs (the option, or `VM_EXEC_POOL`) wait at once, all options
+	 * together. `scope` names who asked (a test file), for `endScope()`.
 	 */
-	async acquire(options: VmOptions = {}, { scope, size = this.#settings.size }: { scope?: string; size?: number } = {}): Promise<Acquired> {
+	async acquire(options: VmOptions = {}, { scope }: { scope?: string } = {}): Promise<Acquired> {
 		const normalized = normalizeOptions(options);
+		const size = normalized.pool;
 		const keyed = size > 0 && !this.#closed ? poolKeyOf(normalized) : { reason: 'the pool is off' };
 		if (!('key' in keyed)) {
 			debug(`not pooled: ${keyed.reason}`);

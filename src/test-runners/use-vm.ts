@@ -2,7 +2,9 @@
  * The runner-independent part of `useVm()`: one VM per describe block (`per: 'suite'`) or per test
  * (`per: 'test'`), started and closed by the runner's hooks.
  */
+import { randomUUID } from 'node:crypto';
 import { normalizeOptions, type VmOptions } from '../options.js';
+import { workerPool } from '../pool/worker-pool.js';
 import { startVm } from '../start-vm.js';
 import type { Vm } from '../vm/vm.js';
 
@@ -10,7 +12,8 @@ import type { Vm } from '../vm/vm.js';
 export interface UseVmOptions extends VmOptions {
 	/**
 	 * `'suite'`: one VM for the enclosing `describe` block (or file), started in `beforeAll` and closed
-	 * in `afterAll`. `'test'`: a fresh VM for every test, started in `beforeEach`, closed in `afterEach`.
+	 * in `afterAll`. `'test'`: a fresh VM for every test, started in `beforeEach`, closed in `afterEach`;
+	 * the next test's VM starts in the background meanwhile (the warm pool, see the `pool` option).
 	 * @default 'suite'
 	 */
 	per?: 'suite' | 'test';
@@ -38,6 +41,8 @@ export class VmSlot {
 	#vm: Vm | undefined;
 	#state: 'idle' | 'starting' | 'failed' = 'idle';
 	readonly #per: 'suite' | 'test';
+	/** Names this useVm() call's VMs started ahead in the warm pool, closed by `endScope()`. */
+	readonly #scope = randomUUID();
 
 	constructor(per: 'suite' | 'test') {
 		this.#per = per;
@@ -46,7 +51,7 @@ export class VmSlot {
 	async start(options: VmOptions): Promise<void> {
 		this.#state = 'starting';
 		try {
-			this.#vm = await startVm(options);
+			this.#vm = this.#per === 'test' ? (await workerPool().acquire(options, { scope: this.#scope })).vm : await startVm(options);
 			this.#state = 'idle';
 		} catch (error) {
 			this.#state = 'failed';
@@ -59,6 +64,11 @@ export class VmSlot {
 		this.#vm = undefined;
 		if (this.#state !== 'failed') this.#state = 'idle';
 		await vm?.close();
+	}
+
+	/** Close the VMs the warm pool started ahead for this slot (its describe block is done). */
+	async endScope(): Promise<void> {
+		await workerPool().endScope(this.#scope);
 	}
 
 	get(): Vm {

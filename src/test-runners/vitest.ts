@@ -13,6 +13,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, test as baseTest, expect, type TestAPI } from 'vitest';
 import type { VmOptions } from '../options.js';
 import { normalizeOptions } from '../options.js';
+import { randomUUID } from 'node:crypto';
+import { workerPool } from '../pool/worker-pool.js';
 import { startVm } from '../start-vm.js';
 import type { Vm } from '../vm/vm.js';
 import { hasFailed, reportFailure } from './failure-report.js';
@@ -114,13 +116,32 @@ export function createVmTest(defaults: VmOptions = {}): VmTestAPI {
 			},
 			{ auto: true },
 		],
+		// Names the file's VMs started ahead in the warm pool: closed when the file is done.
+		vmExecFile: [
+			async ({}, use: (value: string) => Promise<void>) => {
+				const scope = randomUUID();
+				try {
+					await use(scope);
+				} finally {
+					await workerPool().endScope(scope);
+				}
+			},
+			{ scope: 'file' },
+		],
 		vmOptions: [{}, { injected: true }],
 		vm: async (
-			{ vmOptions, vmExecBinding, signal, task }: TestLike & { vmOptions: VmOptions; vmExecBinding: TestBinding },
+			{
+				vmOptions,
+				vmExecBinding,
+				vmExecFile,
+				signal,
+				task,
+			}: TestLike & { vmOptions: VmOptions; vmExecBinding: TestBinding; vmExecFile: string },
 			use: (value: Vm) => Promise<void>,
 		) => {
+			// From the warm pool when one of these options waits there; the next one starts ahead meanwhile.
 			// The test's signal also aborts the boot when the test times out during it.
-			const vm = await startVm({ ...defaults, ...vmOptions, signal: vmOptions.signal ?? signal });
+			const { vm } = await workerPool().acquire({ ...defaults, ...vmOptions, signal: vmOptions.signal ?? signal }, { scope: vmExecFile });
 			try {
 				vmExecBinding.used.set(vm, undefined);
 				await use(new VmView(vm, () => vmExecBinding));
@@ -178,6 +199,8 @@ export function useVm(options: UseVmOptions = {}): VmGetter {
 		binding = createBinding(signal);
 		if (per === 'test') await slot.start({ ...vmOptions, signal: vmOptions.signal ?? signal });
 	}, hookTimeout);
+	// A VM started ahead for a next test that will not come.
+	if (per === 'test') afterAll(() => slot.endScope(), hookTimeout);
 	afterEach(async ({ task }) => {
 		if (hasFailed(task)) reportFailure(task, binding, () => `${per === 'suite' ? 'describe-block' : 'per-test'} VM from useVm()`);
 		binding = undefined;

@@ -70,6 +70,10 @@ describe('the Vitest fixtures, in a real Vitest run', () => {
 		expect(new Set(pids).size).toBe(4);
 	});
 
+	test('gives the next test the VM the warm pool started during the previous one', () => {
+		expect(records.get('fresh-1')?.waiting).toEqual([records.get('fresh-2')?.pid]);
+	});
+
 	test('applies createVmTest() defaults, and test.override() in a describe block', () => {
 		// MemTotal is the guest memory minus what the kernel reserves.
 		const fresh = records.get('fresh-1')?.memory as number;

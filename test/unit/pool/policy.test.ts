@@ -51,8 +51,8 @@ describe('pool key', () => {
 		expect(keyOf({ env: { A: '1', B: '2' } })).toEqual(keyOf({ env: { B: '2', A: '1' } }));
 	});
 
-	it('ignores the per-start signal and progress callback', () => {
-		expect(keyOf({ signal: new AbortController().signal, onProgress: () => {} })).toEqual(keyOf({}));
+	it('ignores the per-start signal and progress callback, and the pool size', () => {
+		expect(keyOf({ signal: new AbortController().signal, onProgress: () => {}, pool: 3 })).toEqual(keyOf({}));
 	});
 
 	it('differs when any VM option differs', () => {

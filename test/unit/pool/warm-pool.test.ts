@@ -33,7 +33,6 @@ function fakeStarter(fail = () => false) {
 
 function poolWith(start: WarmPoolSettings['start'], settings: Partial<WarmPoolSettings> = {}) {
 	return new WarmPool({
-		size: 1,
 		idleMs: 60_000,
 		budgetMiB: 10_000,
 		start,
@@ -78,9 +77,9 @@ describe('warm pool', () => {
 
 	it('starts nothing in the background with size 0', async () => {
 		const { started, start } = fakeStarter();
-		const pool = poolWith(start, { size: 0 });
-		await pool.acquire({});
-		await pool.acquire({}, { size: 0 });
+		const pool = poolWith(start);
+		await pool.acquire({ pool: 0 });
+		await pool.acquire({ pool: 0 });
 		await settle();
 		expect(started).toHaveLength(2);
 		expect(pool.waiting).toBe(0);
@@ -123,9 +122,9 @@ describe('warm pool', () => {
 
 	it('closes the waiting VMs of a scope when it ends, and keeps the others', async () => {
 		const { started, start } = fakeStarter();
-		const pool = poolWith(start, { size: 2 });
-		await pool.acquire({ cpus: 1 }, { scope: 'file-a' });
-		await pool.acquire({ cpus: 2 }, { scope: 'file-b' });
+		const pool = poolWith(start);
+		await pool.acquire({ cpus: 1, pool: 2 }, { scope: 'file-a' });
+		await pool.acquire({ cpus: 2, pool: 2 }, { scope: 'file-b' });
 		await settle();
 		expect(pool.waiting).toBe(2);
 		await pool.endScope('file-a');

@@ -1,6 +1,7 @@
 import { describe, expect } from 'vitest';
 import { createVmTest } from '../../../../src/test-runners/vitest.js';
 import { VmView } from '../../../../src/test-runners/vm-view.js';
+import { workerPool } from '../../../../src/pool/worker-pool.js';
 import { record } from './record.js';
 
 const test = createVmTest({ memory: '320M', accel: 'tcg' });
@@ -13,13 +14,18 @@ test('does not boot a VM when the test does not ask for one', ({ task }) => {
 test('gets a fresh VM with the createVmTest() defaults', async ({ vm }) => {
 	expect(vm).toBeInstanceOf(VmView);
 	const memory = Number((await vm.succeed(memTotalMiB)).stdout);
-	record('fresh-1', { pid: vm.pid, memory });
-	await vm.succeed('touch /root/left-behind');
+	await vm.succeed('touch /root/left-behind && modprobe dummy && sysctl -qw net.ipv4.ip_forward=1');
+	// The warm pool starts the next test's VM meanwhile: wait (bounded) until it is up, to know its pid.
+	const deadline = Date.now() + 60_000;
+	while (workerPool().readyPids.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+	record('fresh-1', { pid: vm.pid, memory, waiting: workerPool().readyPids });
 });
 
 test('does not see what the previous test left behind', async ({ vm }) => {
 	record('fresh-2', { pid: vm.pid });
 	expect(await vm.exec('test -e /root/left-behind')).toFail();
+	expect(await vm.exec('test -e /sys/module/dummy')).toFail();
+	expect(await vm.exec('cat /proc/sys/net/ipv4/ip_forward')).toHaveStdout('0');
 });
 
 describe('with test.override', () => {

@@ -6,10 +6,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Vm } from '../../src/index.js';
-import { resolveBudgetMiB } from '../../src/pool/policy.js';
-import { WarmPool } from '../../src/pool/warm-pool.js';
-import { isProcessAlive } from '../helpers/vm-leaks.js';
+import type { Vm } from '../../../src/index.js';
+import { resolveBudgetMiB } from '../../../src/pool/policy.js';
+import { WarmPool } from '../../../src/pool/warm-pool.js';
+import { isProcessAlive } from '../../helpers/vm-leaks.js';
 
 /** The QEMU processes whose parent is `parent` (this test process, or a runner it started). */
 function qemuChildren(parent = process.pid): number[] {
@@ -43,8 +43,8 @@ afterEach(async () => {
 	await Promise.all(handedOut.splice(0).map((vm) => vm.close()));
 });
 
-function newPool(size = 1): WarmPool {
-	const pool = new WarmPool({ size, idleMs: 60_000, budgetMiB: resolveBudgetMiB() });
+function newPool(): WarmPool {
+	const pool = new WarmPool({ idleMs: 60_000, budgetMiB: resolveBudgetMiB() });
 	pools.push(pool);
 	return pool;
 }
@@ -90,7 +90,7 @@ describe('the warm pool', () => {
 
 	it('starts nothing in the background with pool 0', async () => {
 		const pool = newPool();
-		const { vm } = await acquire(pool, {}, { size: 0 });
+		const { vm } = await acquire(pool, { pool: 0 });
 		// Long enough for a background start to show up as a second QEMU process.
 		await new Promise((resolve) => setTimeout(resolve, 1500));
 		expect(qemuChildren()).toEqual([vm.pid]);
@@ -136,7 +136,7 @@ describe('a runner with a warm pool that dies', () => {
 				'-e',
 				`
 			import { WarmPool } from ${JSON.stringify(dist)};
-			const pool = new WarmPool({ size: 1, idleMs: 60000, budgetMiB: 100000 });
+			const pool = new WarmPool({ idleMs: 60000, budgetMiB: 100000 });
 			const { vm } = await pool.acquire({});
 			while (pool.waiting === 0) await new Promise((resolve) => setTimeout(resolve, 50));
 			console.log('waiting');
