@@ -3,6 +3,7 @@
  * files of each kind for the warm-pool rows) set the sample counts.
  */
 import os from 'node:os';
+import { benchColdOverhead } from './cold-overhead.js';
 import { benchCore } from './core.js';
 import { benchColdplug } from './coldplug.js';
 import { benchFreeze } from './freeze.js';
@@ -15,7 +16,7 @@ const execs = Number(process.env.BENCH_EXECS ?? 50);
 
 /**
  * BENCH_ONLY=coldplug, BENCH_ONLY=freeze or BENCH_ONLY=pool runs only that bench (coldplug cost; the liveness
- * check and lockup flags; the warm pool).
+ * check and lockup flags; the warm pool and the cold-start overhead).
  */
 const only = process.env.BENCH_ONLY;
 
@@ -24,6 +25,7 @@ if (!only) rows.push(...(await benchCore({ boots, execs })));
 if (!only) rows.push(...(await benchSnapshot({ boots })));
 if (!only || only === 'coldplug') rows.push(...(await benchColdplug({ boots })));
 if (!only || only === 'freeze') rows.push(...(await benchFreeze({ boots, execs })));
+if (!only || only === 'pool') rows.push(...(await benchColdOverhead(Math.max(3, boots))));
 if (!only || only === 'pool') rows.push(...(await benchPool({ files: Number(process.env.BENCH_FILES ?? 3) })));
 process.stdout.write(
 	`vm-exec benchmarks on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), node ${process.version}\n\n`,
