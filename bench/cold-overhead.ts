@@ -5,12 +5,14 @@
  */
 import { startVm } from '../src/index.js';
 import { benchBareInit } from './bare-init.js';
+import { rawBootSetup } from './raw-boot.js';
 import type { BenchRow } from './table.js';
 
 export async function benchColdOverhead(pairs: number): Promise<BenchRow[]> {
+	const setup = await rawBootSetup();
 	const differences: number[] = [];
 	for (let pair = 0; pair < pairs; pair++) {
-		const [bare] = await benchBareInit(1);
+		const [bare] = await benchBareInit(setup, 1);
 		const started = performance.now();
 		const vm = await startVm({ snapshot: false });
 		try {
