@@ -55,9 +55,9 @@ async function acquire(pool: WarmPool, ...args: Parameters<WarmPool['acquire']>)
 	return acquired;
 }
 
-/** Until the VM started ahead is up (bounded well below the test timeout). */
+/** Until the VM started ahead is up and waiting (bounded well below the test timeout). */
 async function untilWaiting(pool: WarmPool, pids: () => number[], count: number): Promise<void> {
-	expect(await waitUntil(() => pool.waiting === 1 && pids().length === count, 60_000)).toBe(true);
+	expect(await waitUntil(() => pool.readyPids.length === 1 && pids().length === count, 60_000)).toBe(true);
 }
 
 describe('the warm pool', () => {
@@ -138,7 +138,8 @@ describe('a runner with a warm pool that dies', () => {
 			import { WarmPool } from ${JSON.stringify(dist)};
 			const pool = new WarmPool({ idleMs: 60000, budgetMiB: 100000 });
 			const { vm } = await pool.acquire({});
-			while (pool.waiting === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+			// Until the VM started ahead is up: before that, its QEMU may not have been launched yet.
+			while (pool.readyPids.length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
 			console.log('waiting');
 			setInterval(() => {}, 1000);
 		`,
@@ -149,7 +150,7 @@ describe('a runner with a warm pool that dies', () => {
 			child.stdout!.once('data', () => resolve());
 			void child.then((result) => reject(new Error(`runner exited early: ${String(result.exitCode ?? result.signal)}`)));
 		});
-		// The VM in use and the one starting ahead.
+		// The VM in use and the one waiting.
 		const pids = qemuChildren(child.pid);
 		expect(pids).toHaveLength(2);
 		child.kill(signal);
