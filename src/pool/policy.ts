@@ -66,6 +66,8 @@ export function poolKeyOf(options: NormalizedVmOptions): { key: string } | { rea
 	// A LAN address is handed out in start order: a VM started early would take the next test's address.
 	if (options.lan) return { reason: 'a VM on a `lan` gets its address in start order' };
 	if (options.launcher) return { reason: 'a `launcher` VM has nothing to start ahead' };
+	// A VM started ahead would hold the same image files open while the running test's VM writes them.
+	if (options.disks.length > 0) return { reason: 'a VM with `disks` would share its image files with the running one' };
 	// A background boot printing its console would interleave with the running test's output.
 	if (options.console === 'inherit') return { reason: "`console: 'inherit'` would print a background boot" };
 	const { signal: _signal, onProgress: _onProgress, pool: _pool, ...rest } = options;

@@ -72,6 +72,7 @@ describe('pool key', () => {
 	it('refuses options whose VM cannot be started ahead', () => {
 		expect(keyOf({ lan: 'net' })).toHaveProperty('reason');
 		expect(keyOf({ console: 'inherit' })).toHaveProperty('reason');
+		expect(keyOf({ disks: ['/tmp/image.raw'] })).toHaveProperty('reason');
 	});
 });
 
