@@ -103,6 +103,9 @@ describe('the warm pool', () => {
 		await untilWaiting(pool, () => qemuChildren(), 2);
 		const waitingPid = qemuChildren().find((pid) => pid !== first.vm.pid)!;
 		process.kill(waitingPid, 'SIGKILL');
+		// A signal is delivered asynchronously: wait (bounded) until the kernel has ended the process, as it
+		// has for a VM that died while it waited.
+		await untilDead(waitingPid, 5000);
 		const next = await acquire(pool, {});
 		expect(next.vm.pid).not.toBe(waitingPid);
 		expect((await next.vm.succeed('echo alive')).stdout).toBe('alive\n');
@@ -158,3 +161,19 @@ describe('a runner with a warm pool that dies', () => {
 		expect(await waitUntil(() => pids.every((pid) => !isProcessAlive(pid)), 5000)).toBe(true);
 	});
 });
+
+/** Wait until `pid` is a zombie or gone (at most `ms`). */
+async function untilDead(pid: number, ms: number): Promise<void> {
+	const deadline = Date.now() + ms;
+	while (Date.now() < deadline) {
+		let stat = '';
+		try {
+			stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+		} catch {
+			return; // gone
+		}
+		if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return;
+		await new Promise((resolve) => setTimeout(resolve, 20));
+	}
+	throw new Error(`process ${pid} still runs ${ms} ms after SIGKILL`);
+}
