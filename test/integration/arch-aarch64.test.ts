@@ -2,6 +2,9 @@
  * An aarch64 guest (qemu-system-aarch64 -M virt) over an arm64 busybox root, with Debian's arm64 kernel,
  * as `scripts/install-host-deps.sh --arch aarch64` unpacks them.
  */
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dir as tempDir, type DirectoryResult } from 'tmp-promise';
 import { startVm, type Vm } from '../../src/index.js';
@@ -49,6 +52,19 @@ describe('an aarch64 VM over an arm64 root', () => {
 		);
 		expect(result.stdout).toMatch(/^dummy \n\d+: d0: /);
 	});
+
+	it('reaches a server on the host over the NAT network card', async () => {
+		const server = http.createServer((_request, response) => response.end('hello from the host\n')).listen(0, '127.0.0.1');
+		try {
+			await once(server, 'listening');
+			const { port } = server.address() as AddressInfo;
+			await using networked = await startVm({ arch: 'aarch64', root, cacheDir: cache.path, network: true, bootTimeout: 100_000 });
+			const result = await networked.succeed(`wget -q -O - http://10.0.2.2:${port}/`);
+			expect(result.stdout).toBe('hello from the host\n');
+		} finally {
+			server.close();
+		}
+	}, 110_000);
 
 	it('starts a second VM from the snapshot the first one saved', async () => {
 		await using second = await startVm({ arch: 'aarch64', root, cacheDir: cache.path, snapshot: 'auto', bootTimeout: 100_000 });
