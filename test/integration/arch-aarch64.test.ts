@@ -46,6 +46,12 @@ describe('an aarch64 VM over an arm64 root', () => {
 		expect(result.stdout).toBe('/bin/busybox\n3\nno-host-files\n');
 	});
 
+	it('kills a command at its timeout', async () => {
+		const result = await vm.exec('echo started; sleep 30', { timeout: 1000 });
+		expect(result).toMatchObject({ stdout: 'started\n', timedOut: true });
+		expect((await vm.succeed('echo still here')).stdout).toBe('still here\n');
+	});
+
 	it('loads an arm64 kernel module', async () => {
 		const result = await vm.succeed(
 			'modprobe dummy && grep -o "^dummy " /proc/modules && ip link add d0 type dummy && ip link show d0 | head -1',
