@@ -9,6 +9,7 @@ import { dir as tempDir } from 'tmp-promise';
 import { describe, expect, it } from 'vitest';
 import { findKernel } from '../../src/boot/kernel.js';
 import { startVm, VmBootError } from '../../src/index.js';
+import { assertCliBuilt, runCli } from '../helpers/built-cli.js';
 import { AARCH64_ROOT, ARCH_DIR, kernelIn, requireUnpacked } from '../helpers/arch-dirs.js';
 
 const cloudDir = requireUnpacked(path.join(ARCH_DIR, 'kernel-cloud-amd64'), 'sh scripts/install-host-deps.sh --kernel=cloud-amd64');
@@ -30,6 +31,15 @@ describe('a kernel that cannot run the guest', () => {
 		expect(error.message).toContain(`The kernel ${cloudKernel}`);
 		expect(error.message).toContain('CONFIG_9P_FS is not set');
 		expect(error.qemuArgv).toBeUndefined();
+	});
+
+	it('`vm-exec doctor --kernel` names the same missing options', async () => {
+		assertCliBuilt();
+		const result = await runCli(['doctor', `--kernel=${cloudKernel}`]);
+		expect(result.exitCode).toBe(1);
+		expect(Buffer.from(result.stdout as Uint8Array).toString()).toMatch(
+			/^FAIL {2}kernel .*cannot run vm-exec's guest: .*CONFIG_9P_FS is not set/m,
+		);
 	});
 
 	it('refuses a kernel whose config lacks 9p (a synthetic copy of the host kernel)', async () => {
