@@ -23,7 +23,8 @@ for arg in "$@"; do
 	--kernel=*) flavours="$flavours ${arg#--kernel=}" ;;
 	-h|--help)
 		echo "usage: $0 [--dev] [--arch aarch64] [--kernel=FLAVOUR]..."
-		echo "  --dev              also install kernel headers, gcc and make for the examples, and shellcheck for npm test"
+		echo "  --dev              also install kernel headers, gcc and make for the examples, shellcheck for npm test,"
+		echo "                     and (amd64) unpack what --arch aarch64 --kernel=rt-amd64 --kernel=cloud-amd64 do, for the tests"
 		echo "  --arch aarch64     install qemu-system-arm and unpack Debian's arm64 kernel, modules and static busybox"
 		echo "                     into \$VM_EXEC_ARCH_DIR/aarch64 (default ~/.cache/vm-exec/arch/aarch64), a busybox root"
 		echo "  --kernel=FLAVOUR   unpack Debian's linux-image-<release>-FLAVOUR (e.g. rt-amd64) into \$VM_EXEC_ARCH_DIR/kernel-FLAVOUR"
@@ -33,6 +34,12 @@ for arg in "$@"; do
 	esac
 done
 arch_dir=${VM_EXEC_ARCH_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/vm-exec/arch}
+# The test suite's ARM, kernel-matrix and kernel-refusal tests need an arm64 root and Debian's rt and cloud
+# kernels: --dev unpacks them too (into the directory above; nothing installed on the host but qemu-system-arm).
+if [ "$dev" = 1 ] && command -v dpkg >/dev/null 2>&1 && [ "$(dpkg --print-architecture)" = amd64 ]; then
+	[ -n "$arch" ] || arch=aarch64
+	flavours="$flavours rt-amd64 cloud-amd64"
+fi
 
 # Debian packages of another architecture (or extra kernel flavours), unpacked into a directory of their own:
 # a private apt state (its own lists and cache, an empty dpkg status) so that neither `dpkg --add-architecture`

@@ -15,7 +15,7 @@ export const AARCH64_ROOT = path.join(ARCH_DIR, 'aarch64');
 /** Throws the command that makes the directory when it is missing. */
 export function requireUnpacked(dir: string, command: string): string {
 	if (!existsSync(path.join(dir, 'boot')) || !readdirSync(path.join(dir, 'boot')).some((name) => name.startsWith('vmlinuz-'))) {
-		throw new Error(`${dir} has no kernel: run \`${command}\` first (CI's .ci/run does).`);
+		throw new Error(`${dir} has no kernel: run \`${command}\` first (\`sh scripts/install-host-deps.sh --dev\` does it, as CI does).`);
 	}
 	return dir;
 }
