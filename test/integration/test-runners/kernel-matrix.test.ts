@@ -6,8 +6,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { dir as tempDir } from 'tmp-promise';
 import { expect, test } from 'vitest';
-import { ARCH_DIR, requireUnpacked } from '../helpers/arch-dirs.js';
-import { copyExample, createRunMarker, processesMarkedWith, repoRoot, runNode } from '../helpers/runner-projects.js';
+import { ARCH_DIR, requireUnpacked } from '../../helpers/arch-dirs.js';
+import { copyExample, createRunMarker, processesMarkedWith, repoRoot, runNode } from '../../helpers/runner-projects.js';
 
 requireUnpacked(path.join(ARCH_DIR, 'kernel-rt-amd64'), 'sh scripts/install-host-deps.sh --kernel=rt-amd64');
 

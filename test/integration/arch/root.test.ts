@@ -7,8 +7,8 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { dir as tempDir, type DirectoryResult } from 'tmp-promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findBusybox } from '../../src/qemu/host-tools.js';
-import { startVm, type Vm } from '../../src/index.js';
+import { findBusybox } from '../../../src/qemu/host-tools.js';
+import { startVm, type Vm } from '../../../src/index.js';
 
 async function makeBusyboxRoot(dir: string): Promise<void> {
 	const busybox = await findBusybox();

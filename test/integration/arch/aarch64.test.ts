@@ -7,8 +7,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dir as tempDir, type DirectoryResult } from 'tmp-promise';
-import { startVm, type Vm } from '../../src/index.js';
-import { AARCH64_ROOT, requireUnpacked } from '../helpers/arch-dirs.js';
+import { startVm, type Vm } from '../../../src/index.js';
+import { AARCH64_ROOT, requireUnpacked } from '../../helpers/arch-dirs.js';
 
 const root = requireUnpacked(AARCH64_ROOT, 'sh scripts/install-host-deps.sh --arch aarch64');
 
