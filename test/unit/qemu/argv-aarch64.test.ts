@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildKernelCommandLine, buildQemuArgv, FAST_BOOT_KERNEL_FLAGS } from '../../../src/qemu/argv.js';
+import { buildKernelCommandLine, buildQemuArgv, FAST_BOOT_KERNEL_FLAGS, LOCKUP_REPORT_KERNEL_FLAGS } from '../../../src/qemu/argv.js';
 import { samplePlan } from '../../helpers/qemu-plan.js';
 
 const plan = { ...samplePlan(), arch: 'aarch64' as const, bios: undefined, cpuModel: 'cortex-a57', kernel: '/k/Image' };
@@ -26,7 +26,10 @@ describe('buildQemuArgv for aarch64', () => {
 			'-initrd',
 			'/cache/initramfs-def.cpio',
 			'-append',
-			'console=ttyAMA0 quiet loglevel=1 mitigations=off cryptomgr.notests acpi=off panic=-1 rdinit=/init',
+			[
+				'console=ttyAMA0 quiet loglevel=1 mitigations=off cryptomgr.notests acpi=off panic=-1 rdinit=/init',
+				...LOCKUP_REPORT_KERNEL_FLAGS,
+			].join(' '),
 			'-chardev',
 			'socket,id=console,path=/tmp/w/console.sock',
 			'-serial',
@@ -85,7 +88,7 @@ describe('buildKernelCommandLine per arch', () => {
 	});
 
 	it('leaves the x86_64 command line as it was', () => {
-		expect(buildKernelCommandLine([], 'x86_64')).toBe(FAST_BOOT_KERNEL_FLAGS.join(' '));
+		expect(buildKernelCommandLine([], 'x86_64')).toBe([...FAST_BOOT_KERNEL_FLAGS, ...LOCKUP_REPORT_KERNEL_FLAGS].join(' '));
 		expect(FAST_BOOT_KERNEL_FLAGS.slice(0, 4)).toEqual(['console=ttyS0', 'quiet', 'loglevel=1', 'no_timer_check']);
 	});
 });
