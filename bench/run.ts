@@ -3,6 +3,7 @@
  * files of each kind for the warm-pool rows) set the sample counts.
  */
 import os from 'node:os';
+import { benchArch } from './arch.js';
 import { benchColdOverhead } from './cold-overhead.js';
 import { benchCore } from './core.js';
 import { benchColdplug } from './coldplug.js';
@@ -15,8 +16,8 @@ const boots = Number(process.env.BENCH_BOOTS ?? 5);
 const execs = Number(process.env.BENCH_EXECS ?? 50);
 
 /**
- * BENCH_ONLY=coldplug, BENCH_ONLY=freeze or BENCH_ONLY=pool runs only that bench (coldplug cost; the liveness
- * check and lockup flags; the warm pool and the cold-start overhead).
+ * BENCH_ONLY=coldplug, freeze, pool or arch runs only that bench (coldplug cost; the liveness check and
+ * lockup flags; the warm pool and the cold-start overhead; aarch64 next to x86_64).
  */
 const only = process.env.BENCH_ONLY;
 
@@ -27,6 +28,8 @@ if (!only || only === 'coldplug') rows.push(...(await benchColdplug({ boots })))
 if (!only || only === 'freeze') rows.push(...(await benchFreeze({ boots, execs })));
 if (!only || only === 'pool') rows.push(...(await benchColdOverhead(Math.max(3, boots))));
 if (!only || only === 'pool') rows.push(...(await benchPool({ files: Number(process.env.BENCH_FILES ?? 3) })));
+// aarch64 rows next to x86_64 ones (skipped, with a note on stderr, when the arm64 root is not unpacked).
+if (!only || only === 'arch') rows.push(...(await benchArch({ boots, execs })));
 process.stdout.write(
 	`vm-exec benchmarks on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), node ${process.version}\n\n`,
 );

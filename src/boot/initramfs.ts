@@ -5,8 +5,8 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { execa } from 'execa';
+import { type Arch, archSpec } from '../arch/arch.js';
 import { VmBootError } from '../errors.js';
 import { readGuestScripts } from '../guest/scripts.js';
 import { ensureDir, fileIdentity, hashKey, writeFileAtomic } from '../cache/dir.js';
@@ -14,11 +14,17 @@ import { MAX_INITRAMFS_FILES, markCacheHit, pruneCachedFiles } from '../cache/pr
 import { type GuestShell, guestShellIdentity, resolveGuestShell } from './guest-shell.js';
 import { type CpioEntry, packCpio } from './cpio.js';
 import { parseModulesDevname } from './devnames.js';
-import { GUEST_MODULES, NETWORK_MODULES, parseModulesBuiltin, parseModulesDep, resolveModuleLoadOrder } from './module-deps.js';
+import { readModuleFile } from './module-file.js';
+
+export { readModuleFile };
+import { readBusyboxApplets } from './busybox-applets.js';
+import { guestModules, NETWORK_MODULES, parseModulesBuiltin, parseModulesDep, resolveModuleLoadOrder } from './module-deps.js';
 
 const INITRAMFS_FORMAT = 'initramfs-v5';
 
 export interface InitramfsInputs {
+	/** The guest's architecture (which virtio transport and control modules it loads). @default 'x86_64' */
+	arch?: Arch | undefined;
 	busybox: string;
 	modulesDir: string;
 	extraModules?: readonly string[];
@@ -26,23 +32,8 @@ export interface InitramfsInputs {
 	runnerShell?: string;
 	/** The shell file to carry for the guest's runner (default: the runner shell, when it can be; `false`: never). */
 	shell?: string | false;
-}
-
-/** Decompress a module file's bytes according to its name (`.ko.xz`, `.ko.zst`, `.ko.gz`). */
-export async function readModuleFile(file: string): Promise<Buffer> {
-	const data = await readFile(file);
-	const tool = file.endsWith('.xz') ? ['xz', '-dc'] : file.endsWith('.zst') ? ['zstd', '-dcq'] : undefined;
-	if (file.endsWith('.gz')) return gunzipSync(data);
-	if (!tool) return data;
-	const [command, ...args] = tool as [string, ...string[]];
-	try {
-		return Buffer.from((await execa(command, args, { input: data, encoding: 'buffer', stripFinalNewline: false })).stdout);
-	} catch (error) {
-		throw new VmBootError(
-			`Cannot decompress the kernel module ${file} with \`${command}\`. Install it (\`sudo apt-get install ${command === 'xz' ? 'xz-utils' : 'zstd'}\`).`,
-			{ cause: error },
-		);
-	}
+	/** A shell already resolved for carrying (a `root`'s static shell), used instead of `shell`. */
+	carriedShell?: GuestShell | undefined;
 }
 
 export interface InitramfsPlan {
@@ -70,7 +61,7 @@ const resolvedOrders = new Map<string, { order: string[]; networkOrder: string[]
 async function resolveModuleOrders(inputs: InitramfsInputs): Promise<{ order: string[]; networkOrder: string[] }> {
 	const depFile = path.join(inputs.modulesDir, 'modules.dep');
 	const builtinFile = path.join(inputs.modulesDir, 'modules.builtin');
-	const wanted = [...GUEST_MODULES, ...(inputs.extraModules ?? [])];
+	const wanted = [...guestModules(archSpec(inputs.arch ?? 'x86_64')), ...(inputs.extraModules ?? [])];
 	const identityOrMissing = (file: string) => fileIdentity(file).catch(() => `${file}:missing`);
 	const identity = [await identityOrMissing(depFile), await identityOrMissing(builtinFile), ...wanted].join('\0');
 	const known = resolvedOrders.get(identity);
@@ -100,7 +91,7 @@ export async function planInitramfs(inputs: InitramfsInputs): Promise<InitramfsP
 	);
 	const devnames = await readFile(path.join(inputs.modulesDir, 'modules.devname'), 'utf8').catch(() => '');
 	const runnerShell = inputs.runnerShell ?? '/bin/sh';
-	const shell = inputs.shell === false ? undefined : await resolveGuestShell(inputs.shell ?? runnerShell);
+	const shell = inputs.carriedShell ?? (inputs.shell === false ? undefined : await resolveGuestShell(inputs.shell ?? runnerShell));
 	// A shell or library replaced since (an upgrade) is a different file: a new archive, never a stale copy.
 	const shellIdentity = shell ? await guestShellIdentity(shell).catch(() => undefined) : undefined;
 	const carried = shellIdentity ? shell : undefined;
@@ -115,6 +106,7 @@ export async function planInitramfs(inputs: InitramfsInputs): Promise<InitramfsP
 		runnerShell,
 		key: hashKey(
 			INITRAMFS_FORMAT,
+			inputs.arch ?? 'x86_64',
 			guest.init,
 			...Object.entries(guest.files).flat(),
 			devnames,
@@ -233,7 +225,9 @@ export async function prepareInitramfs(inputs: InitramfsInputs, cacheDir: string
 	}
 	await ensureDir(cacheDir);
 	const busybox = await readFile(inputs.busybox);
-	const applets = (await execa(inputs.busybox, ['--list'])).stdout.split('\n').filter(Boolean);
+	// Read from the binary (it may be of another arch than the host's); `--list` for a busybox built without the table.
+	const parsed = readBusyboxApplets(busybox);
+	const applets = parsed.length >= 20 ? parsed : (await execa(inputs.busybox, ['--list'])).stdout.split('\n').filter(Boolean);
 	const readModules = (order: readonly string[]) =>
 		Promise.all(
 			order.map(async (relative) => ({

@@ -5,8 +5,15 @@ import { constants } from 'node:fs';
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { type Arch, hostArch } from '../arch/arch.js';
+import { isGzip } from '../arch/kernel-image.js';
+import { createDebug } from '../debug.js';
 import { VmBootError } from '../errors.js';
 import { isAccessibleFile } from '../qemu/host-tools.js';
+import { checkKernelFitness } from './kernel-fitness.js';
+
+const debug = createDebug('kernel');
 
 export interface KernelInfo {
 	/** The kernel image file. */
@@ -17,6 +24,17 @@ export interface KernelInfo {
 	modulesDir: string;
 	/** Where the kernel path came from, for messages. */
 	source: string;
+	/** Kernels discovery passed over because the guest cannot run on them, each with why. */
+	skipped?: { path: string; why: string }[];
+}
+
+export interface FindKernelOptions {
+	kernel?: string | undefined;
+	modules?: string | undefined;
+	/** The guest's architecture. @default the host's */
+	arch?: Arch | undefined;
+	/** The guest's root directory, whose /boot and /lib/modules are searched too. */
+	root?: string | undefined;
 }
 
 const INSTALL_HINT =
@@ -58,22 +76,44 @@ function compareReleases(a: string, b: string): number {
 }
 
 /** The kernel candidates, in order of preference, with where each came from. */
-async function kernelCandidates(option: string | undefined): Promise<{ path: string; source: string; explicit: boolean }[]> {
-	if (option) return [{ path: path.resolve(option), source: 'the `kernel` option', explicit: true }];
+async function kernelCandidates(options: FindKernelOptions): Promise<{ path: string; source: string; explicit: boolean }[]> {
+	if (options.kernel) return [{ path: path.resolve(options.kernel), source: 'the `kernel` option', explicit: true }];
 	if (process.env.VM_EXEC_KERNEL) return [{ path: path.resolve(process.env.VM_EXEC_KERNEL), source: 'VM_EXEC_KERNEL', explicit: true }];
-	const candidates = [
-		{ path: `/boot/vmlinuz-${os.release()}`, source: 'the running kernel', explicit: false },
-		{ path: '/run/booted-system/kernel', source: "NixOS's booted system", explicit: false },
-	];
-	const boot = await readdir('/boot').catch(() => [] as string[]);
-	const installed = boot.filter((name) => name.startsWith('vmlinuz-')).sort((a, b) => compareReleases(b, a));
-	for (const name of installed) candidates.push({ path: path.join('/boot', name), source: '/boot', explicit: false });
+	const candidates: { path: string; source: string; explicit: boolean }[] = [];
+	const newestFirst = async (dir: string) =>
+		(await readdir(dir).catch(() => [] as string[]))
+			.filter((name) => name.startsWith('vmlinuz-') || name.startsWith('vmlinux-'))
+			.sort((a, b) => compareReleases(b, a))
+			.map((name) => path.join(dir, name));
+	// A root directory may bring its own kernel (scripts/install-host-deps.sh --arch unpacks one there).
+	if (options.root) {
+		for (const file of await newestFirst(path.join(options.root, 'boot')))
+			candidates.push({ path: file, source: "the root's /boot", explicit: false });
+	}
+	// The host's kernels run only a guest of the host's own arch.
+	if ((options.arch ?? hostArch()) === hostArch()) {
+		candidates.push(
+			{ path: `/boot/vmlinuz-${os.release()}`, source: 'the running kernel', explicit: false },
+			{ path: '/run/booted-system/kernel', source: "NixOS's booted system", explicit: false },
+		);
+		for (const file of await newestFirst('/boot')) {
+			if (!candidates.some((candidate) => candidate.path === file)) candidates.push({ path: file, source: '/boot', explicit: false });
+		}
+	}
 	return candidates;
 }
 
-function modulesDirFor(kernelPath: string, release: string): string[] {
+function modulesDirFor(kernelPath: string, release: string, root: string | undefined): string[] {
 	const dirs = [];
 	if (process.env.VM_EXEC_MODULES) dirs.push(path.resolve(process.env.VM_EXEC_MODULES));
+	// A kernel unpacked from a package (DIR/boot/vmlinuz-R) has its modules in DIR/lib/modules/R.
+	const unpacked = path.dirname(path.dirname(kernelPath));
+	for (const base of [
+		...(root ? [root] : []),
+		...(path.basename(path.dirname(kernelPath)) === 'boot' && unpacked !== '/' ? [unpacked] : []),
+	]) {
+		dirs.push(path.join(base, 'lib', 'modules', release), path.join(base, 'usr', 'lib', 'modules', release));
+	}
 	dirs.push(`/lib/modules/${release}`, `/usr/lib/modules/${release}`);
 	// NixOS: …/kernel is next to …/kernel-modules/lib/modules/<release>.
 	dirs.push(path.join(path.dirname(kernelPath), 'kernel-modules', 'lib', 'modules', release));
@@ -81,8 +121,10 @@ function modulesDirFor(kernelPath: string, release: string): string[] {
 }
 
 /** Find the kernel and its modules, or throw a `VmBootError` that names the file and the fix. */
-export async function findKernel(options: { kernel?: string | undefined; modules?: string | undefined }): Promise<KernelInfo> {
-	const candidates = await kernelCandidates(options.kernel);
+export async function findKernel(options: FindKernelOptions): Promise<KernelInfo> {
+	const arch = options.arch ?? hostArch() ?? 'x86_64';
+	const candidates = await kernelCandidates(options);
+	const skipped: { path: string; why: string }[] = [];
 	const unreadable: string[] = [];
 	const withoutModules: string[] = [];
 	for (const candidate of candidates) {
@@ -107,7 +149,7 @@ export async function findKernel(options: { kernel?: string | undefined; modules
 				);
 			}
 		}
-		const dirs = options.modules ? [path.resolve(options.modules)] : modulesDirFor(candidate.path, release ?? '');
+		const dirs = options.modules ? [path.resolve(options.modules)] : modulesDirFor(candidate.path, release ?? '', options.root);
 		let modulesDir: string | undefined;
 		for (const dir of dirs) {
 			if (await exists(path.join(dir, 'modules.dep'))) {
@@ -134,7 +176,25 @@ export async function findKernel(options: { kernel?: string | undefined; modules
 				`The modules directory ${modulesDir} does not look like the modules of kernel release ${release}. Pass the directory /lib/modules/${release}.`,
 			);
 		}
-		return { path: candidate.path, release: release ?? path.basename(modulesDir), modulesDir, source: candidate.source };
+		const found = { path: candidate.path, release: release ?? path.basename(modulesDir), modulesDir, source: candidate.source };
+		const { problems } = await checkKernelFitness(found, arch);
+		if (problems.length > 0) {
+			const why = problems.join('; ');
+			if (candidate.explicit) {
+				throw new VmBootError(
+					`The kernel ${candidate.path} (from ${candidate.source}, Linux ${found.release}) cannot run vm-exec's guest: ${why}.`,
+				);
+			}
+			debug(`skipping the kernel ${candidate.path} (Linux ${found.release}): ${why}`);
+			skipped.push({ path: candidate.path, why });
+			continue;
+		}
+		return skipped.length > 0 ? { ...found, skipped } : found;
+	}
+	if (skipped.length > 0) {
+		throw new VmBootError(
+			`No kernel found that can run vm-exec's guest: ${skipped.map((entry) => `${entry.path}: ${entry.why}`).join('. ')}. Install a distribution kernel with virtio, 9p and overlayfs (Debian: linux-image-${archSpecName(arch)}), or pass \`kernel\`.`,
+		);
 	}
 	if (unreadable.length > 0) throw unreadableKernelError(unreadable[0]!);
 	if (withoutModules.length > 0) {
@@ -142,9 +202,19 @@ export async function findKernel(options: { kernel?: string | undefined; modules
 			`Found kernels without their modules: ${withoutModules.join(', ')}. Install the matching modules (Debian: the linux-image package of that release) or pass \`kernel\` and \`modules\`.`,
 		);
 	}
+	if (arch !== hostArch()) {
+		throw new VmBootError(
+			`No ${arch} kernel found${options.root ? ` in ${path.join(options.root, 'boot')}` : ''}: the host's kernels are ${hostArch() ?? process.arch}. Unpack one with \`sh scripts/install-host-deps.sh --arch ${arch}\` and pass its \`kernel\` (or a \`root\` holding it in /boot).`,
+		);
+	}
 	throw new VmBootError(
 		`No kernel image found: looked at /boot/vmlinuz-${os.release()}, /run/booted-system/kernel and /boot/vmlinuz-*. ${INSTALL_HINT}`,
 	);
+}
+
+/** Debian's flavour name of a kernel for this arch. */
+function archSpecName(arch: Arch): string {
+	return arch === 'aarch64' ? 'arm64' : 'amd64';
 }
 
 function unreadableKernelError(file: string): VmBootError {
@@ -172,5 +242,7 @@ async function readKernelReleaseOf(file: string): Promise<string | undefined> {
 	} finally {
 		await handle.close();
 	}
-	return readKernelRelease(await readFile(file));
+	const image = await readFile(file);
+	// Ubuntu's arm64 vmlinuz is a gzip of the Image.
+	return readKernelRelease(isGzip(image) ? gunzipSync(image) : image);
 }

@@ -1,6 +1,7 @@
 /**
  * Which kernel modules the guest needs, in load order, from the kernel's `modules.dep`. Pure.
  */
+import type { ArchSpec } from '../arch/arch.js';
 
 /** Modules the guest init loads when the kernel does not have them built in. */
 export const GUEST_MODULES = [
@@ -9,6 +10,11 @@ export const GUEST_MODULES = [
 	'9p',
 	'overlay', // the writable tmpfs layer over the read-only host root
 ] as const;
+
+/** The modules the guest init loads for an arch: its virtio transport and control line, then 9p and overlay. */
+export function guestModules(spec: ArchSpec): string[] {
+	return [spec.transportModule, ...spec.controlModules, ...GUEST_MODULES.slice(1)];
+}
 
 /** Network card drivers: packed too, but loaded only after `go` and only when the VM has a card. */
 export const NETWORK_MODULES = ['virtio_net'] as const;

@@ -77,8 +77,14 @@ export async function extractPvhVmlinux(image: Buffer): Promise<PvhExtraction> {
  * The file to pass to `-kernel`: the cached PVH vmlinux when one can be extracted, else the image itself.
  * Cached by the image's content hash.
  */
-export async function prepareBootKernel(kernelPath: string, cacheDir: string): Promise<{ path: string; pvh: boolean; key: string }> {
+export async function prepareBootKernel(
+	kernelPath: string,
+	cacheDir: string,
+	/** false: boot the image as is (arm64 has no PVH: QEMU boots its `Image` directly). */
+	pvh = true,
+): Promise<{ path: string; pvh: boolean; key: string }> {
 	const { image, key } = await readKernelImage(kernelPath);
+	if (!pvh) return { path: kernelPath, pvh: false, key };
 	const cached = path.join(cacheDir, `vmlinux-${key}`);
 	const marker = path.join(cacheDir, `vmlinux-${key}.none`);
 	if (await isFile(cached)) {

@@ -13,6 +13,9 @@ export const RUN_FLAGS: Readonly<Record<string, FlagSpec>> = {
 	'initrd-console': { type: 'boolean' },
 	shared: { type: 'string' },
 	kernel: { type: 'string' },
+	modules: { type: 'string' },
+	arch: { type: 'string' },
+	root: { type: 'string' },
 	memory: { type: 'string' },
 	cpus: { type: 'string' },
 	accel: { type: 'string' },
@@ -32,6 +35,12 @@ export interface RunArgs {
 	initrdConsole: boolean;
 	shared: string | undefined;
 	kernel: string | undefined;
+	/** `--modules=DIR`: the kernel's modules directory. */
+	modules: string | undefined;
+	/** `--arch=x86_64|aarch64`: the guest's architecture (checked by the options gate). */
+	arch: string | undefined;
+	/** `--root=DIR`: the guest's read-only lower root instead of the host's `/`. */
+	root: string | undefined;
 	memory: string | undefined;
 	cpus: number | undefined;
 	accel: Accel | undefined;
@@ -133,6 +142,9 @@ export function parseRunArgs(argv: readonly string[], hostEnv: Readonly<Record<s
 			initrdConsole: flags['initrd-console'] === true,
 			shared: optionalString(flags.shared),
 			kernel: optionalString(flags.kernel),
+			modules: optionalString(flags.modules),
+			arch: optionalString(flags.arch),
+			root: optionalString(flags.root),
 			memory: optionalString(flags.memory),
 			cpus: cpusText === undefined ? undefined : Number(cpusText),
 			accel,

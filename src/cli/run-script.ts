@@ -2,6 +2,8 @@
  * `vm-exec [options] "script" [-- qemu args]`: boot, run the script with its output streamed through byte
  * for byte, stop the VM, and exit with the script's status (or one of vm-exec's own, see exit-codes.ts).
  */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { VmBootError, VmUnresponsiveError } from '../errors.js';
 import { findOnPath } from '../qemu/host-tools.js';
 import type { VmOptions } from '../options.js';
@@ -37,6 +39,9 @@ function toVmOptions(args: RunArgs, signal: AbortSignal, bash: string | undefine
 	};
 	if (args.shared !== undefined) options.shared = args.shared;
 	if (args.kernel !== undefined) options.kernel = args.kernel;
+	if (args.modules !== undefined) options.modules = args.modules;
+	if (args.arch !== undefined) options.arch = args.arch as NonNullable<VmOptions['arch']>;
+	if (args.root !== undefined) options.root = args.root;
 	if (args.memory !== undefined) options.memory = args.memory;
 	if (args.cpus !== undefined) options.cpus = args.cpus;
 	if (args.accel !== undefined) options.accel = args.accel;
@@ -44,7 +49,10 @@ function toVmOptions(args: RunArgs, signal: AbortSignal, bash: string | undefine
 	if (args.network) options.network = true;
 	if (args.lan !== undefined) options.lan = args.lan;
 	if (args.disks.length > 0) options.disks = args.disks;
-	if (bash !== undefined && args.launcher === undefined) options.shell = bash;
+	// Another root has its own shells: bash when it has one, else its /bin/sh.
+	if (args.root !== undefined) {
+		if (existsSync(path.join(args.root, 'bin', 'bash'))) options.shell = '/bin/bash';
+	} else if (bash !== undefined && args.launcher === undefined) options.shell = bash;
 	return options;
 }
 

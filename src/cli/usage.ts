@@ -22,6 +22,9 @@ Options (the seed launcher's):
 
 More options:
   --kernel=PATH           Kernel image to boot (default: the running kernel, see vm-exec doctor)
+  --modules=DIR           The kernel's modules directory (default: /lib/modules/<release>)
+  --arch=x86_64|aarch64   Guest architecture (default: the host's); another arch needs --root
+  --root=DIR              Use DIR as the guest's read-only root instead of the host's /
   --memory=SIZE           Guest memory, e.g. 512M or 2G (default 256M)
   --cpus=N                Virtual CPUs (default 1)
   --accel=auto|kvm|tcg    Accelerator (default auto: KVM when a probe VM boots with it, else TCG)

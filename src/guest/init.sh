@@ -13,7 +13,7 @@
 #      mount the writable layer (/rw), make the pipes and the first four cgroup slots;
 #   2. when the initramfs carries a copy of the host's shell, start the runner (runner.sh, run by that
 #      shell) with the stage dir as its root, and wait until it says it has started;
-#   3. open the control port ttyS1 and keep it open (bytes that arrive while nobody has the tty open
+#   3. open the control port (ttyS1, or aarch64's hvc0: /dev/vmx-control) and keep it open (bytes that arrive while nobody has the tty open
 #      are dropped); fork the agent, which starts the processes that will build the root (each blocked on
 #      a pipe), says `ready`, and waits for `go`. Nothing 9p is mounted yet, so the host may save a
 #      snapshot of the VM right here (QEMU refuses to migrate once a 9p share is mounted). PID 1 itself
@@ -60,6 +60,14 @@ done </etc/vm-exec/modules
 # console shows warnings and worse too (console_loglevel 5), so that a lockup report, a BUG or a WARNING
 # comes with its "RIP:" line and call trace, for the host to quote when the guest stops answering.
 echo 5 >/proc/sys/kernel/printk
+
+# The control line: the second serial port (x86), or the virtio console hvc0 (aarch64's virt machine has one
+# PL011 only). Linked as /dev/vmx-control, which the runner sees too (the guest's /dev is this same devtmpfs).
+# Both are ttys: several processes may have them open (a virtio-serial port, by contrast, opens only once).
+CTL=ttyS1
+[ -c /dev/hvc0 ] && CTL=hvc0
+ln -s "$CTL" /dev/vmx-control
+
 # The kernel loads modules on demand (ip link add … type veth, losetup, mount -t …) by running
 # /proc/sys/kernel/modprobe in PID 1's root, which is this initramfs: point it at the host's modprobe
 # inside the new root (built after "go"), so auto-loading sees every host module.
@@ -160,8 +168,8 @@ fi
 exec 5>&-
 mkfifo /rw/fstab /rw/unstage /stage/.pivot
 
-exec 3<>/dev/ttyS1
-stty -F /dev/ttyS1 raw -echo
+exec 3<>/dev/vmx-control
+stty -F /dev/vmx-control raw -echo
 
 # Slots whose processes have all left (a background daemon may outlive its exec) are free again.
 recheck_slots() {

@@ -70,6 +70,11 @@ build_root() {
 		mkdir -p "$R/tmp/shared"
 		mount -t 9p -o "$NINEP" shared "$R/tmp/shared" || die "cannot mount the shared directory"
 	fi
+	# A root without the kernel's modules: they come as a share of their own.
+	if [ "$VMX_MODULES_SHARE" = 1 ]; then
+		mkdir -p "$R/lib/modules/$(uname -r)"
+		mount -t 9p -o "$NINEP,ro" modules "$R/lib/modules/$(uname -r)" || log "cannot mount the modules share"
+	fi
 	if [ -n "$VMX_MODULES" ]; then
 		mkdir -p "$R/lib/modules/$(uname -r)"
 		mount --bind "/host$VMX_MODULES" "$R/lib/modules/$(uname -r)" || log "cannot bind the modules dir $VMX_MODULES"

@@ -19,7 +19,7 @@
 # shell's read can lose bytes. Jobs are orphans that PID 1 reaps.
 #
 # Inherited from PID 1: fd 4 (the pipe of ids beyond the four slots), fd 5 (where the runner says it has
-# started), fds 6 to 9 (the slots' pipes). The runner answers on /dev/ttyS1 itself, not through the agent.
+# started), fds 6 to 9 (the slots' pipes). The runner answers on /dev/vmx-control (ttyS1 or hvc0) itself, not through the agent.
 #
 # Tell PID 1 the runner is ready to read ids (it waits for this before the snapshot point).
 { echo started >&5; } 2>&-; exec 5>&-
@@ -40,7 +40,7 @@ vmx_slot_loop() {
 		set -- "$1" "$2" $vmx_out
 		# A read that failed (no id) sleeps before the loop forks again; so does a failed report, harmlessly.
 		# shellcheck disable=SC2015
-		[ -n "$3" ] && echo "done $3 $vmx_status" >/dev/ttyS1 || sleep 1
+		[ -n "$3" ] && echo "done $3 $vmx_status" >/dev/vmx-control || sleep 1
 	done
 }
 vmx_slot_loop 1 6 & vmx_slot_loop 2 7 & vmx_slot_loop 3 8 & vmx_slot_loop 4 9 &
@@ -52,6 +52,6 @@ while :; do
 		# shellcheck disable=SC1090
 		( echo 0 >"/sys/fs/cgroup/vmx-$vmx_slot/cgroup.procs" 2>/dev/null
 		  echo 0 >/proc/self/oom_score_adj; exec 4<&-; . "/run/vm-exec/xchg/$vmx_id.sh" )
-		echo "done $vmx_id $?" >/dev/ttyS1
+		echo "done $vmx_id $?" >/dev/vmx-control
 	  } & ) || sleep 1
 done

@@ -5,7 +5,20 @@ import type { VmOptions } from './vm-options.js';
 import { invalid } from './validators.js';
 
 /** Options a launcher decides for itself: combining them with `launcher` would silently do nothing. */
-const OPTIONS_A_LAUNCHER_DECIDES = ['kernel', 'modules', 'memory', 'cpus', 'accel', 'qemu', 'network', 'lan', 'shell', 'disks'] as const;
+const OPTIONS_A_LAUNCHER_DECIDES = [
+	'kernel',
+	'modules',
+	'arch',
+	'root',
+	'memory',
+	'cpus',
+	'accel',
+	'qemu',
+	'network',
+	'lan',
+	'shell',
+	'disks',
+] as const;
 
 export function launcherValue(options: VmOptions): string[] | undefined {
 	const value = options.launcher;

@@ -1,6 +1,7 @@
 /**
  * The gate of `startVm()` and `runInVm()`: defaults filled in, every value checked, in one place.
  */
+import { archValue, assertAccelFitsArch, rootValue } from '../arch/arch-options.js';
 import path from 'node:path';
 import { launcherValue } from './launcher-options.js';
 import { lanValue } from './lan-options.js';
@@ -24,6 +25,8 @@ import type { NormalizedVmOptions, VmOptions } from './vm-options.js';
 const VM_OPTION_NAMES: ReadonlySet<string> = new Set([
 	'kernel',
 	'modules',
+	'arch',
+	'root',
 	'memory',
 	'cpus',
 	'accel',
@@ -69,7 +72,11 @@ export function normalizeOptions(options: VmOptions = {}): NormalizedVmOptions {
 	if (!Array.isArray(qemuArgs) || !qemuArgs.every((arg) => typeof arg === 'string')) {
 		throw invalid('qemuArgs', 'an array of strings', qemuArgs);
 	}
-	const cwd = optionalString('cwd', options.cwd) ?? process.cwd();
+	const arch = archValue(options.arch);
+	const root = rootValue(options.root, arch);
+	assertAccelFitsArch(accel, arch);
+	// In another root the host's working directory means nothing: start at its /.
+	const cwd = optionalString('cwd', options.cwd) ?? (root ? '/' : process.cwd());
 	if (!path.isAbsolute(cwd)) throw invalid('cwd', 'an absolute path', cwd);
 	const shell = optionalString('shell', options.shell) ?? '/bin/sh';
 	if (!path.isAbsolute(shell) || /[\s'"\\$`]/.test(shell))
@@ -77,6 +84,8 @@ export function normalizeOptions(options: VmOptions = {}): NormalizedVmOptions {
 	return {
 		kernel: optionalString('kernel', options.kernel),
 		modules: optionalString('modules', options.modules),
+		arch,
+		root,
 		memoryMiB: options.memory === undefined ? 256 : parseMemoryMiB(options.memory),
 		cpus: options.cpus === undefined ? 1 : integerIn('cpus', options.cpus, 1, 64),
 		accel,

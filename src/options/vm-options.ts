@@ -2,6 +2,7 @@
  * What `startVm()` and `runInVm()` accept (documented here, for editors and the docs), and what the
  * gate (normalize-vm-options.ts) turns it into.
  */
+import type { Arch } from '../arch/arch.js';
 import type { DiskOptions, NormalizedDisk } from '../disks/options.js';
 import type { NormalizedLan } from './lan-options.js';
 
@@ -19,6 +20,20 @@ export interface VmOptions {
 	 * @default `/lib/modules/<the kernel's release>` (or `$VM_EXEC_MODULES`)
 	 */
 	modules?: string;
+	/**
+	 * The guest's architecture: `'x86_64'` (qemu-system-x86_64) or `'aarch64'` (qemu-system-aarch64 -M virt).
+	 * Another arch than the host's needs a `root` of that arch, and a kernel of it (found in the root's
+	 * /boot, or passed as `kernel`). See docs/architectures.md.
+	 * @default the host's
+	 */
+	arch?: Arch | 'amd64' | 'arm64';
+	/**
+	 * A directory the guest uses as its read-only lower root instead of the host's `/` (under the same tmpfs
+	 * overlay): another distribution's tree, or an arm64 busybox tree for `arch: 'aarch64'`. Scripts run
+	 * with its `/bin/sh` (or `shell`, a path in it), and `cwd` is a path in it.
+	 * @default undefined (the host's `/`)
+	 */
+	root?: string;
 	/**
 	 * The shell that runs scripts in the guest: an absolute path on the host (the guest sees the host's
 	 * files), e.g. `'/bin/bash'`. A resident instance of it sources each script, so its features and
@@ -137,6 +152,8 @@ export interface VmOptions {
 export interface NormalizedVmOptions {
 	kernel: string | undefined;
 	modules: string | undefined;
+	arch: Arch;
+	root: string | undefined;
 	memoryMiB: number;
 	cpus: number;
 	accel: Accel;

@@ -82,6 +82,8 @@ export interface BootSettings {
 	expose: readonly string[];
 	/** A modules directory to bind at /lib/modules/$(uname -r), when it is not already there. */
 	modulesDir: string | undefined;
+	/** The kernel's modules come as the `modules` share (a `root` without them), mounted at /lib/modules/$(uname -r). */
+	modulesShare?: boolean | undefined;
 	/** The VM's network cards and how to configure them; absent when it has none (only loopback). */
 	network?: GuestNetworkSettings | undefined;
 	/** The VM has devices beyond the base machine (`qemuArgs`, `disks`): the guest looks for their drivers. */
@@ -118,6 +120,7 @@ export function buildBootEnv(settings: BootSettings): string {
 		`VMX_MODULES=${shellQuote(settings.modulesDir ?? '')}`,
 		// The VM has devices beyond the base machine (qemuArgs, disks): the guest coldplugs and listens for more.
 		...(settings.extraDevices ? ['VMX_DEVICES=1'] : []),
+		...(settings.modulesShare ? ['VMX_MODULES_SHARE=1'] : []),
 		// Unset network variables mean "no card": the guest then keeps only loopback.
 		...(settings.network
 			? [

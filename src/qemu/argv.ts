@@ -1,21 +1,16 @@
 /**
  * The QEMU command line, built by a pure function from a plan. Passed to execa as an array: no shell.
  */
+import { type Arch, type ArchSpec, archSpec, virtioDevice } from '../arch/arch.js';
 import { buildNetworkArgs, type NetworkPlan } from '../network/argv.js';
 import { buildDiskArgs } from '../disks/argv.js';
 import type { NormalizedDisk } from '../disks/options.js';
 
-/** Kernel flags measured to shorten the boot under software emulation (see DESIGN.md). */
-export const FAST_BOOT_KERNEL_FLAGS = [
-	'console=ttyS0',
+/** Kernel flags measured to shorten the boot under software emulation (see DESIGN.md), for every arch. */
+export const COMMON_KERNEL_FLAGS = [
 	'quiet',
 	// loglevel=1 still prints KERN_EMERG lines such as "Kernel panic - not syncing", which a crash report needs.
 	'loglevel=1',
-	'no_timer_check',
-	'tsc=reliable',
-	'i8042.noaux',
-	'i8042.nokbd',
-	'i8042.nopnp',
 	'mitigations=off',
 	// Crypto self-tests cost ~0.4 s of boot under emulation.
 	'cryptomgr.notests',
@@ -36,7 +31,18 @@ export const FAST_BOOT_KERNEL_FLAGS = [
  */
 export const LOCKUP_REPORT_KERNEL_FLAGS = ['watchdog_thresh=2', 'softlockup_panic=0', 'sysctl.kernel.hung_task_timeout_secs=10'] as const;
 
+/** The kernel flags of an x86_64 guest (its console, then the x86 flags, then the common ones). */
+export const FAST_BOOT_KERNEL_FLAGS = [
+	'console=ttyS0',
+	'quiet',
+	'loglevel=1',
+	...archSpec('x86_64').kernelFlags,
+	...COMMON_KERNEL_FLAGS.slice(2),
+] as const;
+
 export interface QemuPlan extends NetworkPlan {
+	/** The guest's architecture. @default 'x86_64' */
+	arch?: Arch | undefined;
 	kernel: string;
 	initramfs: string;
 	/** Firmware to use instead of SeaBIOS (qboot), when installed. */
@@ -52,8 +58,10 @@ export interface QemuPlan extends NetworkPlan {
 	xchgDir: string;
 	/** The directory behind the `shared` mount tag (an empty dir when the VM has no shared dir). */
 	sharedDir: string;
-	/** The host directory shared read-only as the guest's lower root. */
+	/** The host directory shared read-only as the guest's lower root (`/`, or the `root` option). */
 	hostRoot: string;
+	/** A modules directory outside `hostRoot`, shared read-only as the `modules` tag. */
+	modulesShare?: string | undefined;
 	extraKernelFlags?: readonly string[];
 	qemuArgs?: readonly string[];
 	/**
@@ -69,11 +77,11 @@ export interface QemuPlan extends NetworkPlan {
 	disks?: readonly Pick<NormalizedDisk, 'path' | 'format' | 'readOnly' | 'serial'>[] | undefined;
 }
 
-function virtfs(id: string, dir: string, readonly: boolean): string[] {
+function virtfs(spec: ArchSpec, id: string, dir: string, readonly: boolean): string[] {
 	const options = [`local`, `id=${id}`, `path=${escapeOptionValue(dir)}`, 'security_model=none'];
 	// The host root spans several file systems: remap inode numbers so they stay unique in the guest.
 	if (readonly) options.push('readonly=on', 'multidevs=remap');
-	return ['-fsdev', options.join(','), '-device', `virtio-9p-pci,fsdev=${id},mount_tag=${id}`];
+	return ['-fsdev', options.join(','), '-device', `${virtioDevice(spec, 'virtio-9p')},fsdev=${id},mount_tag=${id}`];
 }
 
 /** QEMU's option syntax splits on commas; a literal comma in a value is written twice. */
@@ -86,18 +94,42 @@ function chardevSocket(id: string, socketPath: string): string[] {
 	return ['-chardev', `socket,id=${id},path=${escapeOptionValue(socketPath)}`];
 }
 
-export function buildKernelCommandLine(extra: readonly string[] = []): string {
-	return [...FAST_BOOT_KERNEL_FLAGS, ...LOCKUP_REPORT_KERNEL_FLAGS, ...extra].join(' ');
+export function buildKernelCommandLine(extra: readonly string[] = [], arch: Arch = 'x86_64'): string {
+	if (arch === 'x86_64') return [...FAST_BOOT_KERNEL_FLAGS, ...LOCKUP_REPORT_KERNEL_FLAGS, ...extra].join(' ');
+	const spec = archSpec(arch);
+	return [
+		`console=${spec.consoleDevice}`,
+		...COMMON_KERNEL_FLAGS.slice(0, 2),
+		...spec.kernelFlags,
+		...COMMON_KERNEL_FLAGS.slice(2),
+		...LOCKUP_REPORT_KERNEL_FLAGS,
+		...extra,
+	].join(' ');
+}
+
+/** The console and the control line: two serial ports (x86), or the one PL011 and a virtio console (hvc0). */
+function consoleAndControl(spec: ArchSpec, plan: QemuPlan): string[] {
+	const console = [...chardevSocket('console', plan.consoleSocket), '-serial', 'chardev:console'];
+	if (spec.control.kind === 'serial') return [...console, ...chardevSocket('control', plan.controlSocket), '-serial', 'chardev:control'];
+	return [
+		...console,
+		...chardevSocket('control', plan.controlSocket),
+		'-device',
+		`${virtioDevice(spec, 'virtio-serial')},id=vmxserial`,
+		'-device',
+		'virtconsole,bus=vmxserial.0,chardev=control,name=vmx',
+	];
 }
 
 export function buildQemuArgv(plan: QemuPlan): string[] {
+	const spec = archSpec(plan.arch ?? 'x86_64');
 	return [
 		'-nodefaults',
 		'-no-user-config',
 		'-display',
 		'none',
 		'-machine',
-		plan.memoryFile ? 'pc,memory-backend=ram' : 'pc',
+		plan.memoryFile ? `${spec.machine},memory-backend=ram` : spec.machine,
 		'-accel',
 		plan.accel === 'kvm' ? 'kvm' : 'tcg',
 		...(plan.cpuModel ? ['-cpu', plan.cpuModel] : []),
@@ -117,22 +149,19 @@ export function buildQemuArgv(plan: QemuPlan): string[] {
 		'-initrd',
 		plan.initramfs,
 		'-append',
-		buildKernelCommandLine(plan.extraKernelFlags),
-		...chardevSocket('console', plan.consoleSocket),
-		'-serial',
-		'chardev:console',
-		...chardevSocket('control', plan.controlSocket),
-		'-serial',
-		'chardev:control',
+		buildKernelCommandLine(plan.extraKernelFlags, spec.arch),
+		...consoleAndControl(spec, plan),
 		...chardevSocket('qmp', plan.qmpSocket),
 		'-mon',
 		'chardev=qmp,mode=control',
 		// Order matters for snapshots: restored VMs must have the same devices in the same order.
-		...virtfs('hostroot', plan.hostRoot, true),
-		...virtfs('xchg', plan.xchgDir, false),
-		...virtfs('shared', plan.sharedDir, false),
+		...virtfs(spec, 'hostroot', plan.hostRoot, true),
+		...virtfs(spec, 'xchg', plan.xchgDir, false),
+		...virtfs(spec, 'shared', plan.sharedDir, false),
+		// A `root` without the kernel's modules in it gets them as a share of their own (mounted after `go`).
+		...(plan.modulesShare ? virtfs(spec, 'modules', plan.modulesShare, true) : []),
 		// Network cards come last, and only when asked for, so VMs without them keep the same device set.
-		...buildNetworkArgs(plan),
+		...buildNetworkArgs(plan, spec),
 		...buildDiskArgs(plan.disks ?? []),
 		'-no-reboot',
 		...(plan.incoming ? ['-incoming', plan.incoming] : []),

@@ -5,6 +5,7 @@ import { constants } from 'node:fs';
 import { access, open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
+import { type Arch, archOfElfMachine, archSpec, hostArch } from '../arch/arch.js';
 import { VmBootError } from '../errors.js';
 
 export const INSTALL_COMMANDS = {
@@ -57,11 +58,18 @@ export interface QemuBinary {
 const qemuVersionCache = new Map<string, Promise<string>>();
 
 /** The QEMU binary and its version; throws a `VmBootError` with the install command when missing. */
-export async function findQemu(option?: string): Promise<QemuBinary> {
-	const wanted = option ?? process.env.VM_EXEC_QEMU ?? 'qemu-system-x86_64';
+export async function findQemu(option?: string, arch: Arch = hostArch() ?? 'x86_64'): Promise<QemuBinary> {
+	const spec = archSpec(arch);
+	// VM_EXEC_QEMU names the host arch's QEMU: a guest of another arch uses its own emulator.
+	const fromEnv = arch === (hostArch() ?? 'x86_64') ? process.env.VM_EXEC_QEMU : undefined;
+	const wanted = option ?? fromEnv ?? spec.qemuBinary;
 	const found = await findOnPath(wanted, ['/usr/libexec', '/usr/bin', '/run/current-system/sw/bin']);
 	if (!found) {
-		throw new VmBootError(`QEMU (${wanted}) was not found${option || process.env.VM_EXEC_QEMU ? '' : ' on PATH'}. ${installHint('qemu')}`);
+		const hint =
+			spec.arch === 'x86_64'
+				? installHint('qemu')
+				: `Install it with \`sudo apt-get install ${spec.qemuPackage}\` (or \`sh scripts/install-host-deps.sh --arch ${spec.arch}\`).`;
+		throw new VmBootError(`QEMU (${wanted}) was not found${option || fromEnv ? '' : ' on PATH'}. ${hint}`);
 	}
 	let version = qemuVersionCache.get(found);
 	if (!version) {
@@ -75,6 +83,19 @@ export async function findQemu(option?: string): Promise<QemuBinary> {
 	} catch (error) {
 		qemuVersionCache.delete(found);
 		throw new VmBootError(`QEMU (${found}) does not run: \`${found} --version\` failed. ${installHint('qemu')}`, { cause: error });
+	}
+}
+
+/** The architecture of an ELF file (by `e_machine`), or undefined. */
+export async function elfArchOf(file: string): Promise<Arch | undefined> {
+	const handle = await open(file, 'r');
+	try {
+		const head = Buffer.alloc(20);
+		await handle.read(head, 0, 20, 0);
+		if (head.readUInt32BE(0) !== 0x7f454c46 || head[5] !== 1) return undefined;
+		return archOfElfMachine(head.readUInt16LE(18));
+	} finally {
+		await handle.close();
 	}
 }
 
@@ -99,33 +120,44 @@ export async function isStaticElf(file: string): Promise<boolean> {
 	}
 }
 
-/** A statically linked busybox for the initramfs (it must run before any host library is reachable). */
-export async function findBusybox(): Promise<string> {
+/**
+ * A statically linked busybox of the guest's arch for the initramfs (it must run before any library is
+ * reachable): `VM_EXEC_BUSYBOX`, else one in the `root` directory, else (for the host's arch) the host's.
+ */
+export async function findBusybox(options: { arch?: Arch | undefined; root?: string | undefined } = {}): Promise<string> {
+	const arch = options.arch ?? hostArch() ?? 'x86_64';
+	const ofArch = async (file: string) => (await elfArchOf(file).catch(() => undefined)) === arch;
+	const foreign = arch !== (hostArch() ?? 'x86_64');
+	const hint = foreign
+		? `Set VM_EXEC_BUSYBOX to a static ${arch} busybox (\`sh scripts/install-host-deps.sh --arch ${arch}\` unpacks Debian's busybox-static:${archSpec(arch).debianArch}), or put one in the root's /bin.`
+		: installHint('busybox');
 	const explicit = process.env.VM_EXEC_BUSYBOX;
 	if (explicit) {
 		if (!(await isExecutable(explicit)))
-			throw new VmBootError(
-				`VM_EXEC_BUSYBOX points at ${explicit}, which is not an executable file. Fix the path or unset it. ${installHint('busybox')}`,
-			);
+			throw new VmBootError(`VM_EXEC_BUSYBOX points at ${explicit}, which is not an executable file. Fix the path or unset it. ${hint}`);
 		if (!(await isStaticElf(explicit).catch(() => false)))
-			throw new VmBootError(`VM_EXEC_BUSYBOX points at ${explicit}, which is not a statically linked busybox. ${installHint('busybox')}`);
+			throw new VmBootError(`VM_EXEC_BUSYBOX points at ${explicit}, which is not a statically linked busybox. ${hint}`);
+		if (!(await ofArch(explicit)))
+			throw new VmBootError(`VM_EXEC_BUSYBOX points at ${explicit}, which is not an ${arch} program (the guest's \`arch\`). ${hint}`);
 		return explicit;
 	}
-	const candidates = ['/bin/busybox', '/usr/bin/busybox', '/usr/lib/initramfs-tools/bin/busybox', await findOnPath('busybox')].filter(
-		(candidate): candidate is string => Boolean(candidate),
-	);
+	const inRoot = options.root ? ['bin/busybox', 'usr/bin/busybox', 'sbin/busybox'].map((file) => path.join(options.root!, file)) : [];
+	const onHost = foreign
+		? []
+		: ['/bin/busybox', '/usr/bin/busybox', '/usr/lib/initramfs-tools/bin/busybox', await findOnPath('busybox')].filter(
+				(candidate): candidate is string => Boolean(candidate),
+			);
 	let dynamic: string | undefined;
-	for (const candidate of candidates) {
+	for (const candidate of [...inRoot, ...onHost]) {
 		if (!(await isExecutable(candidate))) continue;
+		if (!(await ofArch(candidate))) continue;
 		if (await isStaticElf(candidate).catch(() => false)) return candidate;
 		dynamic ??= candidate;
 	}
 	if (dynamic) {
-		throw new VmBootError(
-			`busybox at ${dynamic} is dynamically linked; the guest's initramfs needs a static one. ${installHint('busybox')}`,
-		);
+		throw new VmBootError(`busybox at ${dynamic} is dynamically linked; the guest's initramfs needs a static one. ${hint}`);
 	}
-	throw new VmBootError(`A static busybox was not found (looked at ${candidates.join(', ')}). ${installHint('busybox')}`);
+	throw new VmBootError(`A static ${arch} busybox was not found (looked at ${[...inRoot, ...onHost].join(', ') || 'nothing'}). ${hint}`);
 }
 
 /** Where distributions install qboot, the minimal firmware that boots a kernel fastest. */

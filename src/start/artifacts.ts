@@ -3,12 +3,15 @@
  * extracted from it), the initramfs, the firmware, and the guest CPU model the host's programs need.
  */
 import { constants } from 'node:fs';
-import { access } from 'node:fs/promises';
+import { access, lstat } from 'node:fs/promises';
+import path from 'node:path';
+import { archSpec } from '../arch/arch.js';
 import { createDebug } from '../debug.js';
 import { VmBootError } from '../errors.js';
 import { resolveCacheDir } from '../cache/dir.js';
 import { findBusybox, findQboot, findQemu } from '../qemu/host-tools.js';
 import { prepareInitramfs } from '../boot/initramfs.js';
+import { resolveRootShell } from '../boot/root-shell.js';
 import { guestCpuModel, hostIsaLevel } from '../boot/isa-level.js';
 import { findKernel, type KernelInfo } from '../boot/kernel.js';
 import { prepareBootKernel } from '../boot/vmlinux.js';
@@ -31,14 +34,18 @@ export interface Artifacts {
 
 export async function prepareArtifacts(options: NormalizedVmOptions): Promise<Artifacts> {
 	const cacheDir = resolveCacheDir(options.cacheDir);
-	const [qemu, busybox, kernel, bios] = await Promise.all([
-		assertShell(options.shell).then(() => findQemu(options.qemu)),
-		findBusybox(),
-		findKernel({ kernel: options.kernel, modules: options.modules }),
-		findQboot(),
+	const spec = archSpec(options.arch);
+	const [qemu, busybox, kernel, bios, rootShell] = await Promise.all([
+		assertShell(options.shell, options.root).then(() => findQemu(options.qemu, options.arch)),
+		findBusybox({ arch: options.arch, root: options.root }),
+		findKernel({ kernel: options.kernel, modules: options.modules, arch: options.arch, root: options.root }),
+		spec.usesQboot ? findQboot() : undefined,
+		options.root ? resolveRootShell(options.root, options.shell, options.arch) : undefined,
 	]);
+	if (kernel.skipped) for (const { path: skipped, why } of kernel.skipped) debug(`skipped the kernel ${skipped}: ${why}`);
 	const [boot, initramfs, isaLevel] = await Promise.all([
-		prepareBootKernel(kernel.path, cacheDir).catch((error: unknown) => {
+		// arm64 has no PVH: its Image boots as it is.
+		prepareBootKernel(kernel.path, cacheDir, spec.arch === 'x86_64').catch((error: unknown) => {
 			throw new VmBootError(
 				`Cannot prepare the kernel ${kernel.path} for booting: ${String(error)}. Check that the cache directory ${cacheDir} is writable (or set VM_EXEC_CACHE).`,
 				{ cause: error },
@@ -46,17 +53,20 @@ export async function prepareArtifacts(options: NormalizedVmOptions): Promise<Ar
 		}),
 		prepareInitramfs(
 			{
+				arch: options.arch,
 				busybox,
 				modulesDir: kernel.modulesDir,
 				runnerShell: options.shell,
-				shell: guestShellSetting(process.env.VM_EXEC_GUEST_SHELL) ?? options.shell,
+				// Another root's shell is carried when it is static (busybox); a dynamic one starts after boot.
+				shell: options.root ? false : (guestShellSetting(process.env.VM_EXEC_GUEST_SHELL) ?? options.shell),
+				carriedShell: process.env.VM_EXEC_GUEST_SHELL === 'none' ? undefined : rootShell,
 			},
 			cacheDir,
 		),
-		hostIsaLevel(options.shell),
+		options.root || spec.arch !== 'x86_64' ? undefined : hostIsaLevel(options.shell),
 	]);
-	const cpuModel = guestCpuModel(isaLevel);
-	if (cpuModel) debug(`the host's programs need x86-64-v${isaLevel}: the guest CPU is ${cpuModel}`);
+	const cpuModel = spec.arch === 'x86_64' ? guestCpuModel(isaLevel) : spec.tcgCpu;
+	if (cpuModel && isaLevel) debug(`the host's programs need x86-64-v${isaLevel}: the guest CPU is ${cpuModel}`);
 	return {
 		qemuPath: qemu.path,
 		qemuVersion: qemu.version,
@@ -70,8 +80,17 @@ export async function prepareArtifacts(options: NormalizedVmOptions): Promise<Ar
 	};
 }
 
-/** The `shell` option must name an executable file on the host (the guest sees the host's files). */
-async function assertShell(shell: string): Promise<void> {
+/** The `shell` option must name an executable file in the guest's root (the host's `/` unless `root` is set). */
+async function assertShell(shell: string, root: string | undefined): Promise<void> {
+	if (root) {
+		// A link in another root may be absolute (/bin/sh → /bin/busybox): it resolves inside that root, not here.
+		await lstat(path.join(root, shell)).catch(() => {
+			throw new VmBootError(
+				`The shell ${shell} is not in the root ${root} (the \`root\` option): the guest runs scripts with the root's own shell. Put one there, or point \`shell\` at one in it.`,
+			);
+		});
+		return;
+	}
 	await access(shell, constants.X_OK).catch(() => {
 		throw new VmBootError(
 			`The shell ${shell} (from the \`shell\` option) is not an executable file on the host. Point \`shell\` at one, such as /bin/bash.`,

@@ -2,6 +2,7 @@
  * KVM or TCG for this host, QEMU and kernel: `accel: 'auto'` probes KVM once by booting a VM to `ready`
  * under a short deadline (nested KVM can hang the guest) and remembers the verdict (see qemu/accel.ts).
  */
+import { hostArch } from '../arch/arch.js';
 import { createDebug } from '../debug.js';
 import { ResourceStack } from '../lifecycle/resource-stack.js';
 import { createWorkspace } from '../lifecycle/workspace.js';
@@ -17,6 +18,8 @@ const debug = createDebug('start');
 const KVM_PROBE_TIMEOUT_MS = 8000;
 
 export async function chooseAccel(options: NormalizedVmOptions, artifacts: Artifacts): Promise<'kvm' | 'tcg'> {
+	// KVM runs only the host's own arch: another arch is always emulated.
+	if (options.arch !== hostArch()) return 'tcg';
 	const decision = await resolveAccel(options.accel, {
 		cacheDir: artifacts.cacheDir,
 		qemuVersion: artifacts.qemuVersion,

@@ -2,6 +2,8 @@
  * What one VM is, as data: the QEMU plan its argv is built from, and the settings its guest gets after
  * the snapshot point (boot.env), which is where everything per VM must travel.
  */
+import path from 'node:path';
+import { archSpec } from '../arch/arch.js';
 import type { KernelInfo } from '../boot/kernel.js';
 import type { Workspace } from '../lifecycle/workspace.js';
 import type { ResourceStack } from '../lifecycle/resource-stack.js';
@@ -30,12 +32,14 @@ export interface BootContext {
 /** The QEMU plan of one VM. */
 export function planQemu(context: BootContext, workspace: Workspace, sharedDir: string | undefined): QemuPlan {
 	const { options, artifacts } = context;
+	const spec = archSpec(options.arch);
 	return {
+		arch: options.arch,
 		kernel: artifacts.bootKernel,
 		initramfs: artifacts.initramfs,
 		bios: artifacts.bios,
 		accel: context.accel,
-		cpuModel: artifacts.cpuModel,
+		cpuModel: spec.arch === 'x86_64' ? artifacts.cpuModel : context.accel === 'kvm' ? spec.kvmCpu : spec.tcgCpu,
 		memoryMiB: options.memoryMiB,
 		cpus: options.cpus,
 		consoleSocket: workspace.consoleSocket,
@@ -43,7 +47,8 @@ export function planQemu(context: BootContext, workspace: Workspace, sharedDir: 
 		qmpSocket: workspace.qmpSocket,
 		xchgDir: workspace.xchgDir,
 		sharedDir: sharedDir ?? workspace.emptyDir,
-		hostRoot: '/',
+		hostRoot: options.root ?? '/',
+		modulesShare: modulesShareOf(options.root, artifacts.kernel.modulesDir),
 		// A console someone watches should show the boot messages (later flags win over `quiet loglevel=1`).
 		...(options.console === 'inherit' ? { extraKernelFlags: ['loglevel=7'] } : {}),
 		qemuArgs: options.qemuArgs,
@@ -52,9 +57,28 @@ export function planQemu(context: BootContext, workspace: Workspace, sharedDir: 
 	};
 }
 
+/** A modules directory the guest cannot see in its `root` comes as a share of its own. */
+function modulesShareOf(root: string | undefined, modulesDir: string): string | undefined {
+	if (!root) return undefined;
+	const relative = path.relative(root, modulesDir);
+	return relative.startsWith('..') || path.isAbsolute(relative) ? modulesDir : undefined;
+}
+
 /** The guest's settings for boot.env (the network's are added by the caller). */
 export function planGuestSettings(options: NormalizedVmOptions, kernel: KernelInfo, sharedDir: string | undefined) {
 	const defaultModules = [`/lib/modules/${kernel.release}`, `/usr/lib/modules/${kernel.release}`];
+	if (options.root) {
+		// Paths in another root are that root's: no host path to expose; the modules are a share or in the root.
+		const share = modulesShareOf(options.root, kernel.modulesDir);
+		const inRoot = share ? undefined : `/${path.relative(options.root, kernel.modulesDir)}`;
+		return {
+			hostname: 'vm-exec',
+			shared: sharedDir !== undefined,
+			expose: [],
+			modulesDir: inRoot && !defaultModules.includes(inRoot) ? inRoot : undefined,
+			modulesShare: share !== undefined,
+		};
+	}
 	const expose = [options.cwd, kernel.modulesDir].filter(
 		(p, index, all) => isHiddenInGuest(p) && all.indexOf(p) === index && !(sharedDir && p === sharedDir),
 	);

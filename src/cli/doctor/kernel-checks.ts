@@ -9,12 +9,24 @@ import { GUEST_MODULES, parseModulesBuiltin, parseModulesDep, resolveModuleLoadO
 import { findOnPath, isAccessibleFile } from '../../qemu/host-tools.js';
 import { checkFinder, type DoctorCheck, type DoctorOptions } from './check.js';
 
-export function checkKernel(options: DoctorOptions): Promise<{ check: DoctorCheck; found?: KernelInfo }> {
-	return checkFinder(
+export async function checkKernel(options: DoctorOptions): Promise<{ check: DoctorCheck; found?: KernelInfo }> {
+	const result = await checkFinder(
 		'kernel',
 		() => findKernel({ kernel: options.kernel }),
-		(kernel) => `${kernel.path} (Linux ${kernel.release}, from ${kernel.source}) is readable`,
+		(kernel) => `${kernel.path} (Linux ${kernel.release}, from ${kernel.source}) is readable and has virtio, 9p and overlayfs`,
 	);
+	const skipped = result.found?.skipped;
+	if (!skipped) return result;
+	// Kernels discovery passed over (Debian's cloud flavour sorts after the standard one and has no 9p).
+	return {
+		...result,
+		check: {
+			...result.check,
+			status: 'warn',
+			detail: `${result.check.detail}; skipped kernels that cannot run the guest: ${skipped.map((entry) => `${entry.path}: ${entry.why}`).join('; ')}`,
+			fix: 'nothing to do unless you meant one of those (vm-exec uses the one named first)',
+		},
+	};
 }
 
 export async function checkModules(kernel: KernelInfo | undefined): Promise<DoctorCheck> {

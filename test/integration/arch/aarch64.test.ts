@@ -1,0 +1,80 @@
+/**
+ * An aarch64 guest (qemu-system-aarch64 -M virt) over an arm64 busybox root, with Debian's arm64 kernel,
+ * as `scripts/install-host-deps.sh --arch aarch64` unpacks them.
+ */
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dir as tempDir, type DirectoryResult } from 'tmp-promise';
+import { startVm, type Vm } from '../../../src/index.js';
+import { AARCH64_ROOT, requireUnpacked } from '../../helpers/arch-dirs.js';
+
+const root = requireUnpacked(AARCH64_ROOT, 'sh scripts/install-host-deps.sh --arch aarch64');
+
+describe('an aarch64 VM over an arm64 root', () => {
+	let cache: DirectoryResult;
+	let vm: Vm;
+
+	beforeAll(async () => {
+		cache = await tempDir({ prefix: 'vm-exec-aarch64-cache-', unsafeCleanup: true });
+		vm = await startVm({ arch: 'aarch64', root, cacheDir: cache.path, snapshot: 'auto', bootTimeout: 100_000 });
+	}, 115_000);
+
+	afterAll(async () => {
+		await vm?.close();
+		await cache?.cleanup();
+	});
+
+	it('runs on an aarch64 kernel', async () => {
+		const result = await vm.exec('uname -m; uname -r');
+		expect(result.stdout).toMatch(/^aarch64\n\d+\.\d+\.\d+-\d+-arm64\n$/);
+		expect(vm.qemuArgv[0]).toMatch(/qemu-system-aarch64$/);
+		expect(vm.qemuArgv).toContain('virt,memory-backend=ram');
+	});
+
+	it('returns stdout, stderr and exit codes byte for byte', async () => {
+		const result = await vm.exec("printf 'a\\0b\\n\\377'; printf 'err\\r\\n' >&2; exit 42", { encoding: 'buffer' });
+		expect(result.stdout).toEqual(Buffer.from([0x61, 0, 0x62, 0x0a, 0xff]));
+		expect(result.stderr).toEqual(Buffer.from('err\r\n'));
+		expect(result.exitCode).toBe(42);
+		await expect(vm.succeed('exit 3')).rejects.toMatchObject({ exitCode: 3 });
+	});
+
+	it("runs scripts with the root's own shell and sees the root's files", async () => {
+		const result = await vm.succeed('readlink /bin/sh; ls /boot | grep -c arm64; test ! -e /etc/debian_version && echo no-host-files');
+		expect(result.stdout).toBe('/bin/busybox\n3\nno-host-files\n');
+	});
+
+	it('kills a command at its timeout', async () => {
+		const result = await vm.exec('echo started; sleep 30', { timeout: 1000 });
+		expect(result).toMatchObject({ stdout: 'started\n', timedOut: true });
+		expect((await vm.succeed('echo still here')).stdout).toBe('still here\n');
+	});
+
+	it('loads an arm64 kernel module', async () => {
+		const result = await vm.succeed(
+			'modprobe dummy && grep -o "^dummy " /proc/modules && ip link add d0 type dummy && ip link show d0 | head -1',
+		);
+		expect(result.stdout).toMatch(/^dummy \n\d+: d0: /);
+	});
+
+	it('reaches a server on the host over the NAT network card', async () => {
+		const server = http.createServer((_request, response) => response.end('hello from the host\n')).listen(0, '127.0.0.1');
+		try {
+			await once(server, 'listening');
+			const { port } = server.address() as AddressInfo;
+			await using networked = await startVm({ arch: 'aarch64', root, cacheDir: cache.path, network: true, bootTimeout: 100_000 });
+			const result = await networked.succeed(`wget -q -O - http://10.0.2.2:${port}/`);
+			expect(result.stdout).toBe('hello from the host\n');
+		} finally {
+			server.close();
+		}
+	}, 110_000);
+
+	it('starts a second VM from the snapshot the first one saved', async () => {
+		await using second = await startVm({ arch: 'aarch64', root, cacheDir: cache.path, snapshot: 'auto', bootTimeout: 100_000 });
+		expect(second.bootedFrom).toBe('snapshot');
+		expect((await second.succeed('uname -m')).stdout).toBe('aarch64\n');
+	}, 110_000);
+});
