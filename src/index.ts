@@ -4,4 +4,6 @@ export { Vm } from './vm/vm.js';
 export type { ExecResult } from './vm/exec-result.js';
 export type { VmOptions, ExecOptions, Accel } from './options.js';
 export type { ForwardPortOptions } from './network/port-forward.js';
-export { VmError, VmBootError, VmExecError, VmTimeoutError, VmCrashedError, VmClosedError } from './errors.js';
+export { VmUnknownUserError } from './vm/exec-as-user.js';
+export { VmError, VmBootError, VmExecError, VmTimeoutError, VmCrashedError, VmClosedError, VmWaitTimeoutError } from './errors.js';
+export type { WaitOptions, WaitForPortOptions } from './vm/wait-until.js';

@@ -7,6 +7,7 @@ import { stat } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
 import { dir as tempDir } from 'tmp-promise';
 import { execa, type ResultPromise } from 'execa';
+import { fileCheck, portCheck, waitUntil, type WaitForPortOptions, type WaitOptions } from '../vm/wait-until.js';
 import { createDebug } from '../debug.js';
 import { VmBootError, VmClosedError, VmCrashedError, VmError } from '../errors.js';
 import { type ExecResult, expectOutcome } from '../vm/exec-result.js';
@@ -90,6 +91,11 @@ export class LauncherVm implements PublicVm {
 	async exec(script: string, options: ExecOptions = {}): Promise<ExecResult<string | Buffer>> {
 		validateScript(script);
 		const normalized = normalizeExecOptions(options);
+		if (normalized.user !== undefined) {
+			throw new VmError('The `user` exec option is not supported with a launcher VM: run `setpriv` or `su` in the script instead.', {
+				qemuArgv: this.qemuArgv,
+			});
+		}
 		this.#assertOpen();
 		const started = performance.now();
 		const decode = (data: Buffer) => (normalized.encoding === 'buffer' ? data : data.toString('utf8'));
@@ -171,6 +177,29 @@ export class LauncherVm implements PublicVm {
 		return expectOutcome(await this.exec(script, options), 'fail', { qemuArgv: this.qemuArgv });
 	}
 
+	/**
+	 * Run `script` in the guest again and again (every `interval` ms) until it exits with 0, and resolve with
+	 * that result; reject with a `VmWaitTimeoutError` showing the last attempt's output after `timeout` ms
+	 * (default 30 s). Takes the exec options too (`env`, `cwd`, `user`, `signal`, …).
+	 */
+	async waitUntilSucceeds(script: string, options?: WaitOptions): Promise<ExecResult<string>> {
+		return waitUntil(this, script, 'success', options);
+	}
+
+	/** Like `waitUntilSucceeds`, but until the script exits with a status other than 0. */
+	async waitUntilFails(script: string, options?: WaitOptions): Promise<ExecResult<string>> {
+		return waitUntil(this, script, 'failure', options);
+	}
+
+	/** Wait until `path` exists in the guest (`test -e`). */
+	async waitForFile(path: string, options?: WaitOptions): Promise<ExecResult<string>> {
+		return waitUntil(this, fileCheck(path), 'success', options, 'waitForFile');
+	}
+
+	/** Wait until a TCP connection to `port` succeeds from inside the guest (to `host`, default 127.0.0.1). */
+	async waitForOpenPort(port: number, options: WaitForPortOptions = {}): Promise<ExecResult<string>> {
+		return waitUntil(this, portCheck(port, options.host), 'success', options, 'waitForOpenPort');
+	}
 	/** Stop running launchers (SIGTERM, then SIGKILL) and remove the temporary shared dir. Idempotent. */
 	/** Each exec is a VM of its own that is gone when the exec ends: there is nothing to forward to. */
 	async forwardPort(): Promise<number> {

@@ -31,7 +31,16 @@ export function createBinding(signal: AbortSignal | undefined): TestBinding {
 	return { signal, used: new Map() };
 }
 
-const EXEC_METHODS = new Set<PropertyKey>(['exec', 'succeed', 'fail']);
+// The wait helpers take the exec options as their second argument too, so they get the test's signal.
+const EXEC_METHODS = new Set<PropertyKey>([
+	'exec',
+	'succeed',
+	'fail',
+	'waitUntilSucceeds',
+	'waitUntilFails',
+	'waitForFile',
+	'waitForOpenPort',
+]);
 
 function withSignal(options: unknown, signal: AbortSignal | undefined): unknown {
 	if (!signal) return options;

@@ -3,6 +3,9 @@
  */
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fileCheck, portCheck, waitUntil, type WaitForPortOptions, type WaitOptions } from './wait-until.js';
+import { buildUserLookup, parsePasswdLine, VmUnknownUserError, wrapScriptForUser } from './exec-as-user.js';
+import { registerVmInternals } from './internals-registry.js';
 import { createDebug } from '../debug.js';
 import { tailOf, VmClosedError, VmCrashedError, VmError } from '../errors.js';
 import type { ExecResult } from './exec-result.js';
@@ -74,6 +77,7 @@ export class Vm implements AsyncDisposable {
 	/** @internal Use `startVm()`. */
 	constructor(internals: VmInternals) {
 		this.#internals = internals;
+		registerVmInternals(this, internals);
 		this.qemuArgv = internals.qemu.argv;
 		this.accel = internals.accel;
 		this.sharedDir = internals.sharedDir;
@@ -134,6 +138,8 @@ export class Vm implements AsyncDisposable {
 		const normalized = normalizeExecOptions(options);
 		this.#assertUsable();
 		const started = performance.now();
+		// As another user: the script the guest runs is a root wrapper around the user's script (exec-as-user.ts).
+		const body = normalized.user === undefined ? script : await this.#wrapForUser(script, normalized.user, normalized.signal);
 		const id = `${this.#execPrefix}${(this.#nextExec++).toString(36)}`;
 		const names = execFileNames(id);
 		const file = (name: string) => path.join(this.#internals.xchgDir, name);
@@ -168,7 +174,7 @@ export class Vm implements AsyncDisposable {
 				// The output files exist before the run: the guest opens them rather than creating them (see execFileNames).
 				writeFile(file(names.stdout), '', { mode: 0o600 }),
 				writeFile(file(names.stderr), '', { mode: 0o600 }),
-				hasShebang(script) ? writeFile(file(names.script), script, { mode: 0o700 }) : undefined,
+				hasShebang(body) ? writeFile(file(names.script), body, { mode: 0o700 }) : undefined,
 				normalized.input ? writeFile(file(names.stdin), normalized.input, { mode: 0o600 }) : undefined,
 				writeFile(
 					file(names.run),
@@ -177,7 +183,7 @@ export class Vm implements AsyncDisposable {
 						cwd: normalized.cwd ?? this.#internals.cwd,
 						env: { ...this.#internals.env, ...normalized.env },
 						hasInput: normalized.input !== undefined,
-						script,
+						script: body,
 					}),
 					{ mode: 0o600 },
 				),
@@ -236,6 +242,30 @@ export class Vm implements AsyncDisposable {
 	}
 
 	/**
+	 * Run `script` in the guest again and again (every `interval` ms) until it exits with 0, and resolve with
+	 * that result; reject with a `VmWaitTimeoutError` showing the last attempt's output after `timeout` ms
+	 * (default 30 s). Takes the exec options too (`env`, `cwd`, `user`, `signal`, …).
+	 */
+	async waitUntilSucceeds(script: string, options?: WaitOptions): Promise<ExecResult<string>> {
+		return waitUntil(this, script, 'success', options);
+	}
+
+	/** Like `waitUntilSucceeds`, but until the script exits with a status other than 0. */
+	async waitUntilFails(script: string, options?: WaitOptions): Promise<ExecResult<string>> {
+		return waitUntil(this, script, 'failure', options);
+	}
+
+	/** Wait until `path` exists in the guest (`test -e`). */
+	async waitForFile(path: string, options?: WaitOptions): Promise<ExecResult<string>> {
+		return waitUntil(this, fileCheck(path), 'success', options, 'waitForFile');
+	}
+
+	/** Wait until a TCP connection to `port` succeeds from inside the guest (to `host`, default 127.0.0.1). */
+	async waitForOpenPort(port: number, options: WaitForPortOptions = {}): Promise<ExecResult<string>> {
+		return waitUntil(this, portCheck(port, options.host), 'success', options, 'waitForOpenPort');
+	}
+
+	/**
 	 * Forward a free TCP (or UDP) port on the host's 127.0.0.1 to `guestPort` in the guest; resolves with
 	 * the host port. Works at any time after boot; needs `network: true`. The port is released on close.
 	 */
@@ -263,6 +293,22 @@ export class Vm implements AsyncDisposable {
 
 	async [Symbol.asyncDispose](): Promise<void> {
 		await this.close();
+	}
+
+	async #wrapForUser(script: string, user: string, signal: AbortSignal | undefined): Promise<string> {
+		const lookup = await this.exec(buildUserLookup(user), signal ? { signal } : {});
+		const account = lookup.exitCode === 0 ? parsePasswdLine(lookup.stdout) : undefined;
+		if (!account) {
+			if (lookup.isCanceled) signal?.throwIfAborted();
+			if (lookup.exitCode === 2 || lookup.exitCode === 0) throw new VmUnknownUserError(user, { qemuArgv: this.qemuArgv });
+			throw new VmError(
+				`Cannot look up the user \`${user}\` in the guest: getent exited with ${lookup.exitCode}: ${lookup.stderr.trim()}`,
+				{
+					qemuArgv: this.qemuArgv,
+				},
+			);
+		}
+		return wrapScriptForUser(script, account, this.#internals.env.SHELL ?? '/bin/sh');
 	}
 
 	#assertUsable(): void {

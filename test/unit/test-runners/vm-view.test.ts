@@ -31,6 +31,10 @@ class FakeVm {
 		return result;
 	}
 
+	async waitForFile(path: string, options?: ExecOptions) {
+		return this.exec(`test -e ${path}`, options);
+	}
+
 	hello(): string {
 		return this.#console.slice(0, 5);
 	}
@@ -42,6 +46,15 @@ function viewOf(binding: TestBinding | undefined): { fake: FakeVm; view: Vm } {
 }
 
 describe('createVmView', () => {
+	test('passes the test signal to the wait helpers too, and records their last attempt', async () => {
+		const controller = new AbortController();
+		const binding = createBinding(controller.signal);
+		const { fake, view } = viewOf(binding);
+		await view.waitForFile('/x', { timeout: 5 } as ExecOptions);
+		expect(fake.seenOptions).toEqual({ timeout: 5, signal: controller.signal });
+		expect([...binding.used.values()][0]).toMatchObject({ script: 'test -e /x', exitCode: 0 });
+	});
+
 	test('passes the test signal to exec when the call gives none', async () => {
 		const controller = new AbortController();
 		const { fake, view } = viewOf(createBinding(controller.signal));
