@@ -40,6 +40,9 @@ command -v setpriv >/dev/null 2>&1 || missing="$missing util-linux"
 if [ "$dev" = 1 ]; then
 	command -v gcc >/dev/null 2>&1 || missing="$missing gcc"
 	command -v make >/dev/null 2>&1 || missing="$missing make"
+	# The debugging tests: a real terminal for the interactive shell (tmux) and a real debugger (gdb).
+	command -v tmux >/dev/null 2>&1 || missing="$missing tmux"
+	command -v gdb >/dev/null 2>&1 || missing="$missing gdb"
 	for k in /boot/vmlinuz-*; do
 		release=${k#/boot/vmlinuz-}
 		[ -e "/lib/modules/$release/build" ] || missing="$missing $headers_packages"

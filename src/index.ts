@@ -1,6 +1,6 @@
 export { startVm } from './start-vm.js';
 export { runInVm, type RunInVmOptions } from './run-in-vm.js';
-export { Vm } from './vm/vm.js';
+export { Vm, type GdbInfo } from './vm/vm.js';
 export type { ExecResult } from './vm/exec-result.js';
 export type { VmOptions, ExecOptions, Accel } from './options.js';
 export type { ForwardPortOptions } from './network/port-forward.js';

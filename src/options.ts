@@ -114,6 +114,12 @@ export interface VmOptions {
 	 * @default undefined (vm-exec boots its own VM)
 	 */
 	launcher?: readonly string[];
+	/**
+	 * Start QEMU's gdb stub (on a unix socket in the VM's private dir) and boot with `nokaslr`, so that a
+	 * debugger can attach to the guest kernel: `vm.gdb` says how (`gdb -ex 'target remote …' vmlinux`).
+	 * @default false
+	 */
+	gdb?: boolean;
 }
 
 /** Options of `vm.exec()`. */
@@ -163,6 +169,7 @@ export interface NormalizedVmOptions {
 	launcher: string[] | undefined;
 	network: boolean;
 	lan: { name: string; address: string | undefined } | undefined;
+	gdb: boolean;
 }
 
 export interface NormalizedExecOptions {
@@ -199,6 +206,7 @@ const VM_OPTION_NAMES = new Set([
 	'lan',
 	'snapshot',
 	'onProgress',
+	'gdb',
 ]);
 const EXEC_OPTION_NAMES = new Set(['env', 'cwd', 'timeout', 'input', 'signal', 'encoding', 'onStdout', 'onStderr', 'user']);
 
@@ -280,7 +288,7 @@ function signalValue(name: string, value: unknown): AbortSignal | undefined {
 }
 
 /** Options a launcher decides for itself: combining them with `launcher` would silently do nothing. */
-const OPTIONS_A_LAUNCHER_DECIDES = ['kernel', 'modules', 'memory', 'cpus', 'accel', 'qemu', 'network', 'lan', 'shell'] as const;
+const OPTIONS_A_LAUNCHER_DECIDES = ['kernel', 'modules', 'memory', 'cpus', 'accel', 'qemu', 'network', 'lan', 'shell', 'gdb'] as const;
 
 function launcherValue(options: VmOptions): string[] | undefined {
 	const value = options.launcher;
@@ -379,6 +387,7 @@ export function normalizeOptions(options: VmOptions = {}): NormalizedVmOptions {
 		launcher: launcherValue(options),
 		network: booleanValue('network', options.network),
 		lan: lanValue(options.lan),
+		gdb: booleanValue('gdb', options.gdb),
 	};
 }
 

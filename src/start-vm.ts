@@ -184,7 +184,10 @@ function planQemu(context: BootContext, workspace: Workspace, sharedDir: string 
 		sharedDir: sharedDir ?? workspace.emptyDir,
 		hostRoot: '/',
 		// A console someone watches should show the boot messages (later flags win over `quiet loglevel=1`).
-		...(options.console === 'inherit' ? { extraKernelFlags: ['loglevel=7'] } : {}),
+		// A debugger needs the kernel where its symbols say (vmlinux booted through PVH skips KASLR anyway,
+		// but a bzImage given as `kernel` would not).
+		extraKernelFlags: [...(options.console === 'inherit' ? ['loglevel=7'] : []), ...(options.gdb ? ['nokaslr'] : [])],
+		...(options.gdb ? { gdbSocket: gdbSocketPath(workspace) } : {}),
 		qemuArgs: options.qemuArgs,
 		...context.network,
 	};
@@ -334,11 +337,16 @@ export async function startVm(options: VmOptions = {}): Promise<Vm> {
 			resources,
 			network,
 			bootedFrom,
+			...(normalized.gdb ? { gdbSocket: gdbSocketPath(workspace) } : {}),
 		});
 	} catch (error) {
 		await resources.dispose().catch(() => {});
 		throw error;
 	}
+}
+
+function gdbSocketPath(workspace: Workspace): string {
+	return path.join(workspace.root, 'gdb.sock');
 }
 
 function bootSettings(options: NormalizedVmOptions, kernel: KernelInfo, sharedDir: string | undefined) {

@@ -20,6 +20,7 @@ export const RUN_FLAGS: Readonly<Record<string, FlagSpec>> = {
 	launcher: { type: 'string' },
 	network: { type: 'boolean' },
 	lan: { type: 'string' },
+	gdb: { type: 'boolean' },
 	help: { type: 'boolean', short: 'h' },
 	version: { type: 'boolean' },
 };
@@ -41,6 +42,8 @@ export interface RunArgs {
 	network: boolean;
 	/** `--lan=NAME` or `--lan=NAME:ADDRESS`: join a private LAN (only VMs of this process share it). */
 	lan: string | { name: string; address: string } | undefined;
+	/** `--gdb`: start QEMU's gdb stub and print how to connect. */
+	gdb: boolean;
 	/** Everything after `--`, for QEMU (or the launcher's QEMU). */
 	qemuArgs: string[];
 }
@@ -123,6 +126,7 @@ export function parseRunArgs(argv: readonly string[], hostEnv: Readonly<Record<s
 			launcher,
 			network: flags.network === true,
 			lan: parseLan(optionalString(flags.lan)),
+			gdb: flags.gdb === true,
 			qemuArgs: rest ?? [],
 		},
 	};

@@ -43,6 +43,7 @@ function toVmOptions(args: RunArgs, signal: AbortSignal, bash: string | undefine
 	if (args.launcher !== undefined) options.launcher = args.launcher;
 	if (args.network) options.network = true;
 	if (args.lan !== undefined) options.lan = args.lan;
+	if (args.gdb) options.gdb = true;
 	if (bash !== undefined && args.launcher === undefined) options.shell = bash;
 	return options;
 }
@@ -106,6 +107,8 @@ export async function runScriptCommand(args: RunArgs, io: RunIo): Promise<number
 			return error instanceof VmBootError ? EXIT_CODES.bootFailure : EXIT_CODES.crash;
 		}
 		progress(`VM up in ${((performance.now() - started) / 1000).toFixed(1)} s ${describeVm(vm, args)}`);
+		// Asked for explicitly, so printed even with --quiet or without a terminal.
+		if (vm.gdb) report(`gdb stub: ${vm.gdb.command} /usr/lib/debug/boot/vmlinux-${vm.kernel.release}`);
 		const stdinData = await input;
 		const result = await vm.exec(args.script, {
 			encoding: 'buffer',

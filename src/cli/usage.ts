@@ -29,6 +29,7 @@ More options:
   --env NAME=VALUE        Set an environment variable for the script (repeatable; NAME alone copies the host's)
   --network               Attach a user-mode NIC: eth0 10.0.2.15/24, the host reachable as 10.0.2.2
   --lan=NAME[:ADDRESS]    Join the private LAN NAME (shared with the VMs this process starts)
+  --gdb                   Start QEMU's gdb stub (kernel booted with nokaslr) and print the gdb command
   --launcher=COMMAND      Run the script with an external launcher with the same interface instead
                           (e.g. a Nix build of …config.system.build.vmExec)
   -h, --help              Show this help

@@ -45,6 +45,8 @@ export class LauncherVm implements PublicVm {
 	readonly pid: undefined = undefined;
 	/** A launcher VM is not on a vm-exec LAN (`lan` cannot be combined with `launcher`). */
 	readonly lanAddress: undefined = undefined;
+	/** `gdb` cannot be combined with `launcher`. */
+	readonly gdb: undefined = undefined;
 	/** A launcher boots its own VM for every exec: never from a vm-exec snapshot. */
 	readonly bootedFrom = 'cold' as const;
 

@@ -52,6 +52,8 @@ export interface QemuPlan extends NetworkPlan {
 	 * it, and never changes the file).
 	 */
 	memoryFile?: { path: string; shared: boolean; sizeMiB: number } | undefined;
+	/** A unix socket for QEMU's gdb stub (the `gdb` option); none when undefined. */
+	gdbSocket?: string | undefined;
 	/** `-incoming` value: `'defer'` starts QEMU waiting for a saved state (a snapshot) to be loaded over QMP. */
 	incoming?: string | undefined;
 }
@@ -121,6 +123,9 @@ export function buildQemuArgv(plan: QemuPlan): string[] {
 		// Network cards come last, and only when asked for, so VMs without them keep the same device set.
 		...buildNetworkArgs(plan),
 		'-no-reboot',
+		// The gdb stub listens on a unix socket: no port to race for, nothing reachable from the network, and
+		// its path lies in the per-VM dir, so VMs with a stub share one snapshot.
+		...(plan.gdbSocket ? ['-gdb', `unix:${escapeOptionValue(plan.gdbSocket)},server=on,wait=off`] : []),
 		...(plan.incoming ? ['-incoming', plan.incoming] : []),
 		...(plan.qemuArgs ?? []),
 	];

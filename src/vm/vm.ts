@@ -46,6 +46,18 @@ export interface VmInternals {
 	network?: VmNetwork;
 	/** Whether the VM was restored from a snapshot or booted cold. */
 	bootedFrom?: 'snapshot' | 'cold';
+	/** The gdb stub's socket, with the `gdb` option. */
+	gdbSocket?: string;
+}
+
+/** How to attach a debugger to the guest kernel (the `gdb` option). */
+export interface GdbInfo {
+	/** The unix socket QEMU's gdb stub listens on. */
+	socket: string;
+	/** The gdb command that connects: `target remote <socket>`. */
+	target: string;
+	/** A whole command line to start gdb attached (add the kernel's debug vmlinux as its last argument for symbols). */
+	command: string;
 }
 
 let nextVmNumber = 0;
@@ -65,6 +77,8 @@ export class Vm implements AsyncDisposable {
 	readonly bootedFrom: 'snapshot' | 'cold';
 	/** The VM's IPv4 address on its `lan` (e.g. `'10.0.3.1'`), if it is on one. */
 	readonly lanAddress: string | undefined;
+	/** How to attach gdb to the guest kernel, with the `gdb` option; else undefined. */
+	readonly gdb: GdbInfo | undefined;
 
 	readonly #internals: VmInternals;
 	readonly #pending = new Map<string, PendingExec>();
@@ -85,6 +99,13 @@ export class Vm implements AsyncDisposable {
 		this.pid = internals.qemu.pid;
 		this.bootedFrom = internals.bootedFrom ?? 'cold';
 		this.lanAddress = internals.network?.lanAddress;
+		this.gdb = internals.gdbSocket
+			? {
+					socket: internals.gdbSocket,
+					target: `target remote ${internals.gdbSocket}`,
+					command: `gdb -ex 'target remote ${internals.gdbSocket}'`,
+				}
+			: undefined;
 		if (internals.network?.userNetwork) {
 			const forwards = new PortForwards(() => internals.qemu.qmp());
 			this.#portForwards = forwards;

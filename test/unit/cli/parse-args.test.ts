@@ -73,8 +73,13 @@ describe('parseRunArgs', () => {
 			launcher: undefined,
 			network: false,
 			lan: undefined,
+			gdb: false,
 			qemuArgs: [],
 		});
+	});
+
+	it('parses --gdb', () => {
+		expect(runArgs(['--gdb', 'true']).gdb).toBe(true);
 	});
 
 	it('parses --network and --lan NAME or NAME:ADDRESS', () => {
