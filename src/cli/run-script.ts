@@ -28,7 +28,7 @@ const STOP_GRACE_MS = 3000;
  * The seed runs the CLI's script with bash, so we do too: the host's bash (the guest's root is the host's
  * /) is the VM's shell, which sources the script as it is. Without bash, /bin/sh.
  */
-function toVmOptions(args: RunArgs, signal: AbortSignal, bash: string | undefined): VmOptions {
+export function toVmOptions(args: RunArgs, signal: AbortSignal, bash: string | undefined): VmOptions {
 	const options: VmOptions = {
 		qemuArgs: args.qemuArgs,
 		env: args.env,
