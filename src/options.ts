@@ -120,6 +120,18 @@ export interface VmOptions {
 	 * @default false
 	 */
 	gdb?: boolean;
+	/**
+	 * `'failed'`: the test fixtures (`vm-exec/vitest`'s `vm`) keep the VM of a failed test running instead
+	 * of closing it, and the failure report ends with `vm-exec attach <id>`, which opens a shell in it.
+	 * A kept VM stops after `keepLimit`, or with `vm-exec kill <id>`.
+	 * @default `'failed'` when `VM_EXEC_KEEP=failed`, else `false`
+	 */
+	keep?: 'failed' | false;
+	/**
+	 * How long a kept VM stays, in milliseconds (also when the test runner is gone or was killed).
+	 * @default `$VM_EXEC_KEEP_LIMIT` (seconds), else 1800000 (30 min)
+	 */
+	keepLimit?: number;
 }
 
 /** Options of `vm.exec()`. */
@@ -170,6 +182,8 @@ export interface NormalizedVmOptions {
 	network: boolean;
 	lan: { name: string; address: string | undefined } | undefined;
 	gdb: boolean;
+	keep: 'failed' | false;
+	keepLimit: number;
 }
 
 export interface NormalizedExecOptions {
@@ -207,6 +221,8 @@ const VM_OPTION_NAMES = new Set([
 	'snapshot',
 	'onProgress',
 	'gdb',
+	'keep',
+	'keepLimit',
 ]);
 const EXEC_OPTION_NAMES = new Set(['env', 'cwd', 'timeout', 'input', 'signal', 'encoding', 'onStdout', 'onStderr', 'user']);
 
@@ -288,7 +304,19 @@ function signalValue(name: string, value: unknown): AbortSignal | undefined {
 }
 
 /** Options a launcher decides for itself: combining them with `launcher` would silently do nothing. */
-const OPTIONS_A_LAUNCHER_DECIDES = ['kernel', 'modules', 'memory', 'cpus', 'accel', 'qemu', 'network', 'lan', 'shell', 'gdb'] as const;
+const OPTIONS_A_LAUNCHER_DECIDES = [
+	'kernel',
+	'modules',
+	'memory',
+	'cpus',
+	'accel',
+	'qemu',
+	'network',
+	'lan',
+	'shell',
+	'gdb',
+	'keep',
+] as const;
 
 function launcherValue(options: VmOptions): string[] | undefined {
 	const value = options.launcher;
@@ -325,6 +353,19 @@ function lanValue(value: unknown): { name: string; address: string | undefined }
 		return { name, address };
 	}
 	throw invalid('lan', 'a LAN name or `{ name, address }`', value);
+}
+
+function keepValue(value: unknown): 'failed' | false {
+	if (value === undefined) return process.env.VM_EXEC_KEEP === 'failed' ? 'failed' : false;
+	if (value === 'failed' || value === false) return value;
+	throw invalid('keep', "`'failed'` or `false`", value);
+}
+
+const DEFAULT_KEEP_LIMIT_MS = 30 * 60_000;
+
+function keepLimitFromEnv(): number {
+	const seconds = Number(process.env.VM_EXEC_KEEP_LIMIT);
+	return process.env.VM_EXEC_KEEP_LIMIT && Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : DEFAULT_KEEP_LIMIT_MS;
 }
 
 /** Parse `'512M'`, `'1G'`, `'256'` (MiB) or a number of MiB. */
@@ -388,6 +429,8 @@ export function normalizeOptions(options: VmOptions = {}): NormalizedVmOptions {
 		network: booleanValue('network', options.network),
 		lan: lanValue(options.lan),
 		gdb: booleanValue('gdb', options.gdb),
+		keep: keepValue(options.keep),
+		keepLimit: timeoutValue('keepLimit', options.keepLimit, keepLimitFromEnv(), false),
 	};
 }
 

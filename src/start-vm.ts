@@ -28,6 +28,7 @@ import { buildBootEnv, isHiddenInGuest } from './protocol/exec-files.js';
 import type { GuestMessage } from './protocol/messages.js';
 import { ResourceStack } from './lifecycle/resource-stack.js';
 import { Vm } from './vm/vm.js';
+import { startWatchdog } from './keep/watchdog.js';
 import { DeadlineError, withDeadline } from './lifecycle/wait.js';
 
 const debug = createDebug('start');
@@ -203,8 +204,13 @@ async function bootToReady(
 	untilReady = true,
 ): Promise<{ qemu: RunningQemu; control: ControlChannel }> {
 	const { options, artifacts } = context;
-	const qemu = await launchQemu(artifacts.qemuPath, plan, options.console === 'inherit' ? { mirrorConsole: process.stderr } : {});
+	const keepable = options.keep !== false;
+	const qemu = await launchQemu(artifacts.qemuPath, plan, {
+		...(options.console === 'inherit' ? { mirrorConsole: process.stderr } : {}),
+		keepable,
+	});
 	context.resources.defer('QEMU', () => qemu.stop());
+	if (keepable && qemu.pid !== undefined) startWatchdog({ workspace: path.dirname(plan.xchgDir), qemuPid: qemu.pid });
 	const started = performance.now();
 	const connected = qemu.control.then((control) => control);
 	const exitedEarly = qemu.exited.then((exit) => {
@@ -338,6 +344,18 @@ export async function startVm(options: VmOptions = {}): Promise<Vm> {
 			network,
 			bootedFrom,
 			...(normalized.gdb ? { gdbSocket: gdbSocketPath(workspace) } : {}),
+			...(normalized.keep === false
+				? {}
+				: {
+						keep: {
+							limitMs: normalized.keepLimit,
+							workspace: workspace.root,
+							release: () => {
+								qemu.release();
+								workspace.release();
+							},
+						},
+					}),
 		});
 	} catch (error) {
 		await resources.dispose().catch(() => {});

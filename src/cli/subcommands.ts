@@ -8,6 +8,8 @@ import { runCacheCommand } from './cache-command.js';
 import { runDoctorCommand } from './doctor/doctor.js';
 import { parseRunArgs } from './parse-args.js';
 import { runShellCommand } from './shell/shell-command.js';
+import { runAttachCommand } from './shell/attach-command.js';
+import { runKillCommand, runPsCommand } from './kept-commands.js';
 import { formatUsage } from './usage.js';
 
 export interface Subcommand {
@@ -32,6 +34,21 @@ export const SUBCOMMANDS: readonly Subcommand[] = [
 			io.stdout.write(command.kind === 'help' ? formatUsage(SUBCOMMANDS) : '');
 			return 0;
 		},
+	},
+	{
+		name: 'attach',
+		summary: 'Open a shell in a kept VM: `vm-exec attach <id>` (tests keep failed VMs with VM_EXEC_KEEP=failed)',
+		run: runAttachCommand,
+	},
+	{
+		name: 'ps',
+		summary: 'List the kept VMs (id, age, time left, QEMU pid, test)',
+		run: runPsCommand,
+	},
+	{
+		name: 'kill',
+		summary: 'Stop a kept VM: `vm-exec kill <id>`, or all of them with --all',
+		run: runKillCommand,
 	},
 	{
 		name: 'cache',

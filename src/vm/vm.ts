@@ -48,6 +48,8 @@ export interface VmInternals {
 	bootedFrom?: 'snapshot' | 'cold';
 	/** The gdb stub's socket, with the `gdb` option. */
 	gdbSocket?: string;
+	/** With the `keep` option: what handing the VM over to a keeper needs (src/keep/keep-vm.ts). */
+	keep?: { limitMs: number; workspace: string; release(): void };
 }
 
 /** How to attach a debugger to the guest kernel (the `gdb` option). */

@@ -1,13 +1,17 @@
 /**
- * One interactive shell in a VM of this process, on this process's terminal: open the guest port, connect
- * the terminal, run the shell to its end, and give the terminal back.
+ * One interactive shell on this process's terminal: open the session (a port in a VM of this process, or
+ * one a keeper opened in a kept VM), connect the terminal, run the shell to its end, give the terminal back.
  */
 import type { RunIo } from '../run-script.js';
-import { openShellSession, type ShellVm } from './shell-session.js';
+import type { ShellSession, ShellSize } from './shell-session.js';
 import { connectTerminal, terminalSize } from './terminal.js';
 
-export async function runShellSession(vm: ShellVm, io: RunIo, signal: AbortSignal): Promise<number | undefined> {
-	const session = await openShellSession(vm, { size: terminalSize(io.stdout), env: shellEnv() });
+export async function runShellSession(
+	open: (size: ShellSize, env: Record<string, string>) => Promise<ShellSession>,
+	io: RunIo,
+	signal: AbortSignal,
+): Promise<number | undefined> {
+	const session = await open(terminalSize(io.stdout), shellEnv());
 	try {
 		const link = await connectTerminal(session.socketPath, io, (size) => void session.resize(size));
 		const onAbort = () => void session.close();

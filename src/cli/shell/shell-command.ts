@@ -12,6 +12,7 @@ import type { RunArgs } from '../parse-args.js';
 import { type RunIo, toVmOptions } from '../run-script.js';
 import { UsageError } from '../usage-error.js';
 import { runShellSession } from './run-shell-session.js';
+import { openShellSession } from './shell-session.js';
 
 export function assertTerminal(io: RunIo, what: string): void {
 	if (!io.stdin.isTTY || !(io.stdout as NodeJS.WriteStream).isTTY) {
@@ -47,7 +48,8 @@ export async function runShellCommand(args: RunArgs, io: RunIo): Promise<number>
 			);
 		}
 		if (vm.gdb) report(`gdb stub: ${vm.gdb.command} /usr/lib/debug/boot/vmlinux-${vm.kernel.release}`);
-		const status = await runShellSession(vm, io, controller.signal);
+		const booted = vm;
+		const status = await runShellSession((size, env) => openShellSession(booted, { size, env }), io, controller.signal);
 		if (status === undefined) {
 			report('the VM stopped before the shell ended.');
 			return EXIT_CODES.crash;
