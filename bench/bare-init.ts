@@ -1,16 +1,16 @@
 /**
  * The floor under a cold start: how long the kernel vm-exec boots takes from QEMU's start to running
- * `/init`, with the same firmware, machine, accelerator and kernel flags, but a bare initramfs (a static
- * busybox and an `/init` that says so and reboots: no modules, nothing of vm-exec's guest). A cold
- * `startVm()` cannot be faster than this; the difference is what vm-exec adds.
+ * `/init`, with a cold VM's QEMU command line (the same firmware, machine, CPU, devices, accelerator and
+ * kernel flags; see raw-boot.ts) but a bare initramfs (a static busybox and an `/init` that says so and
+ * reboots: no modules, nothing of vm-exec's guest). A cold `startVm()` cannot be faster than this; the
+ * difference is what vm-exec adds.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { withDir } from 'tmp-promise';
 import { findBusybox } from '../src/qemu/host-tools.js';
 import { packCpio } from '../src/boot/cpio.js';
-import { buildKernelCommandLine } from '../src/qemu/argv.js';
-import { rawBootSetup, timeToConsole } from './first-line.js';
+import { type RawBootSetup, timeToConsole } from './raw-boot.js';
 import { sample } from './table.js';
 
 const MARK = 'vm-exec-bench: /init runs';
@@ -21,8 +21,7 @@ echo '${MARK}' >/dev/ttyS0
 echo b >/proc/sysrq-trigger
 `;
 
-export async function benchBareInit(count: number): Promise<number[]> {
-	const setup = await rawBootSetup();
+export async function benchBareInit(setup: RawBootSetup, count: number): Promise<number[]> {
 	return withDir(
 		async ({ path: dir }) => {
 			const initramfs = path.join(dir, 'bare.cpio');
@@ -36,8 +35,7 @@ export async function benchBareInit(count: number): Promise<number[]> {
 					{ type: 'file', path: 'init', data: Buffer.from(BARE_INIT), mode: 0o755 },
 				]),
 			);
-			const args = [...setup.args(initramfs), '-append', buildKernelCommandLine(), '-serial', 'stdio', '-no-reboot'];
-			return sample(count, () => timeToConsole(setup.qemu, args, (output) => output.includes(MARK), 'the bare /init ran'));
+			return sample(count, () => timeToConsole(setup, { initramfs }, (output) => output.includes(MARK), 'the bare /init ran'));
 		},
 		{ unsafeCleanup: true, prefix: 'vm-exec-bench-' },
 	);

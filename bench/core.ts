@@ -1,26 +1,26 @@
 /**
  * Core benchmarks: cold boot to the first exec result, exec round trip, one-shot runInVm, idle memory.
  */
-import { runInVm, startVm } from '../src/index.js';
+import { runInVm, startVm, type VmOptions } from '../src/index.js';
 import { benchBareInit } from './bare-init.js';
 import { benchFirstKernelLine } from './first-line.js';
+import { rawBootSetup } from './raw-boot.js';
 import { qemuMemoryMiB } from './qemu-memory.js';
 import { type BenchRow, sample } from './table.js';
 
-/** Options that make every start a cold boot (snapshots, where supported, are measured separately). */
-export const COLD: Record<string, unknown> = { snapshot: false };
+/** Options that make every start a cold boot (snapshots are measured separately, in snapshot.ts). */
+const COLD: VmOptions = { snapshot: false };
 
 export async function benchCore(options: { boots: number; execs: number }): Promise<BenchRow[]> {
-	const cold = await coldOptions();
 	const firstResult = await sample(options.boots, async () => {
 		const started = performance.now();
-		const vm = await startVm(cold);
+		const vm = await startVm(COLD);
 		await vm.exec('true');
 		const elapsed = performance.now() - started;
 		await vm.close();
 		return elapsed;
 	});
-	const vm = await startVm(cold);
+	const vm = await startVm(COLD);
 	let roundTrips: number[];
 	let memory: number[];
 	try {
@@ -37,11 +37,12 @@ export async function benchCore(options: { boots: number; execs: number }): Prom
 	}
 	const oneShot = await sample(Math.max(1, Math.floor(options.boots / 2)), async () => {
 		const started = performance.now();
-		await runInVm('true', cold);
+		await runInVm('true', COLD);
 		return performance.now() - started;
 	});
-	const firstLine = await benchFirstKernelLine(Math.max(3, options.boots));
-	const bareInit = await benchBareInit(Math.max(3, options.boots));
+	const setup = await rawBootSetup();
+	const firstLine = await benchFirstKernelLine(setup, Math.max(3, options.boots));
+	const bareInit = await benchBareInit(setup, Math.max(3, options.boots));
 	return [
 		{ metric: "QEMU start → the kernel's first console line", unit: 'ms', samples: firstLine, target: '≈ 500 ms' },
 		{ metric: 'QEMU start → /init of a bare initramfs (the floor under a cold start)', unit: 'ms', samples: bareInit },
@@ -50,16 +51,4 @@ export async function benchCore(options: { boots: number; execs: number }): Prom
 		{ metric: "runInVm('true') wall time (cold)", unit: 'ms', samples: oneShot },
 		{ metric: 'QEMU resident memory, idle VM', unit: 'MiB', samples: memory, target: '≤ 250 MiB' },
 	];
-}
-
-/** `snapshot: false` only once the option exists, so this file runs before and after that feature. */
-async function coldOptions(): Promise<Record<string, unknown>> {
-	try {
-		const vm = await startVm(COLD);
-		await vm.close();
-		return COLD;
-	} catch (error) {
-		if (error instanceof TypeError && /Unknown startVm\(\) option `snapshot`/.test(error.message)) return {};
-		throw error;
-	}
 }

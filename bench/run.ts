@@ -3,6 +3,7 @@
  */
 import os from 'node:os';
 import { benchCore } from './core.js';
+import { benchSnapshot } from './snapshot.js';
 import { formatTable, type BenchRow } from './table.js';
 
 const boots = Number(process.env.BENCH_BOOTS ?? 5);
@@ -10,13 +11,7 @@ const execs = Number(process.env.BENCH_EXECS ?? 50);
 
 const rows: BenchRow[] = [];
 rows.push(...(await benchCore({ boots, execs })));
-try {
-	// Added by the snapshot feature; absent before it.
-	const snapshot = (await import('./snapshot.js')) as { benchSnapshot?: (options: { boots: number }) => Promise<BenchRow[]> };
-	if (snapshot.benchSnapshot) rows.push(...(await snapshot.benchSnapshot({ boots })));
-} catch (error) {
-	if (!(error instanceof Error && 'code' in error && error.code === 'ERR_MODULE_NOT_FOUND')) throw error;
-}
+rows.push(...(await benchSnapshot({ boots })));
 process.stdout.write(
 	`vm-exec benchmarks on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), node ${process.version}\n\n`,
 );

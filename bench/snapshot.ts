@@ -6,7 +6,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { dir } from 'tmp-promise';
-import { snapshotsDir } from '../src/snapshot/store.js';
+import { snapshotsDir } from '../src/snapshot/layout.js';
 import { startVm, type VmOptions } from '../src/index.js';
 import { qemuMemoryMiB } from './qemu-memory.js';
 import { type BenchRow, median } from './table.js';

@@ -1,10 +1,10 @@
 #!/bin/sh
 # Install the host tools vm-exec needs: QEMU, a kernel with its modules, a static busybox, and
-# (for building kernel modules in the examples, with --dev) the kernel headers and a compiler.
+# (with --dev: for building kernel modules in the examples and for `npm test`) the kernel headers, a
+# compiler and shellcheck.
 # Installs with apt-get when run as root on Debian/Ubuntu; otherwise prints the command to run.
 set -eu
 
-packages="qemu-system-x86 busybox-static xz-utils zstd util-linux"
 if [ -r /etc/os-release ] && grep -qi ubuntu /etc/os-release; then
 	kernel_packages="linux-image-generic"
 	headers_packages="linux-headers-generic"
@@ -16,7 +16,7 @@ dev=0
 for arg in "$@"; do
 	case "$arg" in
 	--dev) dev=1 ;;
-	-h|--help) echo "usage: $0 [--dev]   (--dev also installs kernel headers, gcc and make for the examples)"; exit 0 ;;
+	-h|--help) echo "usage: $0 [--dev]   (--dev also installs kernel headers, gcc and make for the examples, and shellcheck for npm test)"; exit 0 ;;
 	*) echo "$0: unknown argument: $arg" >&2; exit 2 ;;
 	esac
 done
@@ -40,6 +40,8 @@ command -v setpriv >/dev/null 2>&1 || missing="$missing util-linux"
 if [ "$dev" = 1 ]; then
 	command -v gcc >/dev/null 2>&1 || missing="$missing gcc"
 	command -v make >/dev/null 2>&1 || missing="$missing make"
+	# `npm run lint` (part of `npm test`) checks the guest's init and the project's shell scripts with it.
+	command -v shellcheck >/dev/null 2>&1 || missing="$missing shellcheck"
 	# The debugging tests: a real terminal for the interactive shell (tmux) and a real debugger (gdb).
 	command -v tmux >/dev/null 2>&1 || missing="$missing tmux"
 	command -v gdb >/dev/null 2>&1 || missing="$missing gdb"

@@ -42,7 +42,10 @@ export interface ExecResultFields<Output extends string | Buffer = string> {
 	script: string;
 	stdout: Output;
 	stderr: Output;
-	/** The script's exit status; 128+N when it was killed by signal N; `undefined` when the VM died. */
+	/**
+	 * The script's exit status; 128+N when it was killed by signal N (a `timeout` or an aborted `signal`
+	 * kills it so); `undefined` when it was canceled before it ran (its `signal` was already aborted).
+	 */
 	exitCode: number | undefined;
 	/** Wall time of the exec on the host, in milliseconds. */
 	durationMs: number;
@@ -79,7 +82,11 @@ export class VmExecError extends VmError implements ExecResultFields<string | Bu
 	}
 }
 
-/** An exec exceeded its `timeout`. Also a `VmExecError`, with `timedOut: true`. */
+/**
+ * `succeed()` or `fail()` ran a command that did not end on its own: it exceeded its `timeout`
+ * (`timedOut: true`) or its `signal` was aborted (`isCanceled: true`, also when that happened before it
+ * ran). Also a `VmExecError`.
+ */
 export class VmTimeoutError extends VmExecError {
 	override name = 'VmTimeoutError';
 }

@@ -1,14 +1,14 @@
 /**
- * Build the guest's initramfs: static busybox, the init script, the kernel modules the guest needs
- * (virtio, 9p, overlay) in dependency order, decompressed, and a copy of the host's shell with its
- * libraries (see guest-shell.ts). Cached by content in the cache directory.
+ * Build the guest's initramfs: static busybox, the guest's scripts (guest/init.sh as /init, guest/runner.sh),
+ * the kernel modules the guest needs (virtio, 9p, overlay) in dependency order, decompressed, and a copy of
+ * the host's shell with its libraries (see guest-shell.ts). Cached by content in the cache directory.
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { execa } from 'execa';
 import { VmBootError } from '../errors.js';
-import { GUEST_INIT_SCRIPT } from '../guest/init-script.js';
+import { readGuestScripts } from '../guest/scripts.js';
 import { ensureDir, fileIdentity, hashKey, writeFileAtomic } from '../cache/dir.js';
 import { MAX_INITRAMFS_FILES, markCacheHit, pruneCachedFiles } from '../cache/prune.js';
 import { type GuestShell, guestShellIdentity, resolveGuestShell } from './guest-shell.js';
@@ -104,13 +104,16 @@ export async function planInitramfs(inputs: InitramfsInputs): Promise<InitramfsP
 	// A shell or library replaced since (an upgrade) is a different file: a new archive, never a stale copy.
 	const shellIdentity = shell ? await guestShellIdentity(shell).catch(() => undefined) : undefined;
 	const carried = shellIdentity ? shell : undefined;
+	// The scripts' text is in the key: an edited init.sh or runner.sh is a new archive, and so (the QEMU argv
+	// names the archive by this key) a new snapshot key too.
+	const guest = readGuestScripts();
 	return {
 		moduleOrder: order,
 		networkModuleOrder: networkOrder,
 		devnames,
 		shell: carried,
 		runnerShell,
-		key: hashKey(INITRAMFS_FORMAT, GUEST_INIT_SCRIPT, devnames, runnerShell, ...stats, ...(shellIdentity ?? ['no shell'])),
+		key: hashKey(INITRAMFS_FORMAT, guest.init, guest.runner, devnames, runnerShell, ...stats, ...(shellIdentity ?? ['no shell'])),
 	};
 }
 
@@ -128,7 +131,7 @@ export function initramfsEntries(contents: {
 }): CpioEntry[] {
 	const entries: CpioEntry[] = [];
 	// stage/ becomes the runner's root: .root is where the guest's root is mounted after `go`, then
-	// pivot_root makes it the runner's root; .vmx holds the runner's files (see the init script).
+	// pivot_root makes it the runner's root; .vmx holds the runner's files (see guest/init.sh).
 	for (const dir of [
 		'bin',
 		'dev',
@@ -153,7 +156,9 @@ export function initramfsEntries(contents: {
 	for (const applet of contents.applets) {
 		if (/^[\w.[\]-]+$/.test(applet) && applet !== 'busybox') entries.push({ type: 'symlink', path: `bin/${applet}`, target: 'busybox' });
 	}
-	entries.push({ type: 'file', path: 'init', data: Buffer.from(GUEST_INIT_SCRIPT), mode: 0o755 });
+	const guest = readGuestScripts();
+	entries.push({ type: 'file', path: 'init', data: Buffer.from(guest.init), mode: 0o755 });
+	entries.push({ type: 'file', path: 'etc/vm-exec/runner.sh', data: Buffer.from(guest.runner), mode: 0o644 });
 	for (const module of contents.modules) {
 		entries.push({ type: 'file', path: `lib/modules/${module.name}`, data: module.data, mode: 0o644 });
 	}

@@ -2,10 +2,11 @@
  * Finding the kernel to boot and its modules directory on the host, with errors that say how to fix it.
  */
 import { constants } from 'node:fs';
-import { access, open, readdir, readFile, stat } from 'node:fs/promises';
+import { open, readdir, readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { VmBootError } from '../errors.js';
+import { isAccessibleFile } from '../qemu/host-tools.js';
 
 export interface KernelInfo {
 	/** The kernel image file. */
@@ -41,15 +42,6 @@ export function readKernelRelease(image: Buffer): string | undefined {
 		if (release) return release;
 	}
 	return undefined;
-}
-
-async function isReadable(file: string): Promise<boolean> {
-	try {
-		await access(file, constants.R_OK);
-		return (await stat(file)).isFile();
-	} catch {
-		return false;
-	}
 }
 
 async function exists(file: string): Promise<boolean> {
@@ -102,7 +94,7 @@ export async function findKernel(options: { kernel?: string | undefined; modules
 			}
 			continue;
 		}
-		if (!(await isReadable(candidate.path))) {
+		if (!(await isAccessibleFile(candidate.path, constants.R_OK))) {
 			if (candidate.explicit) throw unreadableKernelError(candidate.path);
 			unreadable.push(candidate.path);
 			continue;

@@ -13,7 +13,7 @@ import type { RunningQemu } from '../qemu/launch.js';
 import { QmpClient } from '../qemu/qmp-client.js';
 import { ResourceStack } from '../lifecycle/resource-stack.js';
 import { isProcessAlive } from '../lifecycle/process-alive.js';
-import { Vm } from '../vm/vm.js';
+import { QemuVm } from '../vm/qemu-vm.js';
 import { serveAttach } from './serve-attach.js';
 import type { KeeperConfig } from './keeper-config.js';
 import { formatKeptMarker, keptMarkerPath } from './kept-marker.js';
@@ -66,7 +66,7 @@ function adoptQemu(keeper: KeeperConfig, control: ControlChannel, qmp: net.Socke
 async function serve(keeper: KeeperConfig, control: net.Socket, qmp: net.Socket): Promise<void> {
 	const channel = new ControlChannel(control);
 	const qemu = adoptQemu(keeper, channel, qmp);
-	const vm = new Vm({
+	const vm = new QemuVm({
 		qemu,
 		control: channel,
 		xchgDir: keeper.xchgDir,

@@ -9,7 +9,8 @@ import { dir } from 'tmp-promise';
 import { registerExitCleanup } from './exit-cleanup.js';
 import { removeStaleWorkspaces } from './stale-workspaces.js';
 
-export interface Workspace {
+/** Where a VM's sockets and directories are inside its workspace. */
+export interface WorkspacePaths {
 	root: string;
 	xchgDir: string;
 	/** An empty directory, used as the `shared` device when the VM has no shared dir. */
@@ -17,6 +18,9 @@ export interface Workspace {
 	consoleSocket: string;
 	controlSocket: string;
 	qmpSocket: string;
+}
+
+export interface Workspace extends WorkspacePaths {
 	remove(): Promise<void>;
 	/** Leave the dir to a kept VM's keeper: it is no longer removed when this process exits. */
 	release(): void;
@@ -58,21 +62,22 @@ export async function createPrivateTempDir(
 	};
 }
 
-export async function createWorkspace(): Promise<Workspace> {
-	const temp = await createPrivateTempDir(WORKSPACE_PREFIX, tempBase());
-	const root = temp.path;
-	const xchgDir = path.join(root, 'xchg');
-	const emptyDir = path.join(root, 'empty');
-	await mkdir(xchgDir, { mode: 0o700 });
-	await mkdir(emptyDir, { mode: 0o700 });
+/** The layout of the workspace at `root` (pure: creates nothing). */
+export function workspacePaths(root: string): WorkspacePaths {
 	return {
 		root,
-		xchgDir,
-		emptyDir,
+		xchgDir: path.join(root, 'xchg'),
+		emptyDir: path.join(root, 'empty'),
 		consoleSocket: path.join(root, 'console.sock'),
 		controlSocket: path.join(root, 'control.sock'),
 		qmpSocket: path.join(root, 'qmp.sock'),
-		remove: () => temp.remove(),
-		release: () => temp.release(),
 	};
+}
+
+export async function createWorkspace(): Promise<Workspace> {
+	const temp = await createPrivateTempDir(WORKSPACE_PREFIX, tempBase());
+	const paths = workspacePaths(temp.path);
+	await mkdir(paths.xchgDir, { mode: 0o700 });
+	await mkdir(paths.emptyDir, { mode: 0o700 });
+	return { ...paths, remove: () => temp.remove(), release: () => temp.release() };
 }

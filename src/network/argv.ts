@@ -3,7 +3,7 @@
  *
  * Both cards get fixed MAC addresses, the same for every VM: the device set (and so the QEMU argv a
  * snapshot is keyed on) does not depend on the VM. The guest finds each card by that MAC, and gives its
- * LAN card a per-VM MAC itself after `go` (see init-script.ts).
+ * LAN card a per-VM MAC itself after `go` (see guest/init.sh).
  */
 
 /** MAC of the user-mode (NAT) card: QEMU's usual default. */

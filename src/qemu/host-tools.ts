@@ -24,13 +24,18 @@ export function installHint(tool: keyof typeof INSTALL_COMMANDS): string {
 	return `Install it with \`${commands.debian}\` (Nix: \`${commands.nix}\`), or run \`npx vm-exec doctor\` for a full check.`;
 }
 
-async function isExecutable(file: string): Promise<boolean> {
+/** Whether `file` is a regular file this process may access with `mode` (`constants.R_OK`, `X_OK`, …). */
+export async function isAccessibleFile(file: string, mode: number): Promise<boolean> {
 	try {
-		await access(file, constants.X_OK);
+		await access(file, mode);
 		return (await stat(file)).isFile();
 	} catch {
 		return false;
 	}
+}
+
+function isExecutable(file: string): Promise<boolean> {
+	return isAccessibleFile(file, constants.X_OK);
 }
 
 /** Find `name` on PATH (like `which`), or in the extra directories given. */

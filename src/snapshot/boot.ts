@@ -19,16 +19,9 @@ import { computeSnapshotKey, normalizeQemuArgs } from './key.js';
 import { snapshotMemoryMiB } from './memory.js';
 import { tryAcquireSnapshotLock } from './lock.js';
 import { restoreVmState, saveVmState, SnapshotError } from './qmp.js';
-import {
-	commitSnapshot,
-	createPartialPaths,
-	lockPath,
-	lookUpSnapshot,
-	markSnapshotUsed,
-	removePartial,
-	removeSnapshot,
-	snapshotsDir,
-} from './store.js';
+import { lockPath, snapshotsDir } from './layout.js';
+import { markSnapshotUsed, removeSnapshot } from './prune.js';
+import { commitSnapshot, createPartialPaths, lookUpSnapshot, removePartial } from './store.js';
 
 const debug = createDebug('snapshot');
 

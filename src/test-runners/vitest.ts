@@ -19,7 +19,7 @@ import { hasFailed, reportFailure } from './failure-report.js';
 import { keepFailedVm } from './keep-failed.js';
 import { type VmMatchers, vmMatchers } from './matchers.js';
 import { splitUseVmOptions, type UseVmOptions, type VmGetter, VmSlot } from './use-vm.js';
-import { createBinding, createVmView, type TestBinding } from './vm-view.js';
+import { createBinding, type TestBinding, VmView } from './vm-view.js';
 
 export { afterAll, afterEach, beforeAll, beforeEach, describe, expect } from 'vitest';
 export { vmMatchers, type VmMatchers } from './matchers.js';
@@ -51,18 +51,45 @@ export interface VmFixtures {
 	 * override it at the top level of a file (`test.override({ fileVmOptions: {…} })`) or via `provide`.
 	 */
 	fileVmOptions: VmOptions;
-	/** One VM shared by every test of the file that asks for it, closed when the file is done. */
+	/**
+	 * One VM shared by every test of the file that asks for it (booted by the first, closed when the file
+	 * is done), also available in `test.beforeAll`/`test.afterAll`. Each test gets its own view of it:
+	 * its commands are killed when that test times out, and only that test's failure report shows them.
+	 * This holds under `test.concurrent` too; the VM itself (its files, modules, network) is still shared,
+	 * so concurrent tests must not depend on what the others change.
+	 */
 	fileVm: Vm;
 }
 
 /** The `test` function `createVmTest()` returns. */
 export type VmTestAPI = TestAPI<VmFixtures>;
 
-// The binding of the test running now, for the file VM (a file fixture cannot see the test context).
-let currentBinding: TestBinding | undefined;
+/** What Vitest gives a fixture about the test it runs for. */
+interface TestLike {
+	signal: AbortSignal;
+	task: Parameters<typeof reportFailure>[0] & { context: { fileVm?: Vm } };
+}
 
-function labelVm(fileVms: WeakSet<Vm>, vm: Vm): string {
-	return fileVms.has(vm) ? 'file VM `fileVm`' : 'test VM `vm`';
+/**
+ * Give this test its own view of the file VM. `fileVm` is file-scoped (one VM for the file, usable in
+ * `test.beforeAll`), and Vitest writes its value onto the test's context (`task.context`) whenever the
+ * test or one of its hooks asks for it; the accessor defined here hands the test a view of that VM bound
+ * to this test instead. Its execs run under this test's signal and are recorded for this test's report,
+ * so tests running at once (`test.concurrent`) never get each other's timeout or failure report.
+ */
+function bindFileVmToTest(context: { fileVm?: Vm }, binding: TestBinding): void {
+	// This fixture is set up before the others, but take over a value already there all the same.
+	let fileVm: Vm | undefined = context.fileVm;
+	let view: VmView | undefined;
+	Object.defineProperty(context, 'fileVm', {
+		configurable: true,
+		enumerable: true,
+		get: () => (fileVm ? (view ??= new VmView(fileVm, () => binding)) : undefined),
+		set: (value: Vm) => {
+			if (value !== fileVm) view = undefined;
+			fileVm = value;
+		},
+	});
 }
 
 /**
@@ -72,20 +99,17 @@ function labelVm(fileVms: WeakSet<Vm>, vm: Vm): string {
 export function createVmTest(defaults: VmOptions = {}): VmTestAPI {
 	normalizeOptions(defaults);
 	const fileVms = new WeakSet<Vm>();
-	const label = (vm: Vm) => labelVm(fileVms, vm);
+	const label = (vm: Vm) => (fileVms.has(vm) ? 'file VM `fileVm`' : 'test VM `vm`');
 	const fixtures = {
-		// Set up for every test (cheap: no VM): gives VM views the test's signal and reports failures.
+		// Set up first for every test (cheap: no VM): gives the test's VM views its signal, and reports
+		// what the VMs it used did when it fails.
 		vmExecBinding: [
-			async (
-				{ signal, task }: { signal: AbortSignal; task: Parameters<typeof reportFailure>[0] },
-				use: (value: TestBinding) => Promise<void>,
-			) => {
+			async ({ signal, task }: TestLike, use: (value: TestBinding) => Promise<void>) => {
 				const binding = createBinding(signal);
-				currentBinding = binding;
+				bindFileVmToTest(task.context, binding);
 				try {
 					await use(binding);
 				} finally {
-					if (currentBinding === binding) currentBinding = undefined;
 					reportFailure(task, binding, label);
 				}
 			},
@@ -93,19 +117,14 @@ export function createVmTest(defaults: VmOptions = {}): VmTestAPI {
 		],
 		vmOptions: [{}, { injected: true }],
 		vm: async (
-			{
-				vmOptions,
-				vmExecBinding,
-				signal,
-				task,
-			}: { vmOptions: VmOptions; vmExecBinding: TestBinding; signal: AbortSignal; task: Parameters<typeof reportFailure>[0] },
+			{ vmOptions, vmExecBinding, signal, task }: TestLike & { vmOptions: VmOptions; vmExecBinding: TestBinding },
 			use: (value: Vm) => Promise<void>,
 		) => {
 			// The test's signal also aborts the boot when the test times out during it.
 			const vm = await startVm({ ...defaults, ...vmOptions, signal: vmOptions.signal ?? signal });
 			try {
 				vmExecBinding.used.set(vm, undefined);
-				await use(createVmView(vm, () => vmExecBinding));
+				await use(new VmView(vm, () => vmExecBinding));
 			} finally {
 				// Report while the VM is still up, then close it whatever the outcome (or keep it: keep: 'failed').
 				if (hasFailed(task)) reportFailure(task, vmExecBinding, label);
@@ -113,12 +132,13 @@ export function createVmTest(defaults: VmOptions = {}): VmTestAPI {
 			}
 		},
 		fileVmOptions: [{}, { scope: 'file', injected: true }],
+		// The VM itself: suite hooks get it as it is, each test a view of it (see bindFileVmToTest).
 		fileVm: [
 			async ({ fileVmOptions }: { fileVmOptions: VmOptions }, use: (value: Vm) => Promise<void>) => {
 				const vm = await startVm({ ...defaults, ...fileVmOptions });
 				fileVms.add(vm);
 				try {
-					await use(createVmView(vm, () => currentBinding));
+					await use(vm);
 				} finally {
 					await vm.close();
 				}
@@ -149,7 +169,7 @@ export const it: VmTestAPI = test;
 export function useVm(options: UseVmOptions = {}): VmGetter {
 	const { per, vmOptions, hookTimeout } = splitUseVmOptions(options);
 	const slot = new VmSlot(per);
-	const views = new WeakMap<Vm, Vm>();
+	const views = new WeakMap<Vm, VmView>();
 	let binding: TestBinding | undefined;
 	if (per === 'suite') {
 		beforeAll(() => slot.start(vmOptions), hookTimeout);
@@ -168,7 +188,7 @@ export function useVm(options: UseVmOptions = {}): VmGetter {
 		const vm = slot.get();
 		let view = views.get(vm);
 		if (!view) {
-			view = createVmView(vm, () => binding);
+			view = new VmView(vm, () => binding);
 			views.set(vm, view);
 		}
 		return view;

@@ -1,10 +1,15 @@
 /**
  * A view of a `Vm` bound to the test that uses it: its execs are canceled by the test's `signal`
  * (Vitest aborts it when the test times out) and the last command is remembered for the failure
- * report. The view is a Proxy, so it is still a `Vm` (`instanceof Vm`, same getters and methods).
+ * report. Everything else is the VM's own: the view delegates, as testcontainers'
+ * `AbstractStartedContainer` does.
  */
+import type { ForwardPortOptions } from '../network/port-forward.js';
+import type { KernelInfo } from '../boot/kernel.js';
 import type { ExecOptions } from '../options.js';
-import type { Vm } from '../vm/vm.js';
+import type { ExecResult } from '../vm/exec-result.js';
+import type { ExecOutput, GdbInfo, Vm } from '../vm/vm.js';
+import type { WaitForPortOptions, WaitOptions } from '../vm/wait-until.js';
 
 /** What the failure report needs from the last command a test ran in a VM. */
 export interface LastExec {
@@ -31,23 +36,13 @@ export function createBinding(signal: AbortSignal | undefined): TestBinding {
 	return { signal, used: new Map() };
 }
 
-// The wait helpers take the exec options as their second argument too, so they get the test's signal.
-const EXEC_METHODS = new Set<PropertyKey>([
-	'exec',
-	'succeed',
-	'fail',
-	'waitUntilSucceeds',
-	'waitUntilFails',
-	'waitForFile',
-	'waitForOpenPort',
-]);
-
-function withSignal(options: unknown, signal: AbortSignal | undefined): unknown {
+/** The exec options with the test's signal added (combined with the call's own, if it gives one). */
+function withSignal(options: ExecOptions | undefined, signal: AbortSignal | undefined): ExecOptions | undefined {
 	if (!signal) return options;
 	if (options === undefined) return { signal };
-	// Leave anything that is not an options object to the core, which reports it properly.
+	// Leave anything that is not an options object to the VM, which reports it properly.
 	if (typeof options !== 'object' || options === null || Array.isArray(options)) return options;
-	const own = (options as ExecOptions).signal;
+	const own = options.signal;
 	return { ...options, signal: own instanceof AbortSignal ? AbortSignal.any([own, signal]) : signal };
 }
 
@@ -63,37 +58,139 @@ function recordOf(value: unknown): LastExec | undefined {
 	};
 }
 
-/**
- * Wrap `vm` so that `exec`/`succeed`/`fail` run under the signal of the binding current at call time
- * (`undefined`: no test is running, e.g. in `beforeAll`) and record their outcome in it.
- */
-export function createVmView(vm: Vm, currentBinding: () => TestBinding | undefined): Vm {
-	return new Proxy(vm, {
-		get(target, property) {
-			if (EXEC_METHODS.has(property)) {
-				return async (script: string, options?: unknown) => {
-					const binding = currentBinding();
-					const previous = binding?.used.get(target);
-					if (binding)
-						binding.used.set(target, { script, exitCode: undefined, stderr: '', timedOut: false, isCanceled: false, running: true });
-					const run = Reflect.get(target, property, target) as (script: string, options?: unknown) => Promise<unknown>;
-					try {
-						const result = await run.call(target, script, withSignal(options, binding?.signal));
-						if (binding) binding.used.set(target, recordOf(result));
-						return result;
-					} catch (error) {
-						if (binding) {
-							// A bad argument (TypeError) ran nothing; a dead or closed VM left no result but its reason.
-							const lost = { script, exitCode: undefined, stderr: '', timedOut: false, isCanceled: false, failure: String(error) };
-							binding.used.set(target, recordOf(error) ?? (error instanceof TypeError ? previous : lost));
-						}
-						throw error;
-					}
-				};
+export class VmView implements Vm {
+	readonly #vm: Vm;
+	readonly #binding: () => TestBinding | undefined;
+
+	/**
+	 * @param vm The VM the view runs commands in.
+	 * @param binding The test binding in force at call time (`undefined`: no test, e.g. in `beforeAll`:
+	 *   options pass through untouched and nothing is recorded).
+	 */
+	constructor(vm: Vm, binding: () => TestBinding | undefined) {
+		this.#vm = vm;
+		this.#binding = binding;
+	}
+
+	get qemuArgv(): readonly string[] {
+		return this.#vm.qemuArgv;
+	}
+
+	get accel(): 'kvm' | 'tcg' {
+		return this.#vm.accel;
+	}
+
+	get sharedDir(): string | undefined {
+		return this.#vm.sharedDir;
+	}
+
+	get kernel(): Readonly<KernelInfo> {
+		return this.#vm.kernel;
+	}
+
+	get pid(): number | undefined {
+		return this.#vm.pid;
+	}
+
+	get bootedFrom(): 'snapshot' | 'cold' {
+		return this.#vm.bootedFrom;
+	}
+
+	get lanAddress(): string | undefined {
+		return this.#vm.lanAddress;
+	}
+
+	get consoleLog(): string {
+		return this.#vm.consoleLog;
+	}
+
+	get closed(): boolean {
+		return this.#vm.closed;
+	}
+
+	exec(script: string, options?: ExecOptions<'utf8'>): Promise<ExecResult<string>>;
+	exec(script: string, options: ExecOptions<'buffer'>): Promise<ExecResult<Buffer>>;
+	exec<Encoding extends 'utf8' | 'buffer'>(script: string, options?: ExecOptions<Encoding>): Promise<ExecResult<ExecOutput<Encoding>>>;
+	exec(script: string, options?: ExecOptions): Promise<ExecResult<string | Buffer>> {
+		return this.#run(script, options as ExecOptions | undefined, (bound) => this.#vm.exec(script, bound));
+	}
+
+	succeed(script: string, options?: ExecOptions<'utf8'>): Promise<ExecResult<string>>;
+	succeed(script: string, options: ExecOptions<'buffer'>): Promise<ExecResult<Buffer>>;
+	succeed<Encoding extends 'utf8' | 'buffer'>(script: string, options?: ExecOptions<Encoding>): Promise<ExecResult<ExecOutput<Encoding>>>;
+	succeed(script: string, options?: ExecOptions): Promise<ExecResult<string | Buffer>> {
+		return this.#run(script, options as ExecOptions | undefined, (bound) => this.#vm.succeed(script, bound));
+	}
+
+	fail(script: string, options?: ExecOptions<'utf8'>): Promise<ExecResult<string>>;
+	fail(script: string, options: ExecOptions<'buffer'>): Promise<ExecResult<Buffer>>;
+	fail<Encoding extends 'utf8' | 'buffer'>(script: string, options?: ExecOptions<Encoding>): Promise<ExecResult<ExecOutput<Encoding>>>;
+	fail(script: string, options?: ExecOptions): Promise<ExecResult<string | Buffer>> {
+		return this.#run(script, options as ExecOptions | undefined, (bound) => this.#vm.fail(script, bound));
+	}
+
+	get gdb(): GdbInfo | undefined {
+		return this.#vm.gdb;
+	}
+
+	// The wait helpers run under the test's signal too, and their last attempt is the recorded command.
+	waitUntilSucceeds(script: string, options?: WaitOptions): Promise<ExecResult<string>> {
+		return this.#run(script, options as ExecOptions | undefined, (bound) =>
+			this.#vm.waitUntilSucceeds(script, bound as WaitOptions),
+		) as Promise<ExecResult<string>>;
+	}
+
+	waitUntilFails(script: string, options?: WaitOptions): Promise<ExecResult<string>> {
+		return this.#run(script, options as ExecOptions | undefined, (bound) =>
+			this.#vm.waitUntilFails(script, bound as WaitOptions),
+		) as Promise<ExecResult<string>>;
+	}
+
+	waitForFile(path: string, options?: WaitOptions): Promise<ExecResult<string>> {
+		return this.#run(`waitForFile ${path}`, options as ExecOptions | undefined, (bound) =>
+			this.#vm.waitForFile(path, bound as WaitOptions),
+		) as Promise<ExecResult<string>>;
+	}
+
+	waitForOpenPort(port: number, options?: WaitForPortOptions): Promise<ExecResult<string>> {
+		return this.#run(`waitForOpenPort ${port}`, options as ExecOptions | undefined, (bound) =>
+			this.#vm.waitForOpenPort(port, bound as WaitOptions),
+		) as Promise<ExecResult<string>>;
+	}
+
+	forwardPort(guestPort: number, options?: ForwardPortOptions): Promise<number> {
+		return this.#vm.forwardPort(guestPort, options);
+	}
+
+	close(): Promise<void> {
+		return this.#vm.close();
+	}
+
+	async [Symbol.asyncDispose](): Promise<void> {
+		await this.#vm[Symbol.asyncDispose]();
+	}
+
+	/** Run one command under the binding's signal, recording it as running, then its outcome. */
+	async #run(
+		script: string,
+		options: ExecOptions | undefined,
+		run: (options: ExecOptions | undefined) => Promise<ExecResult<string | Buffer>>,
+	): Promise<ExecResult<string | Buffer>> {
+		const binding = this.#binding();
+		const vm = this.#vm;
+		const previous = binding?.used.get(vm);
+		binding?.used.set(vm, { script, exitCode: undefined, stderr: '', timedOut: false, isCanceled: false, running: true });
+		try {
+			const result = await run(withSignal(options, binding?.signal));
+			binding?.used.set(vm, recordOf(result));
+			return result;
+		} catch (error) {
+			if (binding) {
+				// A bad argument (TypeError) ran nothing; a dead or closed VM left no result but its reason.
+				const lost = { script, exitCode: undefined, stderr: '', timedOut: false, isCanceled: false, failure: String(error) };
+				binding.used.set(vm, recordOf(error) ?? (error instanceof TypeError ? previous : lost));
 			}
-			// Private fields: getters and methods must run with the real Vm as `this`.
-			const value: unknown = Reflect.get(target, property, target);
-			return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-		},
-	});
+			throw error;
+		}
+	}
 }

@@ -1,9 +1,11 @@
 /**
- * The machinery behind a started `Vm` (its QEMU, control line, exchange dir), for the parts of vm-exec that
- * drive a VM from outside its class (the interactive shell, keeping a failed test's VM) without making it
- * public API: a `WeakMap`, so nothing here keeps a closed VM alive.
+ * The machinery behind a started `QemuVm` (its QEMU, control line, exchange dir), for the parts of vm-exec
+ * that drive a VM from outside its class (the interactive shell, keeping a failed test's VM) without making
+ * it public API: a `WeakMap`, so nothing here keeps a closed VM alive.
  */
-import type { VmInternals } from './vm.js';
+import type { QemuVmParts } from './qemu-vm.js';
+
+export type VmInternals = QemuVmParts;
 
 const registry = new WeakMap<object, VmInternals>();
 

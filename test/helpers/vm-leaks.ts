@@ -2,22 +2,15 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach } from 'vitest';
 import { startVm, type Vm } from '../../src/index.js';
+import { isProcessAlive } from '../../src/lifecycle/process-alive.js';
+
+export { isProcessAlive };
 
 /** The private workspace directory of a VM (where its sockets and exchange dir live). */
 export function workspaceOf(vm: Vm): string {
 	const chardev = vm.qemuArgv.find((arg) => arg.startsWith('socket,id=control,path='));
 	if (!chardev) throw new Error('no control socket in the QEMU argv');
 	return path.dirname(chardev.slice('socket,id=control,path='.length));
-}
-
-export function isProcessAlive(pid: number | undefined): boolean {
-	if (pid === undefined) return false;
-	try {
-		process.kill(pid, 0);
-		return true;
-	} catch {
-		return false;
-	}
 }
 
 /** Asserts that nothing of the VM is left on the host. */

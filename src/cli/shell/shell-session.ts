@@ -16,7 +16,7 @@ import path from 'node:path';
 import { VmError } from '../../errors.js';
 import type { ExecResult } from '../../vm/exec-result.js';
 import { vmInternalsOf } from '../../vm/internals-registry.js';
-import type { VmInternals } from '../../vm/vm.js';
+import type { VmInternals } from '../../vm/internals-registry.js';
 import { shellQuote } from '../../protocol/exec-files.js';
 import { buildShellScript, MAX_SHELLS, shellPortName } from './shell-script.js';
 

@@ -1,8 +1,8 @@
 import { mkdir, readdir, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { dir } from 'tmp-promise';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { markCachedFileUsed, pruneCachedFiles, selectFilesToPrune } from '../../../src/cache/prune.js';
+import { useTempDir } from '../../helpers/temp-dir.js';
 
 const HOUR = 60 * 60_000;
 const DAY = 24 * HOUR;
@@ -42,23 +42,17 @@ describe('selectFilesToPrune', () => {
 });
 
 describe('pruneCachedFiles', () => {
-	let temp: { path: string; cleanup(): Promise<void> };
-	beforeEach(async () => {
-		temp = await dir({ unsafeCleanup: true });
-	});
-	afterEach(async () => {
-		await temp.cleanup();
-	});
+	const tempDir = useTempDir();
 
 	/** Create `name` in the cache dir, last used `age` ms before now. */
 	async function place(name: string, age: number): Promise<void> {
-		const file = path.join(temp.path, name);
+		const file = path.join(tempDir(), name);
 		await writeFile(file, name);
 		const at = new Date(Date.now() - age);
 		await utimes(file, at, at);
 	}
 
-	const list = async () => (await readdir(temp.path)).sort();
+	const list = async () => (await readdir(tempDir())).sort();
 
 	it('removes the least recently used and stale initramfs files and leaves everything else alone', async () => {
 		await place('initramfs-aaaa.cpio', 0);
@@ -72,9 +66,9 @@ describe('pruneCachedFiles', () => {
 		await place('accel-1234.json', 90 * DAY);
 		await place('vmlinux-9999', 90 * DAY);
 		await place('notes-aaaa.cpio', 90 * DAY);
-		await mkdir(path.join(temp.path, 'snapshots'));
-		await writeFile(path.join(temp.path, 'snapshots', 'x.json'), '{}');
-		const removed = await pruneCachedFiles(temp.path, { prefix: 'initramfs-', suffix: '.cpio', keep: 'initramfs-aaaa.cpio', max: 3 });
+		await mkdir(path.join(tempDir(), 'snapshots'));
+		await writeFile(path.join(tempDir(), 'snapshots', 'x.json'), '{}');
+		const removed = await pruneCachedFiles(tempDir(), { prefix: 'initramfs-', suffix: '.cpio', keep: 'initramfs-aaaa.cpio', max: 3 });
 		expect(removed.sort()).toEqual([
 			'initramfs-dddd.cpio',
 			'initramfs-eeee.cpio',
@@ -91,7 +85,7 @@ describe('pruneCachedFiles', () => {
 			'snapshots',
 			'vmlinux-9999',
 		]);
-		expect(await readdir(path.join(temp.path, 'snapshots'))).toEqual(['x.json']);
+		expect(await readdir(path.join(tempDir(), 'snapshots'))).toEqual(['x.json']);
 	});
 
 	it('removes the .none marker with a pruned vmlinux, and leaves markers of kept kernels', async () => {
@@ -101,20 +95,20 @@ describe('pruneCachedFiles', () => {
 		await place('vmlinux-cccc', 3 * HOUR);
 		await place('vmlinux-cccc.none', 3 * HOUR);
 		await place('vmlinux-dddd.none', 90 * DAY);
-		expect((await pruneCachedFiles(temp.path, { prefix: 'vmlinux-', keep: 'vmlinux-aaaa', max: 2, companions: ['.none'] })).sort()).toEqual(
+		expect((await pruneCachedFiles(tempDir(), { prefix: 'vmlinux-', keep: 'vmlinux-aaaa', max: 2, companions: ['.none'] })).sort()).toEqual(
 			['vmlinux-cccc', 'vmlinux-cccc.none'],
 		);
 		expect(await list()).toEqual(['vmlinux-aaaa', 'vmlinux-bbbb', 'vmlinux-bbbb.none', 'vmlinux-dddd.none']);
 	});
 
 	it('never throws: a missing cache dir prunes nothing', async () => {
-		expect(await pruneCachedFiles(path.join(temp.path, 'missing'), { prefix: 'vmlinux-', keep: 'vmlinux-aaaa', max: 1 })).toEqual([]);
+		expect(await pruneCachedFiles(path.join(tempDir(), 'missing'), { prefix: 'vmlinux-', keep: 'vmlinux-aaaa', max: 1 })).toEqual([]);
 	});
 
 	it('marks a file used by setting its mtime to now, and ignores a missing file', async () => {
 		await place('initramfs-aaaa.cpio', 40 * DAY);
-		await markCachedFileUsed(path.join(temp.path, 'initramfs-aaaa.cpio'));
-		expect(Date.now() - (await stat(path.join(temp.path, 'initramfs-aaaa.cpio'))).mtimeMs).toBeLessThan(HOUR);
-		await expect(markCachedFileUsed(path.join(temp.path, 'missing'))).resolves.toBeUndefined();
+		await markCachedFileUsed(path.join(tempDir(), 'initramfs-aaaa.cpio'));
+		expect(Date.now() - (await stat(path.join(tempDir(), 'initramfs-aaaa.cpio'))).mtimeMs).toBeLessThan(HOUR);
+		await expect(markCachedFileUsed(path.join(tempDir(), 'missing'))).resolves.toBeUndefined();
 	});
 });

@@ -1,18 +1,14 @@
 import { readFile, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { dir } from 'tmp-promise';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { isLockStale, tryAcquireSnapshotLock } from '../../../src/snapshot/lock.js';
+import { useTempDir } from '../../helpers/temp-dir.js';
 
-let temp: { path: string; cleanup(): Promise<void> };
+const tempDir = useTempDir();
 let lockFile: string;
-beforeEach(async () => {
-	temp = await dir({ unsafeCleanup: true });
-	lockFile = path.join(temp.path, 'key.lock');
-});
-afterEach(async () => {
-	await temp.cleanup();
+beforeEach(() => {
+	lockFile = path.join(tempDir(), 'key.lock');
 });
 
 /** A pid that is certainly not running: above the kernel's pid limit. */

@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { describeVmForFailure, reportFailure } from '../../../src/test-runners/failure-report.js';
-import { createBinding, createVmView, type TestBinding } from '../../../src/test-runners/vm-view.js';
+import { createBinding, type TestBinding, VmView } from '../../../src/test-runners/vm-view.js';
 import type { ExecOptions } from '../../../src/options.js';
 import type { Vm } from '../../../src/vm/vm.js';
 
@@ -31,30 +31,23 @@ class FakeVm {
 		return result;
 	}
 
-	async waitForFile(path: string, options?: ExecOptions) {
-		return this.exec(`test -e ${path}`, options);
+	#closed = false;
+
+	get closed(): boolean {
+		return this.#closed;
 	}
 
-	hello(): string {
-		return this.#console.slice(0, 5);
+	async close(): Promise<void> {
+		this.#closed = true;
 	}
 }
 
 function viewOf(binding: TestBinding | undefined): { fake: FakeVm; view: Vm } {
 	const fake = new FakeVm();
-	return { fake, view: createVmView(fake as unknown as Vm, () => binding) };
+	return { fake, view: new VmView(fake as unknown as Vm, () => binding) };
 }
 
-describe('createVmView', () => {
-	test('passes the test signal to the wait helpers too, and records their last attempt', async () => {
-		const controller = new AbortController();
-		const binding = createBinding(controller.signal);
-		const { fake, view } = viewOf(binding);
-		await view.waitForFile('/x', { timeout: 5 } as ExecOptions);
-		expect(fake.seenOptions).toEqual({ timeout: 5, signal: controller.signal });
-		expect([...binding.used.values()][0]).toMatchObject({ script: 'test -e /x', exitCode: 0 });
-	});
-
+describe('VmView', () => {
 	test('passes the test signal to exec when the call gives none', async () => {
 		const controller = new AbortController();
 		const { fake, view } = viewOf(createBinding(controller.signal));
@@ -88,10 +81,26 @@ describe('createVmView', () => {
 		expect(binding.used.get(fake as unknown as Vm)).toMatchObject({ script: 'false', exitCode: 1, stderr: 'it failed\n' });
 	});
 
-	test('keeps getters and methods that use private fields working', () => {
+	test('keeps the signals and records of two views of one VM apart', async () => {
+		const fake = new FakeVm();
+		const first = createBinding(new AbortController().signal);
+		const second = createBinding(new AbortController().signal);
+		const firstView = new VmView(fake as unknown as Vm, () => first);
+		const secondView = new VmView(fake as unknown as Vm, () => second);
+		const running = firstView.exec('true');
+		expect(fake.seenOptions?.signal).toBe(first.signal);
+		await secondView.exec('false');
+		expect(fake.seenOptions?.signal).toBe(second.signal);
+		await running;
+		expect(first.used.get(fake as unknown as Vm)).toMatchObject({ script: 'true', exitCode: 0 });
+		expect(second.used.get(fake as unknown as Vm)).toMatchObject({ script: 'false', exitCode: 1 });
+	});
+
+	test('keeps getters and methods that use private fields working', async () => {
 		const { view } = viewOf(undefined);
 		expect(view.consoleLog).toContain('booted');
-		expect((view as unknown as FakeVm).hello()).toBe('[    ');
+		await view.close();
+		expect(view.closed).toBe(true);
 		expect(view.pid).toBe(4242);
 	});
 });

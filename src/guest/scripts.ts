@@ -1,0 +1,42 @@
+/**
+ * The guest's two shell scripts, read from the files next to this module: `src/guest/` when run from the
+ * sources (Vitest, tsx), `dist/guest/` in the package (the build copies them there, `files` ships them).
+ * - `init.sh`: the guest's PID 1 (run by busybox ash), packed as `/init`;
+ * - `runner.sh`: the program of the runner, the host's shell that runs each exec, packed as
+ *   `/etc/vm-exec/runner.sh`.
+ * Both are real files so that shellcheck checks them (`npm run lint`); see init.sh's header for the
+ * guest's life.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { VmBootError } from '../errors.js';
+
+export interface GuestScripts {
+	/** The text of init.sh. */
+	init: string;
+	/** The text of runner.sh. */
+	runner: string;
+}
+
+let scripts: GuestScripts | undefined;
+
+/**
+ * The guest's scripts, read once per process. They belong to the installed package and do not change
+ * under it; a synchronous read keeps the initramfs's entries a plain function of its inputs.
+ */
+export function readGuestScripts(): GuestScripts {
+	scripts ??= { init: readScript('init.sh'), runner: readScript('runner.sh') };
+	return scripts;
+}
+
+function readScript(name: string): string {
+	const url = new URL(name, import.meta.url);
+	try {
+		return readFileSync(url, 'utf8');
+	} catch (error) {
+		throw new VmBootError(
+			`Cannot read the guest script ${fileURLToPath(url)}: this copy of vm-exec is incomplete. Reinstall it (in a checkout, run \`npm run build\`).`,
+			{ cause: error },
+		);
+	}
+}

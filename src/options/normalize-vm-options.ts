@@ -1,0 +1,114 @@
+/**
+ * The gate of `startVm()` and `runInVm()`: defaults filled in, every value checked, in one place.
+ */
+import path from 'node:path';
+import { launcherValue } from './launcher-options.js';
+import { lanValue } from './lan-options.js';
+import { parseMemoryMiB } from './memory.js';
+import {
+	assertOptionsObject,
+	booleanValue,
+	envValue,
+	functionValue,
+	integerIn,
+	invalid,
+	optionalString,
+	rejectUnknown,
+	signalValue,
+	timeoutValue,
+} from './validators.js';
+import type { NormalizedVmOptions, VmOptions } from './vm-options.js';
+
+const VM_OPTION_NAMES: ReadonlySet<string> = new Set([
+	'kernel',
+	'modules',
+	'memory',
+	'cpus',
+	'accel',
+	'shared',
+	'qemuArgs',
+	'env',
+	'cwd',
+	'shell',
+	'bootTimeout',
+	'console',
+	'cacheDir',
+	'qemu',
+	'signal',
+	'launcher',
+	'network',
+	'lan',
+	'gdb',
+	'keep',
+	'keepLimit',
+	'snapshot',
+	'onProgress',
+]);
+
+function snapshotValue(value: unknown, consoleMode: 'capture' | 'inherit'): 'auto' | false {
+	// Whoever asks to see the console wants to see a boot: a VM started from a snapshot has none.
+	if (value === undefined) return consoleMode === 'inherit' ? false : 'auto';
+	if (value === 'auto') return 'auto';
+	if (value === false) return false;
+	throw invalid('snapshot', "`'auto'` or `false`", value);
+}
+
+export function normalizeOptions(options: VmOptions = {}): NormalizedVmOptions {
+	assertOptionsObject(options, 'the options');
+	rejectUnknown(options, VM_OPTION_NAMES, 'startVm()');
+	const accel = options.accel ?? 'auto';
+	if (accel !== 'auto' && accel !== 'kvm' && accel !== 'tcg') throw invalid('accel', "`'auto'`, `'kvm'` or `'tcg'`", accel);
+	const consoleMode = options.console ?? 'capture';
+	if (consoleMode !== 'capture' && consoleMode !== 'inherit') throw invalid('console', "`'capture'` or `'inherit'`", consoleMode);
+	const shared = options.shared ?? false;
+	if (typeof shared !== 'boolean' && (typeof shared !== 'string' || shared === '')) {
+		throw invalid('shared', 'a host directory path or a boolean', shared);
+	}
+	const qemuArgs = options.qemuArgs ?? [];
+	if (!Array.isArray(qemuArgs) || !qemuArgs.every((arg) => typeof arg === 'string')) {
+		throw invalid('qemuArgs', 'an array of strings', qemuArgs);
+	}
+	const cwd = optionalString('cwd', options.cwd) ?? process.cwd();
+	if (!path.isAbsolute(cwd)) throw invalid('cwd', 'an absolute path', cwd);
+	const shell = optionalString('shell', options.shell) ?? '/bin/sh';
+	if (!path.isAbsolute(shell) || /[\s'"\\$`]/.test(shell))
+		throw invalid('shell', "an absolute path without spaces or quotes (e.g. `'/bin/bash'`)", shell);
+	return {
+		kernel: optionalString('kernel', options.kernel),
+		modules: optionalString('modules', options.modules),
+		memoryMiB: options.memory === undefined ? 256 : parseMemoryMiB(options.memory),
+		cpus: options.cpus === undefined ? 1 : integerIn('cpus', options.cpus, 1, 64),
+		accel,
+		shared: typeof shared === 'string' ? path.resolve(shared) : shared,
+		qemuArgs: [...qemuArgs],
+		env: envValue('env', options.env),
+		cwd,
+		shell,
+		bootTimeout: timeoutValue('bootTimeout', options.bootTimeout, 60_000, false),
+		console: consoleMode,
+		cacheDir: optionalString('cacheDir', options.cacheDir),
+		snapshot: snapshotValue(options.snapshot, consoleMode),
+		onProgress: functionValue('onProgress', options.onProgress),
+		qemu: optionalString('qemu', options.qemu),
+		signal: signalValue('signal', options.signal),
+		launcher: launcherValue(options),
+		network: booleanValue('network', options.network),
+		lan: lanValue(options.lan),
+		gdb: booleanValue('gdb', options.gdb),
+		keep: keepValue(options.keep),
+		keepLimit: timeoutValue('keepLimit', options.keepLimit, keepLimitFromEnv(), false),
+	};
+}
+
+function keepValue(value: unknown): 'failed' | false {
+	if (value === undefined) return process.env.VM_EXEC_KEEP === 'failed' ? 'failed' : false;
+	if (value === 'failed' || value === false) return value;
+	throw invalid('keep', "`'failed'` or `false`", value);
+}
+
+const DEFAULT_KEEP_LIMIT_MS = 30 * 60_000;
+
+function keepLimitFromEnv(): number {
+	const seconds = Number(process.env.VM_EXEC_KEEP_LIMIT);
+	return process.env.VM_EXEC_KEEP_LIMIT && Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : DEFAULT_KEEP_LIMIT_MS;
+}

@@ -1,0 +1,162 @@
+/**
+ * What `startVm()` and `runInVm()` accept (documented here, for editors and the docs), and what the
+ * gate (normalize-vm-options.ts) turns it into.
+ */
+import type { NormalizedLan } from './lan-options.js';
+
+export type Accel = 'auto' | 'kvm' | 'tcg';
+
+/** Options of `startVm()` and `runInVm()`. */
+export interface VmOptions {
+	/**
+	 * Kernel image to boot (a `vmlinuz`/bzImage or an ELF `vmlinux`).
+	 * @default `$VM_EXEC_KERNEL`, `/boot/vmlinuz-$(uname -r)`, NixOS's `/run/booted-system/kernel`, then the newest `/boot/vmlinuz-*` whose modules are installed
+	 */
+	kernel?: string;
+	/**
+	 * The kernel's modules directory (the one holding `modules.dep`).
+	 * @default `/lib/modules/<the kernel's release>` (or `$VM_EXEC_MODULES`)
+	 */
+	modules?: string;
+	/**
+	 * The shell that runs scripts in the guest: an absolute path on the host (the guest sees the host's
+	 * files), e.g. `'/bin/bash'`. A resident instance of it sources each script, so its features and
+	 * error messages are the ones scripts see; a script with a `#!` line is executed instead.
+	 * @default '/bin/sh'
+	 */
+	shell?: string;
+	/**
+	 * Guest memory: a number of MiB or a string like `'512M'` / `'1G'`.
+	 * @default '256M'
+	 */
+	memory?: number | string;
+	/**
+	 * Number of virtual CPUs.
+	 * @default 1
+	 */
+	cpus?: number;
+	/**
+	 * Accelerator. `'auto'` uses KVM only when a probe VM boots with it in time (the verdict is cached), else TCG.
+	 * @default 'auto'
+	 */
+	accel?: Accel;
+	/**
+	 * A host directory mounted read-write at `/tmp/shared` in the guest. `true` creates a fresh temporary
+	 * directory (removed on close), exposed as `vm.sharedDir`.
+	 * @default false
+	 */
+	shared?: string | boolean;
+	/**
+	 * Extra QEMU arguments, appended verbatim to the command line.
+	 * @default []
+	 */
+	qemuArgs?: readonly string[];
+	/**
+	 * Environment variables for every exec (an exec's own `env` is merged over it).
+	 * @default {}
+	 */
+	env?: Readonly<Record<string, string>>;
+	/**
+	 * Default working directory of every exec, a host path (visible in the guest at the same path).
+	 * @default process.cwd()
+	 */
+	cwd?: string;
+	/**
+	 * How long the boot may take before it fails with a `VmBootError`, in milliseconds.
+	 * @default 60000
+	 */
+	bootTimeout?: number;
+	/**
+	 * `'capture'` keeps the guest console in `vm.consoleLog`; `'inherit'` also prints it live on stderr.
+	 * @default 'capture'
+	 */
+	console?: 'capture' | 'inherit';
+	/**
+	 * Directory for cached artifacts (extracted vmlinux, initramfs, accelerator verdict).
+	 * @default `$VM_EXEC_CACHE`, else `$XDG_CACHE_HOME/vm-exec`, else `~/.cache/vm-exec`
+	 */
+	cacheDir?: string;
+	/**
+	 * `'auto'` starts the VM from a saved snapshot of its configuration (a fraction of a cold boot); the first
+	 * VM of a configuration boots cold and saves it in `cacheDir`. `false` always boots cold.
+	 * @default 'auto', but `false` with `console: 'inherit'` (a VM from a snapshot has no boot to show)
+	 */
+	snapshot?: 'auto' | false;
+	/** Called with a one-line message before slow one-time work (creating a snapshot), e.g. to print it. */
+	onProgress?: (message: string) => void;
+	/**
+	 * QEMU binary.
+	 * @default `$VM_EXEC_QEMU`, else `qemu-system-x86_64` from `PATH`
+	 */
+	qemu?: string;
+	/** Aborts the boot. */
+	signal?: AbortSignal;
+	/**
+	 * Attach a user-mode (NAT) network card, configured as the seed does it: eth0 10.0.2.15/24, default
+	 * route via 10.0.2.2 (the host's loopback, as seen from the guest), the host's name → 10.0.2.2 in
+	 * `/etc/hosts`, DNS 10.0.2.3. Needed by `vm.forwardPort()`. Without it the guest has only loopback.
+	 * @default false
+	 */
+	network?: boolean;
+	/**
+	 * Put the VM on a private Ethernet segment shared by every VM started with the same LAN name in this
+	 * process. A name gets the next free address (10.0.3.1, 10.0.3.2, … in `startVm` call order);
+	 * `{ name, address }` asks for one (`'10.0.3.9'` or `'192.168.7.2/24'`). Read it from `vm.lanAddress`.
+	 * @default undefined (no LAN)
+	 */
+	lan?: string | { name: string; address?: string };
+	/**
+	 * Drive an external launcher with the seed's interface (`launcher [--quiet] [--shared=DIR] "script" [-- qemu args]`,
+	 * e.g. the NixOS module's `…config.system.build.vmExec`) instead of booting QEMU here: each `exec` is one launcher
+	 * run, whose output and exit status become the result. Cannot be combined with `kernel`, `modules`, `memory`,
+	 * `cpus`, `accel`, `qemu`, `network`, `lan` or `shell` (the launcher decides those; pass QEMU flags through
+	 * `qemuArgs`).
+	 * @default undefined (vm-exec boots its own VM)
+	 */
+	launcher?: readonly string[];
+	/**
+	 * Start QEMU's gdb stub (on a unix socket in the VM's private dir) and boot with `nokaslr`, so that a
+	 * debugger can attach to the guest kernel: `vm.gdb` says how (`gdb -ex 'target remote …' vmlinux`).
+	 * @default false
+	 */
+	gdb?: boolean;
+	/**
+	 * `'failed'`: the test fixtures (`vm-exec/vitest`'s `vm`) keep the VM of a failed test running instead
+	 * of closing it, and the failure report ends with `vm-exec attach <id>`, which opens a shell in it.
+	 * A kept VM stops after `keepLimit`, or with `vm-exec kill <id>`.
+	 * @default `'failed'` when `VM_EXEC_KEEP=failed`, else `false`
+	 */
+	keep?: 'failed' | false;
+	/**
+	 * How long a kept VM stays, in milliseconds (also when the test runner is gone or was killed).
+	 * @default `$VM_EXEC_KEEP_LIMIT` (seconds), else 1800000 (30 min)
+	 */
+	keepLimit?: number;
+}
+
+/** The VM options with their defaults filled in, checked. */
+export interface NormalizedVmOptions {
+	kernel: string | undefined;
+	modules: string | undefined;
+	memoryMiB: number;
+	cpus: number;
+	accel: Accel;
+	shared: string | boolean;
+	qemuArgs: string[];
+	env: Record<string, string>;
+	cwd: string;
+	shell: string;
+	bootTimeout: number;
+	console: 'capture' | 'inherit';
+	cacheDir: string | undefined;
+	snapshot: 'auto' | false;
+	onProgress: ((message: string) => void) | undefined;
+	qemu: string | undefined;
+	signal: AbortSignal | undefined;
+	launcher: string[] | undefined;
+	network: boolean;
+	lan: NormalizedLan | undefined;
+	gdb: boolean;
+	keep: 'failed' | false;
+	keepLimit: number;
+}

@@ -1,0 +1,72 @@
+/**
+ * What one VM is, as data: the QEMU plan its argv is built from, and the settings its guest gets after
+ * the snapshot point (boot.env), which is where everything per VM must travel.
+ */
+import path from 'node:path';
+import type { KernelInfo } from '../boot/kernel.js';
+import type { Workspace } from '../lifecycle/workspace.js';
+import type { ResourceStack } from '../lifecycle/resource-stack.js';
+import type { NetworkPlan } from '../network/argv.js';
+import type { NormalizedVmOptions } from '../options.js';
+import { isHiddenInGuest } from '../protocol/exec-files.js';
+import type { QemuPlan } from '../qemu/argv.js';
+import type { Artifacts } from './artifacts.js';
+
+/** What a boot needs besides its QEMU plan. */
+export interface BootContext {
+	options: NormalizedVmOptions;
+	artifacts: Artifacts;
+	accel: 'kvm' | 'tcg';
+	/** Where the boot registers the undo of what it acquires (QEMU). */
+	resources: ResourceStack;
+	/** Deadline for reaching `ready` (ms). */
+	readyTimeout: number;
+	/** The VM's network cards, if any. */
+	network?: NetworkPlan;
+}
+
+/** Where the gdb stub of a VM with the `gdb` option listens. */
+export function gdbSocketPath(workspace: Workspace): string {
+	return path.join(workspace.root, 'gdb.sock');
+}
+
+/** The QEMU plan of one VM. */
+export function planQemu(context: BootContext, workspace: Workspace, sharedDir: string | undefined): QemuPlan {
+	const { options, artifacts } = context;
+	return {
+		kernel: artifacts.bootKernel,
+		initramfs: artifacts.initramfs,
+		bios: artifacts.bios,
+		accel: context.accel,
+		cpuModel: artifacts.cpuModel,
+		memoryMiB: options.memoryMiB,
+		cpus: options.cpus,
+		consoleSocket: workspace.consoleSocket,
+		controlSocket: workspace.controlSocket,
+		qmpSocket: workspace.qmpSocket,
+		xchgDir: workspace.xchgDir,
+		sharedDir: sharedDir ?? workspace.emptyDir,
+		hostRoot: '/',
+		// A console someone watches should show the boot messages (later flags win over `quiet loglevel=1`).
+		// A debugger needs the kernel where its symbols say (vmlinux booted through PVH skips KASLR anyway,
+		// but a bzImage given as `kernel` would not).
+		extraKernelFlags: [...(options.console === 'inherit' ? ['loglevel=7'] : []), ...(options.gdb ? ['nokaslr'] : [])],
+		...(options.gdb ? { gdbSocket: gdbSocketPath(workspace) } : {}),
+		qemuArgs: options.qemuArgs,
+		...context.network,
+	};
+}
+
+/** The guest's settings for boot.env (the network's are added by the caller). */
+export function planGuestSettings(options: NormalizedVmOptions, kernel: KernelInfo, sharedDir: string | undefined) {
+	const defaultModules = [`/lib/modules/${kernel.release}`, `/usr/lib/modules/${kernel.release}`];
+	const expose = [options.cwd, kernel.modulesDir].filter(
+		(p, index, all) => isHiddenInGuest(p) && all.indexOf(p) === index && !(sharedDir && p === sharedDir),
+	);
+	return {
+		hostname: 'vm-exec',
+		shared: sharedDir !== undefined,
+		expose,
+		modulesDir: defaultModules.includes(kernel.modulesDir) ? undefined : kernel.modulesDir,
+	};
+}

@@ -1,0 +1,141 @@
+/**
+ * The execs of one QEMU VM: each writes its files into the exchange dir, asks the guest to run them over
+ * the control channel ("run <id>"), and ends when the guest says "done <id> <status>"; its output is read
+ * from (and can be streamed out of) the files the guest wrote.
+ */
+import { rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { createDebug } from '../debug.js';
+import type { NormalizedExecOptions } from '../options.js';
+import type { ControlChannel } from '../protocol/control-channel.js';
+import { buildRunScript, execFileNames, hasShebang } from '../protocol/exec-files.js';
+import { readExecOutput } from './exec-output.js';
+import type { ExecResult } from './exec-result.js';
+
+const debug = createDebug('exec');
+/** How often a kill is repeated while the killed command has not ended (see run). */
+const KILL_REPEAT_MS = 1000;
+
+interface PendingExec {
+	resolve(status: number): void;
+	reject(error: Error): void;
+}
+
+export interface GuestExecsSettings {
+	control: ControlChannel;
+	xchgDir: string;
+	/** The VM's environment, under each exec's own. */
+	env: Record<string, string>;
+	/** The working directory of an exec that names none. */
+	cwd: string;
+}
+
+let nextVmNumber = 0;
+
+export class GuestExecs {
+	readonly #settings: GuestExecsSettings;
+	readonly #pending = new Map<string, PendingExec>();
+	/** Exec ids are unique across the VMs of a process, so a stray message can never match another VM's exec. */
+	readonly #idPrefix = `v${(nextVmNumber++).toString(36)}x`;
+	#nextExec = 0;
+
+	constructor(settings: GuestExecsSettings) {
+		this.#settings = settings;
+		settings.control.onMessage((message) => {
+			if (message.type !== 'done') return;
+			const pending = this.#pending.get(message.id);
+			this.#pending.delete(message.id);
+			pending?.resolve(message.status);
+			if (pending) settings.control.send({ type: 'reap', id: message.id });
+		});
+	}
+
+	/**
+	 * Run one exec to its end. `assertUsable` is asked again once the files are written, since the VM may
+	 * have died or been closed meanwhile.
+	 */
+	async run(script: string, options: NormalizedExecOptions, assertUsable: () => void): Promise<ExecResult<string | Buffer>> {
+		const { control, xchgDir } = this.#settings;
+		const started = performance.now();
+		const id = `${this.#idPrefix}${(this.#nextExec++).toString(36)}`;
+		const names = execFileNames(id);
+		const file = (name: string) => path.join(xchgDir, name);
+		let timedOut = false;
+		let isCanceled = false;
+		let timer: NodeJS.Timeout | undefined;
+		let onAbort: (() => void) | undefined;
+		let killAgain: NodeJS.Timeout | undefined;
+		const kill = () => {
+			if (!this.#pending.has(id)) return;
+			control.send({ type: 'kill', id });
+			// A kill that reaches the guest before the command has joined its cgroup kills nothing: repeat it
+			// until the command has ended.
+			killAgain ??= setInterval(() => {
+				if (this.#pending.has(id)) control.send({ type: 'kill', id });
+			}, KILL_REPEAT_MS);
+		};
+		const output = readExecOutput(file(names.stdout), file(names.stderr), { onStdout: options.onStdout, onStderr: options.onStderr });
+		try {
+			await Promise.all([
+				// The output files exist before the run: the guest opens them rather than creating them (see execFileNames).
+				writeFile(file(names.stdout), '', { mode: 0o600 }),
+				writeFile(file(names.stderr), '', { mode: 0o600 }),
+				hasShebang(script) ? writeFile(file(names.script), script, { mode: 0o700 }) : undefined,
+				options.input ? writeFile(file(names.stdin), options.input, { mode: 0o600 }) : undefined,
+				writeFile(
+					file(names.run),
+					buildRunScript({
+						id,
+						cwd: options.cwd ?? this.#settings.cwd,
+						env: { ...this.#settings.env, ...options.env },
+						hasInput: options.input !== undefined,
+						script,
+					}),
+					{ mode: 0o600 },
+				),
+			]);
+			assertUsable();
+			const status = new Promise<number>((resolve, reject) => this.#pending.set(id, { resolve, reject }));
+			debug(`run ${id}: ${script.slice(0, 80)}`);
+			control.send({ type: 'run', id });
+			if (options.timeout > 0) {
+				timer = setTimeout(() => {
+					timedOut = true;
+					kill();
+				}, options.timeout);
+			}
+			if (options.signal) {
+				onAbort = () => {
+					isCanceled = true;
+					kill();
+				};
+				options.signal.addEventListener('abort', onAbort, { once: true });
+			}
+			const exitCode = await status;
+			const { stdout, stderr } = await output.finish();
+			const decode = (data: Buffer) => (options.encoding === 'buffer' ? data : data.toString('utf8'));
+			return {
+				script,
+				stdout: decode(stdout),
+				stderr: decode(stderr),
+				exitCode,
+				durationMs: performance.now() - started,
+				timedOut,
+				isCanceled,
+			};
+		} finally {
+			if (timer) clearTimeout(timer);
+			if (killAgain) clearInterval(killAgain);
+			if (onAbort) options.signal?.removeEventListener('abort', onAbort);
+			this.#pending.delete(id);
+			output.stop();
+			await Promise.all(Object.values(names).map((name) => rm(file(name), { force: true }).catch(() => {})));
+		}
+	}
+
+	/** Reject every exec still waiting for the guest (the VM died or is being closed). */
+	rejectAll(error: Error): void {
+		for (const pending of this.#pending.values()) pending.reject(error);
+		this.#pending.clear();
+	}
+}

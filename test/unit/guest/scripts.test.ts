@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { dir as tempDir } from 'tmp-promise';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { initramfsEntries } from '../../../src/boot/initramfs.js';
+import { readGuestScripts } from '../../../src/guest/scripts.js';
+
+const guestDir = new URL('../../../src/guest/', import.meta.url);
+const fileText = (name: string) => readFileSync(new URL(name, guestDir), 'utf8');
+
+/** What init.sh does with runner.sh: keep the lines that are not only a comment (`grep -v '^[[:space:]]*#'`). */
+function runnerProgram(runner: string): string {
+	return runner
+		.split('\n')
+		.filter((line) => !/^[ \t]*#/.test(line))
+		.join('\n')
+		.replace(/\n+$/, '');
+}
+
+describe('the guest scripts', () => {
+	afterEach(() => {
+		vi.doUnmock('../../../src/guest/scripts.js');
+		vi.resetModules();
+	});
+
+	it('reads init.sh and runner.sh from the files next to the loader', () => {
+		const scripts = readGuestScripts();
+		expect(scripts.init).toBe(fileText('init.sh'));
+		expect(scripts.runner).toBe(fileText('runner.sh'));
+		expect(scripts.init.startsWith('#!/bin/sh\n')).toBe(true);
+	});
+
+	it('packs init.sh as /init and runner.sh as /etc/vm-exec/runner.sh, byte for byte', () => {
+		const entries = initramfsEntries({ busybox: Buffer.from('bb'), applets: [], modules: [] });
+		const data = (name: string) => (entries.find((entry) => entry.path === name) as { data?: Buffer } | undefined)?.data;
+		expect(data('init')?.equals(readFileSync(new URL('init.sh', guestDir)))).toBe(true);
+		expect(data('etc/vm-exec/runner.sh')?.equals(readFileSync(new URL('runner.sh', guestDir)))).toBe(true);
+	});
+
+	it('extracts the runner program the way the guest init does', async () => {
+		// The line in init.sh and this test's filter must agree, or the test says nothing about the guest.
+		expect(fileText('init.sh')).toContain(`RUNNER=$(grep -v '^[[:space:]]*#' /etc/vm-exec/runner.sh)`);
+		const { stdout } = await execa('busybox', ['grep', '-v', '^[[:space:]]*#', fileURLToPath(new URL('runner.sh', guestDir))]);
+		expect(stdout).toBe(runnerProgram(fileText('runner.sh')));
+	});
+
+	it('gives the runner a program with no comment lines that dash, bash and busybox ash all parse', async () => {
+		const program = runnerProgram(readGuestScripts().runner);
+		expect(program.split('\n').some((line) => /^\s*#/.test(line))).toBe(false);
+		expect(program).toMatch(/^\{ echo started >&5; \}/);
+		for (const shell of [['dash'], ['bash'], ['busybox', 'sh']]) {
+			const [command, ...args] = shell as [string, ...string[]];
+			const result = await execa(command, [...args, '-n', '-c', program], { reject: false });
+			expect({ shell: shell.join(' '), exitCode: result.exitCode, stderr: result.stderr }).toEqual({
+				shell: shell.join(' '),
+				exitCode: 0,
+				stderr: '',
+			});
+		}
+	});
+
+	it('gives the initramfs (and so the snapshot) a new key when init.sh or runner.sh changes', async () => {
+		const temp = await tempDir({ unsafeCleanup: true });
+		try {
+			const modulesDir = path.join(temp.path, 'modules');
+			await mkdir(path.join(modulesDir, 'kernel'), { recursive: true });
+			await writeFile(path.join(modulesDir, 'kernel', 'overlay.ko'), 'module');
+			await writeFile(path.join(modulesDir, 'modules.dep'), 'kernel/overlay.ko:\n');
+			const busybox = path.join(temp.path, 'busybox');
+			await writeFile(busybox, 'busybox');
+			const real = readGuestScripts();
+			const keyWith = async (scripts: { init: string; runner: string }) => {
+				vi.resetModules();
+				vi.doMock('../../../src/guest/scripts.js', () => ({ readGuestScripts: () => scripts }));
+				const { planInitramfs } = await import('../../../src/boot/initramfs.js');
+				return (await planInitramfs({ busybox, modulesDir, shell: false })).key;
+			};
+			const key = await keyWith(real);
+			expect(await keyWith({ ...real })).toBe(key);
+			expect(await keyWith({ ...real, init: `${real.init}\n` })).not.toBe(key);
+			expect(await keyWith({ ...real, runner: `${real.runner}\n` })).not.toBe(key);
+		} finally {
+			await temp.cleanup();
+		}
+	});
+});
