@@ -90,32 +90,33 @@ export async function waitUntil(
 	const left = () => timeout - (performance.now() - started);
 	let attempts = 0;
 	let last: ExecResult<string> | undefined;
+	// The last attempt that ran to its end: one cut short by the deadline has no output worth showing.
+	let lastFinished: ExecResult<string> | undefined;
 	while (attempts === 0 || (left() > 0 && !exec.signal?.aborted)) {
 		attempts++;
 		// An attempt may not outlive the wait: it gets the time left (at least 1 ms: 0 would mean none).
 		last = await vm.exec(script, { ...exec, timeout: Math.max(1, Math.ceil(left())) });
 		const passed = !last.timedOut && !last.isCanceled && (want === 'success' ? last.exitCode === 0 : last.exitCode !== 0);
 		if (passed) return last;
+		if (!last.timedOut && !last.isCanceled) lastFinished = last;
 		if (left() <= 0 || exec.signal?.aborted) break;
 		await sleep(Math.min(interval, left()), exec.signal);
 	}
 	const elapsed = Math.round(performance.now() - started);
 	const why = exec.signal?.aborted ? `was canceled after ${elapsed} ms` : `timed out after ${elapsed} ms`;
 	const goal = want === 'success' ? 'succeed' : 'fail';
-	const lastText = last
-		? last.timedOut
-			? 'The last attempt was still running at the deadline and was killed.'
-			: `The last attempt ${last.exitCode === 0 ? 'exited with code 0' : `exited with code ${last.exitCode}`}.`
-		: '';
-	const details = last
-		? describeFailedExec({ ...last, timedOut: false, isCanceled: false }, 'succeed')
+	const killed = last?.timedOut ? 'The last attempt was still running at the deadline and was killed. ' : '';
+	const shown = lastFinished ?? last;
+	const lastText = lastFinished ? `${killed}The last attempt that finished exited with code ${lastFinished.exitCode}.` : killed.trimEnd();
+	const details = shown
+		? describeFailedExec({ ...shown, timedOut: false, isCanceled: false }, 'succeed')
 				.split('\n')
 				.slice(1)
 				.join('\n')
 		: '';
 	throw new VmWaitTimeoutError(
 		`${what} ${why} (${attempts} attempt${attempts === 1 ? '' : 's'}), waiting for the command to ${goal} in the VM: ${summarizeScript(script)}. ${lastText}${details ? `\n${details}` : ''}`,
-		last ?? { script, stdout: '', stderr: '', exitCode: undefined, durationMs: elapsed, timedOut: true, isCanceled: false },
+		shown ?? { script, stdout: '', stderr: '', exitCode: undefined, durationMs: elapsed, timedOut: true, isCanceled: false },
 		{ attempts, waitedMs: elapsed },
 	);
 }
