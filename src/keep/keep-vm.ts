@@ -58,7 +58,8 @@ export async function keepVm(vm: object, input: { name: string }): Promise<KeptV
 		limitMs: internals.keep.limitMs,
 	};
 	const log = openSync(path.join(workspace, 'keeper.log'), 'a', 0o600);
-	const child = fork(keeperPath(), [], { detached: true, stdio: ['ignore', log, log, 'ipc'], serialization: 'json' });
+	// No execArgv: the runner's own (a test runner's loaders, `-e` scripts) are not the keeper's.
+	const child = fork(keeperPath(), [], { detached: true, execArgv: [], stdio: ['ignore', log, log, 'ipc'], serialization: 'json' });
 	closeSync(log);
 	try {
 		const ready = new Promise<KeptVmRecord>((resolve, reject) => {
