@@ -1,5 +1,5 @@
 /**
- * Build the guest's initramfs: static busybox, the guest's scripts (guest/init.sh as /init, guest/runner.sh),
+ * Build the guest's initramfs: static busybox, the guest's scripts (guest/init.sh as /init, the rest of guest/*.sh in /etc/vm-exec/),
  * the kernel modules the guest needs (virtio, 9p, overlay) in dependency order, decompressed, and a copy of
  * the host's shell with its libraries (see guest-shell.ts). Cached by content in the cache directory.
  */
@@ -104,7 +104,7 @@ export async function planInitramfs(inputs: InitramfsInputs): Promise<InitramfsP
 	// A shell or library replaced since (an upgrade) is a different file: a new archive, never a stale copy.
 	const shellIdentity = shell ? await guestShellIdentity(shell).catch(() => undefined) : undefined;
 	const carried = shellIdentity ? shell : undefined;
-	// The scripts' text is in the key: an edited init.sh or runner.sh is a new archive, and so (the QEMU argv
+	// The scripts' text is in the key: an edited init.sh, runner.sh, root.sh or network.sh is a new archive, and so (the QEMU argv
 	// names the archive by this key) a new snapshot key too.
 	const guest = readGuestScripts();
 	return {
@@ -113,7 +113,15 @@ export async function planInitramfs(inputs: InitramfsInputs): Promise<InitramfsP
 		devnames,
 		shell: carried,
 		runnerShell,
-		key: hashKey(INITRAMFS_FORMAT, guest.init, guest.runner, devnames, runnerShell, ...stats, ...(shellIdentity ?? ['no shell'])),
+		key: hashKey(
+			INITRAMFS_FORMAT,
+			guest.init,
+			...Object.entries(guest.files).flat(),
+			devnames,
+			runnerShell,
+			...stats,
+			...(shellIdentity ?? ['no shell']),
+		),
 	};
 }
 
@@ -158,7 +166,9 @@ export function initramfsEntries(contents: {
 	}
 	const guest = readGuestScripts();
 	entries.push({ type: 'file', path: 'init', data: Buffer.from(guest.init), mode: 0o755 });
-	entries.push({ type: 'file', path: 'etc/vm-exec/runner.sh', data: Buffer.from(guest.runner), mode: 0o644 });
+	for (const [name, text] of Object.entries(guest.files)) {
+		entries.push({ type: 'file', path: `etc/vm-exec/${name}`, data: Buffer.from(text), mode: 0o644 });
+	}
 	for (const module of contents.modules) {
 		entries.push({ type: 'file', path: `lib/modules/${module.name}`, data: module.data, mode: 0o644 });
 	}

@@ -1,9 +1,9 @@
 #!/bin/sh
 # vm-exec's guest init: PID 1 of every VM, run by the initramfs's static busybox (its ash shell).
-# prepareInitramfs (src/boot/initramfs.ts) packs it as /init, with runner.sh as /etc/vm-exec/runner.sh,
+# prepareInitramfs (src/boot/initramfs.ts) packs it as /init, with runner.sh, root.sh and network.sh in /etc/vm-exec/,
 # the kernel modules to load, device nodes and, when it can, a copy of the host's shell. The initramfs's
-# cache key covers the text of both scripts, and the snapshot key covers the initramfs (the QEMU argv it
-# hashes names the initramfs file by that key): editing either script means a new initramfs and new
+# cache key covers the text of every script, and the snapshot key covers the initramfs (the QEMU argv it
+# hashes names the initramfs file by that key): editing any of them means a new initramfs and new
 # snapshots. The host's side of the control line is src/protocol/messages.ts.
 #
 # Life of the guest:
@@ -40,6 +40,12 @@ read -r SH </etc/vm-exec/shell
 say() { echo "$*" >&3; }
 log() { echo "vm-exec-init: $*" >/dev/console; }
 die() { log "$*"; say "error $*"; sync; reboot -f; sleep 1000; }
+# What runs after "go" lives in files of its own, packed next to runner.sh: building the root (root.sh)
+# and the network cards (network.sh). Sourcing them defines functions and costs no process.
+# shellcheck source=src/guest/root.sh
+. /etc/vm-exec/root.sh
+# shellcheck source=src/guest/network.sh
+. /etc/vm-exec/network.sh
 
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -138,119 +144,10 @@ else
 	R0=$R
 fi
 exec 5>&-
-# The table of every mount the root needs: the host's / (it has /proc, /sys, /dev, /tmp and /run to mount
-# on), the overlay root, the guest's own /proc, /sys, /dev (its pts and shm dirs exist: devtmpfs is one
-# instance), /tmp, /run, cgroup2, and last the exchange dir.
-FSTAB="hostroot /host 9p $NINEP,ro 0 0
-overlay $R0 overlay lowerdir=/host,upperdir=/rw/root/upper,workdir=/rw/root/work 0 0
-proc $R0/proc proc defaults 0 0
-sysfs $R0/sys sysfs defaults 0 0
-devtmpfs $R0/dev devtmpfs defaults 0 0
-devpts $R0/dev/pts devpts gid=5,mode=620,ptmxmode=666 0 0
-shm $R0/dev/shm tmpfs mode=1777 0 0
-tmp $R0/tmp tmpfs mode=1777 0 0
-/rw/run $R0/run none bind 0 0
-/sys/fs/cgroup $R0/sys/fs/cgroup none bind 0 0
-xchg $R0/run/vm-exec/xchg 9p $NINEP 0 0"
 mkfifo /rw/fstab /rw/unstage /stage/.pivot
 
 exec 3<>/dev/ttyS1
 stty -F /dev/ttyS1 raw -echo
-
-# After a restore every code path runs for the first time, and under emulation the first fork and exec
-# cost ~0.1 s: building the root after "go" forks and execs nothing. The processes that mount, pivot and
-# unmount are started before the snapshot point, each blocked on a pipe, and are children of the agent
-# so that it can wait for them:
-# - mount -a, already running, blocks opening its table (a pipe) until the agent writes it;
-# - a busybox shell in the stage runs pivot_root, and one in this root umount, as their last command
-#   (which busybox runs in its own process, without a fork) once the agent writes to their pipe.
-start_root_helpers() {
-	mount -a -T /rw/fstab 3>&- 4>&- 6>&- 7>&- 8>&- 9>&- &
-	mounter=$!
-	[ "$R0" = "$R" ] && return
-	chroot /stage /.vmx/busybox sh -c 'read -r go </.pivot && pivot_root /.root /.root/run/vm-exec/stage' 3>&- 4>&- 6>&- 7>&- 8>&- 9>&- &
-	pivoter=$!
-	sh -c 'read -r go </rw/unstage && umount -l /stage/run/vm-exec/stage' 3>&- 4>&- 6>&- 7>&- 8>&- 9>&- &
-	unstager=$!
-}
-
-# On "go": the root, then the per-VM settings the host wrote into the exchange dir (boot.env). Checked with
-# shell tests, which cost no process.
-build_root() {
-	echo "$FSTAB" >/rw/fstab
-	wait "$mounter"
-	[ -x "$R0$SH" ] || die "cannot mount the host root, or $SH is not in it: $(cat /proc/mounts)"
-	[ -f "$R0/run/vm-exec/xchg/boot.env" ] || die "cannot mount the exchange directory: $(cat /proc/mounts)"
-	if [ "$R0" != "$R" ]; then
-		# The root moves to $R (where the stage was); the stage, to the root's /run/vm-exec/stage, where it
-		# is unmounted: the runner keeps its files open, nothing else needs them.
-		echo go >/stage/.pivot
-		wait "$pivoter" || die "cannot move the runner shell into the guest root (VM_EXEC_GUEST_SHELL=none starts it there instead): $(cat /proc/mounts)"
-		echo go >/rw/unstage
-		wait "$unstager"
-	else
-		runner env -i chroot "$R" "$SH" -c "$RUNNER" "$SH" &
-	fi
-	# boot.env is written by the host for each VM (src/protocol/exec-files.ts): nothing to follow here.
-	# shellcheck source=/dev/null
-	. "$X/boot.env" || die "cannot read boot.env"
-	# Host paths hidden by the guest's own /tmp or /run (the working directory, a modules dir):
-	# give them their own overlay so they are visible, writable, and still untouched on the host.
-	n=0
-	for p in $VMX_EXPOSE; do
-		n=$((n + 1))
-		mkdir -p "$R$p" "/rw/x$n/upper" "/rw/x$n/work"
-		mount -t overlay -o "lowerdir=/host$p,upperdir=/rw/x$n/upper,workdir=/rw/x$n/work" overlay "$R$p" || log "cannot expose $p"
-	done
-	# After the exposed paths: a working directory of exactly /tmp must not cover /tmp/shared.
-	if [ "$VMX_SHARED" = 1 ]; then
-		mkdir -p "$R/tmp/shared"
-		mount -t 9p -o "$NINEP" shared "$R/tmp/shared" || die "cannot mount the shared directory"
-	fi
-	if [ -n "$VMX_MODULES" ]; then
-		mkdir -p "$R/lib/modules/$(uname -r)"
-		mount --bind "/host$VMX_MODULES" "$R/lib/modules/$(uname -r)" || log "cannot bind the modules dir $VMX_MODULES"
-	fi
-	# VMX_* come from boot.env.
-	# shellcheck disable=SC2153
-	[ "$VMX_HOSTNAME" = vm-exec ] || hostname "$VMX_HOSTNAME"
-	[ -z "$VMX_NAT_NIC$VMX_LAN_NIC" ] || configure_network
-}
-
-# Network cards exist only when asked for. Their drivers load here, after "go", so a VM without one pays
-# nothing, and every per-VM setting comes from boot.env: a snapshot taken at "ready" suits every VM.
-# A card is found by the fixed MAC QEMU gave it (the same in every VM, so the device set is too).
-nic() {
-	# t only counts the tries: 20 of 0.1 s.
-	# shellcheck disable=SC2034
-	for t in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
-		for d in /sys/class/net/*; do
-			[ "$(cat "$d/address" 2>/dev/null)" = "$1" ] && { basename "$d"; return 0; }
-		done
-		usleep 100000
-	done
-	return 1
-}
-configure_network() {
-	while read -r module; do
-		insmod "/lib/modules/$module" || log "insmod $module failed"
-	done </etc/vm-exec/net-modules
-	if [ -n "$VMX_NAT_NIC" ]; then
-		# As the seed does it: QEMU's user-mode network, the host (its loopback) is 10.0.2.2, DNS is 10.0.2.3.
-		i=$(nic "$VMX_NAT_NIC") || die "the network card $VMX_NAT_NIC did not appear (is virtio_net in the initramfs?)"
-		{ ip link set "$i" up && ip addr add 10.0.2.15/24 dev "$i" && ip route add default via 10.0.2.2 dev "$i"; } || die "cannot configure the network card $i"
-		rm -f "$R/etc/hosts" "$R/etc/resolv.conf"
-		printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n10.0.2.15\t%s\n' "$VMX_HOSTNAME" >"$R/etc/hosts"
-		[ -n "$VMX_HOST_NAMES" ] && printf '10.0.2.2\t%s\n' "$VMX_HOST_NAMES" >>"$R/etc/hosts"
-		echo "nameserver 10.0.2.3" >"$R/etc/resolv.conf"
-	fi
-	if [ -n "$VMX_LAN_NIC" ]; then
-		i=$(nic "$VMX_LAN_NIC") || die "the LAN card $VMX_LAN_NIC did not appear (is virtio_net in the initramfs?)"
-		# VMX_* come from boot.env.
-		# shellcheck disable=SC2153
-		{ ip link set "$i" address "$VMX_LAN_MAC" && ip link set "$i" up && ip addr add "$VMX_LAN_ADDR" dev "$i"; } || die "cannot configure the LAN card $i as $VMX_LAN_ADDR"
-	fi
-}
 
 # Slots whose processes have all left (a background daemon may outlive its exec) are free again.
 recheck_slots() {

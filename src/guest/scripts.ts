@@ -1,10 +1,11 @@
 /**
- * The guest's two shell scripts, read from the files next to this module: `src/guest/` when run from the
+ * The guest's shell scripts, read from the files next to this module: `src/guest/` when run from the
  * sources (Vitest, tsx), `dist/guest/` in the package (the build copies them there, `files` ships them).
  * - `init.sh`: the guest's PID 1 (run by busybox ash), packed as `/init`;
- * - `runner.sh`: the program of the runner, the host's shell that runs each exec, packed as
- *   `/etc/vm-exec/runner.sh`.
- * Both are real files so that shellcheck checks them (`npm run lint`); see init.sh's header for the
+ * - packed in `/etc/vm-exec/`: `runner.sh`, the program of the runner (the host's shell that runs each
+ *   exec), and the parts of the init that run after `go`, which it sources: `root.sh` (building the
+ *   guest's root) and `network.sh` (network cards).
+ * All are real files so that shellcheck checks them (`npm run lint`); see init.sh's header for the
  * guest's life.
  */
 import { readFileSync } from 'node:fs';
@@ -14,9 +15,12 @@ import { VmBootError } from '../errors.js';
 export interface GuestScripts {
 	/** The text of init.sh. */
 	init: string;
-	/** The text of runner.sh. */
-	runner: string;
+	/** The texts of the scripts packed in /etc/vm-exec/, by file name (runner.sh, root.sh, network.sh). */
+	files: Readonly<Record<string, string>>;
 }
+
+/** The scripts packed in /etc/vm-exec/ next to /init. */
+const PACKED_SCRIPTS = ['runner.sh', 'root.sh', 'network.sh'] as const;
 
 let scripts: GuestScripts | undefined;
 
@@ -25,7 +29,7 @@ let scripts: GuestScripts | undefined;
  * under it; a synchronous read keeps the initramfs's entries a plain function of its inputs.
  */
 export function readGuestScripts(): GuestScripts {
-	scripts ??= { init: readScript('init.sh'), runner: readScript('runner.sh') };
+	scripts ??= { init: readScript('init.sh'), files: Object.fromEntries(PACKED_SCRIPTS.map((name) => [name, readScript(name)])) };
 	return scripts;
 }
 

@@ -190,7 +190,7 @@ describe('vm-exec errors', () => {
 		expect(text(help.stdout)).toMatch(/^Usage: vm-exec \[options\] "script" \[-- \.\.\.extra QEMU options\]/);
 		expect(text(help.stdout)).toContain('  69   the VM could not start');
 		const version = await runCli(['--version']);
-		const manifest = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+		const manifest = JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 		expect(text(version.stdout)).toBe(`${manifest.version}\n`);
 	});
 });

@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import { dir as tempDir } from 'tmp-promise';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { initramfsEntries } from '../../../src/boot/initramfs.js';
-import { readGuestScripts } from '../../../src/guest/scripts.js';
+import { type GuestScripts, readGuestScripts } from '../../../src/guest/scripts.js';
 
 const guestDir = new URL('../../../src/guest/', import.meta.url);
 const fileText = (name: string) => readFileSync(new URL(name, guestDir), 'utf8');
@@ -26,18 +26,24 @@ describe('the guest scripts', () => {
 		vi.resetModules();
 	});
 
-	it('reads init.sh and runner.sh from the files next to the loader', () => {
+	it('reads init.sh, runner.sh, root.sh and network.sh from the files next to the loader', () => {
 		const scripts = readGuestScripts();
 		expect(scripts.init).toBe(fileText('init.sh'));
-		expect(scripts.runner).toBe(fileText('runner.sh'));
+		expect(scripts.files).toEqual({
+			'runner.sh': fileText('runner.sh'),
+			'root.sh': fileText('root.sh'),
+			'network.sh': fileText('network.sh'),
+		});
 		expect(scripts.init.startsWith('#!/bin/sh\n')).toBe(true);
 	});
 
-	it('packs init.sh as /init and runner.sh as /etc/vm-exec/runner.sh, byte for byte', () => {
+	it('packs init.sh as /init and the other scripts in /etc/vm-exec/, byte for byte', () => {
 		const entries = initramfsEntries({ busybox: Buffer.from('bb'), applets: [], modules: [] });
 		const data = (name: string) => (entries.find((entry) => entry.path === name) as { data?: Buffer } | undefined)?.data;
 		expect(data('init')?.equals(readFileSync(new URL('init.sh', guestDir)))).toBe(true);
-		expect(data('etc/vm-exec/runner.sh')?.equals(readFileSync(new URL('runner.sh', guestDir)))).toBe(true);
+		for (const name of ['runner.sh', 'root.sh', 'network.sh']) {
+			expect(data(`etc/vm-exec/${name}`)?.equals(readFileSync(new URL(name, guestDir))), name).toBe(true);
+		}
 	});
 
 	it('extracts the runner program the way the guest init does', async () => {
@@ -48,7 +54,7 @@ describe('the guest scripts', () => {
 	});
 
 	it('gives the runner a program with no comment lines that dash, bash and busybox ash all parse', async () => {
-		const program = runnerProgram(readGuestScripts().runner);
+		const program = runnerProgram(readGuestScripts().files['runner.sh'] ?? '');
 		expect(program.split('\n').some((line) => /^\s*#/.test(line))).toBe(false);
 		expect(program).toMatch(/^\{ echo started >&5; \}/);
 		for (const shell of [['dash'], ['bash'], ['busybox', 'sh']]) {
@@ -62,7 +68,7 @@ describe('the guest scripts', () => {
 		}
 	});
 
-	it('gives the initramfs (and so the snapshot) a new key when init.sh or runner.sh changes', async () => {
+	it('gives the initramfs (and so the snapshot) a new key when any guest script changes', async () => {
 		const temp = await tempDir({ unsafeCleanup: true });
 		try {
 			const modulesDir = path.join(temp.path, 'modules');
@@ -72,7 +78,7 @@ describe('the guest scripts', () => {
 			const busybox = path.join(temp.path, 'busybox');
 			await writeFile(busybox, 'busybox');
 			const real = readGuestScripts();
-			const keyWith = async (scripts: { init: string; runner: string }) => {
+			const keyWith = async (scripts: GuestScripts) => {
 				vi.resetModules();
 				vi.doMock('../../../src/guest/scripts.js', () => ({ readGuestScripts: () => scripts }));
 				const { planInitramfs } = await import('../../../src/boot/initramfs.js');
@@ -81,7 +87,9 @@ describe('the guest scripts', () => {
 			const key = await keyWith(real);
 			expect(await keyWith({ ...real })).toBe(key);
 			expect(await keyWith({ ...real, init: `${real.init}\n` })).not.toBe(key);
-			expect(await keyWith({ ...real, runner: `${real.runner}\n` })).not.toBe(key);
+			for (const [name, text] of Object.entries(real.files)) {
+				expect(await keyWith({ ...real, files: { ...real.files, [name]: `${text}\n` } }), name).not.toBe(key);
+			}
 		} finally {
 			await temp.cleanup();
 		}
