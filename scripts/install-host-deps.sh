@@ -128,6 +128,9 @@ if [ "$dev" = 1 ]; then
 	command -v qemu-img >/dev/null 2>&1 || missing="$missing qemu-utils"
 	command -v sfdisk >/dev/null 2>&1 || missing="$missing fdisk"
 	command -v debugfs >/dev/null 2>&1 || [ -x /sbin/debugfs ] || missing="$missing e2fsprogs"
+	# The debugging tests: a real terminal for the interactive shell (tmux) and a real debugger (gdb).
+	command -v tmux >/dev/null 2>&1 || missing="$missing tmux"
+	command -v gdb >/dev/null 2>&1 || missing="$missing gdb"
 	for k in /boot/vmlinuz-*; do
 		release=${k#/boot/vmlinuz-}
 		[ -e "/lib/modules/$release/build" ] || missing="$missing $headers_packages"

@@ -103,6 +103,24 @@ export class VmTimeoutError extends VmExecError {
 	override name = 'VmTimeoutError';
 }
 
+/**
+ * A wait helper (`waitUntilSucceeds`, `waitUntilFails`, `waitForFile`, `waitForOpenPort`) ran out of time.
+ * Its exec fields are the last attempt's result.
+ */
+export class VmWaitTimeoutError extends VmExecError {
+	override name = 'VmWaitTimeoutError';
+	/** How many times the check ran. */
+	attempts: number;
+	/** How long the wait took, in milliseconds. */
+	waitedMs: number;
+
+	constructor(message: string, result: ExecResultFields<string | Buffer>, details: { attempts: number; waitedMs: number }) {
+		super(message, result);
+		this.attempts = details.attempts;
+		this.waitedMs = details.waitedMs;
+	}
+}
+
 /** The guest died (kernel panic, QEMU killed or crashed) while work was pending. */
 export class VmCrashedError extends VmError {
 	override name = 'VmCrashedError';

@@ -1,6 +1,6 @@
 export { startVm } from './start-vm.js';
 export { runInVm, type RunInVmOptions } from './run-in-vm.js';
-export type { Vm } from './vm/vm.js';
+export type { Vm, GdbInfo } from './vm/vm.js';
 export type { ExecResult } from './vm/exec-result.js';
 export type { VmOptions, ExecOptions, Accel } from './options.js';
 export type { ForwardPortOptions } from './network/port-forward.js';
@@ -15,5 +15,8 @@ export {
 	VmClosedError,
 	VmDiskError,
 	VmUnresponsiveError,
+	VmWaitTimeoutError,
 } from './errors.js';
 export type { VcpuLocation } from './errors.js';
+export type { WaitOptions, WaitForPortOptions } from './vm/wait-until.js';
+export { VmUnknownUserError } from './vm/exec-as-user.js';

@@ -16,7 +16,7 @@ import { buildBootEnv } from './protocol/exec-files.js';
 import { bootToSnapshotPoint } from './snapshot/boot.js';
 import { prepareArtifacts } from './start/artifacts.js';
 import { chooseAccel } from './start/choose-accel.js';
-import { type BootContext, planGuestSettings, planQemu } from './start/plan.js';
+import { type BootContext, gdbSocketPath, planGuestSettings, planQemu } from './start/plan.js';
 import { bootToReady, waitForGuest } from './start/ready.js';
 import { QemuVm } from './vm/qemu-vm.js';
 import type { Vm } from './vm/vm.js';
@@ -94,6 +94,19 @@ export async function startVm(options: VmOptions = {}): Promise<Vm> {
 			network,
 			bootedFrom,
 			disks,
+			...(normalized.gdb ? { gdbSocket: gdbSocketPath(workspace) } : {}),
+			...(normalized.keep === false
+				? {}
+				: {
+						keep: {
+							limitMs: normalized.keepLimit,
+							workspace: workspace.root,
+							release: () => {
+								qemu.release();
+								workspace.release();
+							},
+						},
+					}),
 		});
 	} catch (error) {
 		await resources.dispose().catch(() => {});

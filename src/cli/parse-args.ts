@@ -25,6 +25,7 @@ export const RUN_FLAGS: Readonly<Record<string, FlagSpec>> = {
 	network: { type: 'boolean' },
 	lan: { type: 'string' },
 	disk: { type: 'list' },
+	gdb: { type: 'boolean' },
 	help: { type: 'boolean', short: 'h' },
 	version: { type: 'boolean' },
 };
@@ -54,11 +55,13 @@ export interface RunArgs {
 	lan: string | { name: string; address: string } | undefined;
 	/** `--disk=PATH[:SIZE][,ro]`, in order: the `disks` option. */
 	disks: DiskOptions[];
+	/** `--gdb`: start QEMU's gdb stub and print how to connect. */
+	gdb: boolean;
 	/** Everything after `--`, for QEMU (or the launcher's QEMU). */
 	qemuArgs: string[];
 }
 
-export type CliCommand = { kind: 'help' } | { kind: 'version' } | { kind: 'run'; args: RunArgs };
+export type CliCommand = { kind: 'help' } | { kind: 'version' } | { kind: 'run'; args: RunArgs } | { kind: 'shell'; args: RunArgs };
 
 const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, '': 1000, m: 60_000, h: 3_600_000 };
 
@@ -107,11 +110,22 @@ function optionalString(value: unknown): string | undefined {
 	return typeof value === 'string' ? value : undefined;
 }
 
-export function parseRunArgs(argv: readonly string[], hostEnv: Readonly<Record<string, string | undefined>> = {}): CliCommand {
+/**
+ * `shell`: what no script means. `'forbidden'` (not on a terminal): a usage error, as always; `'allowed'`
+ * (on a terminal): an interactive shell; `'only'` (`vm-exec shell`): a script is a usage error.
+ */
+export function parseRunArgs(
+	argv: readonly string[],
+	hostEnv: Readonly<Record<string, string | undefined>> = {},
+	shell: 'forbidden' | 'allowed' | 'only' = 'forbidden',
+): CliCommand {
 	const { flags, positionals, rest } = parseFlags(argv, RUN_FLAGS);
 	if (flags.help) return { kind: 'help' };
 	if (flags.version) return { kind: 'version' };
-	if (positionals.length === 0) throw new UsageError('Missing the script to run in the VM: `vm-exec "uname -r"`.');
+	if (shell === 'only' && positionals.length > 0) {
+		throw new UsageError(`\`vm-exec shell\` takes no script, got \`${positionals[0]}\`. To run a script, leave out \`shell\`.`);
+	}
+	if (positionals.length === 0 && shell === 'forbidden') throw new UsageError('Missing the script to run in the VM: `vm-exec "uname -r"`.');
 	if (positionals.length > 1) {
 		const shown = positionals.map((arg) => `\`${arg}\``).join(', ');
 		throw new UsageError(
@@ -135,9 +149,9 @@ export function parseRunArgs(argv: readonly string[], hostEnv: Readonly<Record<s
 	}
 	const timeoutText = optionalString(flags.timeout);
 	return {
-		kind: 'run',
+		kind: positionals.length === 0 ? 'shell' : 'run',
 		args: {
-			script: positionals[0]!,
+			script: positionals[0] ?? '',
 			quiet: flags.quiet === true,
 			initrdConsole: flags['initrd-console'] === true,
 			shared: optionalString(flags.shared),
@@ -154,6 +168,7 @@ export function parseRunArgs(argv: readonly string[], hostEnv: Readonly<Record<s
 			network: flags.network === true,
 			lan: parseLan(optionalString(flags.lan)),
 			disks: ((flags.disk as string[] | undefined) ?? []).map(parseDisk),
+			gdb: flags.gdb === true,
 			qemuArgs: rest ?? [],
 		},
 	};

@@ -7,6 +7,7 @@ import type { CliIo } from './cli-io.js';
 import { EXIT_CODES } from './exit-codes.js';
 import { parseRunArgs } from './parse-args.js';
 import { type RunIo, runScriptCommand } from './run-script.js';
+import { runShellCommand } from './shell/shell-command.js';
 import { findSubcommand, SUBCOMMANDS } from './subcommands.js';
 import { formatUsage } from './usage.js';
 import { UsageError } from './usage-error.js';
@@ -21,7 +22,9 @@ export async function runCli(argv: readonly string[], io: RunIo): Promise<number
 	try {
 		const subcommand = findSubcommand(argv[0]);
 		if (subcommand) return await subcommand.run(argv.slice(1), io);
-		const command = parseRunArgs(argv, process.env);
+		// No script on a terminal: an interactive shell (elsewhere a missing script stays a usage error).
+		const onTerminal = io.stdin.isTTY === true && (io.stdout as NodeJS.WriteStream).isTTY === true;
+		const command = parseRunArgs(argv, process.env, onTerminal ? 'allowed' : 'forbidden');
 		if (command.kind === 'help') {
 			io.stdout.write(formatUsage(SUBCOMMANDS));
 			return 0;
@@ -30,6 +33,7 @@ export async function runCli(argv: readonly string[], io: RunIo): Promise<number
 			io.stdout.write(`${await readVersion()}\n`);
 			return 0;
 		}
+		if (command.kind === 'shell') return await runShellCommand(command.args, io);
 		return await runScriptCommand(command.args, io);
 	} catch (error) {
 		if (!(error instanceof UsageError)) throw error;

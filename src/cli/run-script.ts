@@ -30,7 +30,7 @@ const STOP_GRACE_MS = 3000;
  * The seed runs the CLI's script with bash, so we do too: the host's bash (the guest's root is the host's
  * /) is the VM's shell, which sources the script as it is. Without bash, /bin/sh.
  */
-function toVmOptions(args: RunArgs, signal: AbortSignal, bash: string | undefined): VmOptions {
+export function toVmOptions(args: RunArgs, signal: AbortSignal, bash: string | undefined): VmOptions {
 	const options: VmOptions = {
 		qemuArgs: args.qemuArgs,
 		env: args.env,
@@ -49,6 +49,7 @@ function toVmOptions(args: RunArgs, signal: AbortSignal, bash: string | undefine
 	if (args.network) options.network = true;
 	if (args.lan !== undefined) options.lan = args.lan;
 	if (args.disks.length > 0) options.disks = args.disks;
+	if (args.gdb) options.gdb = true;
 	// Another root has its own shells: bash when it has one, else its /bin/sh.
 	if (args.root !== undefined) {
 		if (existsSync(path.join(args.root, 'bin', 'bash'))) options.shell = '/bin/bash';
@@ -115,6 +116,8 @@ export async function runScriptCommand(args: RunArgs, io: RunIo): Promise<number
 			return error instanceof VmBootError ? EXIT_CODES.bootFailure : EXIT_CODES.crash;
 		}
 		progress(`VM up in ${((performance.now() - started) / 1000).toFixed(1)} s ${describeVm(vm, args)}`);
+		// Asked for explicitly, so printed even with --quiet or without a terminal.
+		if (vm.gdb) report(`gdb stub: ${vm.gdb.command} /usr/lib/debug/boot/vmlinux-${vm.kernel.release}`);
 		const stdinData = await input;
 		const result = await vm.exec(args.script, {
 			encoding: 'buffer',

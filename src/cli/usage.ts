@@ -34,6 +34,7 @@ More options:
   --lan=NAME[:ADDRESS]    Join the private LAN NAME (shared with the VMs this process starts)
   --disk=PATH[:SIZE][,ro] Attach a disk image as /dev/vda, /dev/vdb, … (repeatable); SIZE (64M, 2G)
                           creates a missing file (qcow2 for *.qcow2, else sparse raw); ,ro: read-only
+  --gdb                   Start QEMU's gdb stub (kernel booted with nokaslr) and print the gdb command
   --launcher=COMMAND      Run the script with an external launcher with the same interface instead
                           (e.g. a Nix build of …config.system.build.vmExec)
   -h, --help              Show this help

@@ -83,6 +83,11 @@ export class LauncherVm extends BaseVm {
 
 	/** Run a script as one launcher run; resolves with its output and exit status whatever the status. */
 	protected async runExec(script: string, options: NormalizedExecOptions): Promise<ExecResult<string | Buffer>> {
+		if (options.user !== undefined) {
+			throw new VmError('The `user` exec option is not supported with a launcher VM: run `setpriv` or `su` in the script instead.', {
+				qemuArgv: this.qemuArgv,
+			});
+		}
 		const started = performance.now();
 		const decode = (data: Buffer) => (options.encoding === 'buffer' ? data : data.toString('utf8'));
 		const [command, args] = buildLauncherArgv({

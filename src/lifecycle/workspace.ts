@@ -22,6 +22,8 @@ export interface WorkspacePaths {
 
 export interface Workspace extends WorkspacePaths {
 	remove(): Promise<void>;
+	/** Leave the dir to a kept VM's keeper: it is no longer removed when this process exits. */
+	release(): void;
 }
 
 /** tmp names it `vm-exec-<pid>-<random>`: the pid lets a later run find dirs of dead runs. */
@@ -39,7 +41,10 @@ let staleSweep: Promise<unknown> | undefined;
  * A 0700 temp dir named `<prefix>-<pid>-<random>`, removed by `remove()`, or at the latest when the
  * process exits or is killed by a catchable signal; a later run sweeps it if even that did not happen.
  */
-export async function createPrivateTempDir(prefix: string, base = os.tmpdir()): Promise<{ path: string; remove(): Promise<void> }> {
+export async function createPrivateTempDir(
+	prefix: string,
+	base = os.tmpdir(),
+): Promise<{ path: string; remove(): Promise<void>; release(): void }> {
 	// Once per process: remove what runs that were killed (SIGKILL) left behind.
 	staleSweep ??= Promise.all([...new Set([tempBase(), os.tmpdir()])].map((dir) => removeStaleWorkspaces(dir))).catch(() => {});
 	await staleSweep;
@@ -50,6 +55,9 @@ export async function createPrivateTempDir(prefix: string, base = os.tmpdir()): 
 		remove: async () => {
 			unregister();
 			await temp.cleanup();
+		},
+		release: () => {
+			unregister();
 		},
 	};
 }
@@ -71,5 +79,5 @@ export async function createWorkspace(): Promise<Workspace> {
 	const paths = workspacePaths(temp.path);
 	await mkdir(paths.xchgDir, { mode: 0o700 });
 	await mkdir(paths.emptyDir, { mode: 0o700 });
-	return { ...paths, remove: () => temp.remove() };
+	return { ...paths, remove: () => temp.remove(), release: () => temp.release() };
 }

@@ -31,6 +31,12 @@ export interface ExecOptions<Encoding extends 'utf8' | 'buffer' = 'utf8' | 'buff
 	onStdout?: (chunk: Buffer) => void;
 	/** Called with each chunk of stderr while the command runs. */
 	onStderr?: (chunk: Buffer) => void;
+	/**
+	 * Run the script as this guest user (a name or a uid) instead of root: its uid, gid, supplementary
+	 * groups, `HOME`, `USER` and `LOGNAME`. An unknown user rejects with a `VmUnknownUserError`.
+	 * @default root
+	 */
+	user?: string | number;
 }
 
 /** The exec options with their defaults filled in, checked. */
@@ -43,9 +49,21 @@ export interface NormalizedExecOptions {
 	encoding: 'utf8' | 'buffer';
 	onStdout: ((chunk: Buffer) => void) | undefined;
 	onStderr: ((chunk: Buffer) => void) | undefined;
+	/** The `user` option as a string (a name or a uid), or undefined for root. */
+	user: string | undefined;
 }
 
-const EXEC_OPTION_NAMES: ReadonlySet<string> = new Set(['env', 'cwd', 'timeout', 'input', 'signal', 'encoding', 'onStdout', 'onStderr']);
+const EXEC_OPTION_NAMES: ReadonlySet<string> = new Set([
+	'env',
+	'cwd',
+	'timeout',
+	'input',
+	'signal',
+	'encoding',
+	'onStdout',
+	'onStderr',
+	'user',
+]);
 
 function inputValue(value: unknown): Buffer | undefined {
 	if (value === undefined) return undefined;
@@ -72,7 +90,16 @@ export function normalizeExecOptions(options: ExecOptions = {}): NormalizedExecO
 		encoding,
 		onStdout,
 		onStderr,
+		user: userValue(options.user),
 	};
+}
+
+function userValue(value: unknown): string | undefined {
+	if (value === undefined) return undefined;
+	if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return String(value);
+	// A user name as useradd accepts it (no colon, newline or quote reaches getent).
+	if (typeof value === 'string' && /^[A-Za-z0-9_.][A-Za-z0-9_.@-]*\$?$/.test(value)) return value;
+	throw invalid('user', 'a guest user name (such as `nobody`) or a uid (an integer ≥ 0)', value);
 }
 
 /** Validate the script argument of `exec`/`succeed`/`fail`/`runInVm`. */

@@ -18,6 +18,8 @@ const OPTIONS_A_LAUNCHER_DECIDES = [
 	'lan',
 	'shell',
 	'disks',
+	'gdb',
+	'keep',
 ] as const;
 
 export function launcherValue(options: VmOptions): string[] | undefined {

@@ -44,6 +44,9 @@ const VM_OPTION_NAMES: ReadonlySet<string> = new Set([
 	'network',
 	'lan',
 	'disks',
+	'gdb',
+	'keep',
+	'keepLimit',
 	'snapshot',
 	'onProgress',
 	'pool',
@@ -106,5 +109,21 @@ export function normalizeOptions(options: VmOptions = {}): NormalizedVmOptions {
 		lan: lanValue(options.lan),
 		disks: normalizeDisks(options.disks),
 		pool: resolvePoolSize(options.pool),
+		gdb: booleanValue('gdb', options.gdb),
+		keep: keepValue(options.keep),
+		keepLimit: timeoutValue('keepLimit', options.keepLimit, keepLimitFromEnv(), false),
 	};
+}
+
+function keepValue(value: unknown): 'failed' | false {
+	if (value === undefined) return process.env.VM_EXEC_KEEP === 'failed' ? 'failed' : false;
+	if (value === 'failed' || value === false) return value;
+	throw invalid('keep', "`'failed'` or `false`", value);
+}
+
+const DEFAULT_KEEP_LIMIT_MS = 30 * 60_000;
+
+function keepLimitFromEnv(): number {
+	const seconds = Number(process.env.VM_EXEC_KEEP_LIMIT);
+	return process.env.VM_EXEC_KEEP_LIMIT && Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : DEFAULT_KEEP_LIMIT_MS;
 }

@@ -146,6 +146,24 @@ export interface VmOptions {
 	 * @default 1 (`$VM_EXEC_POOL`)
 	 */
 	pool?: number;
+	/**
+	 * Start QEMU's gdb stub (on a unix socket in the VM's private dir) and boot with `nokaslr`, so that a
+	 * debugger can attach to the guest kernel: `vm.gdb` says how (`gdb -ex 'target remote …' vmlinux`).
+	 * @default false
+	 */
+	gdb?: boolean;
+	/**
+	 * `'failed'`: the test fixtures (`vm-exec/vitest`'s `vm`) keep the VM of a failed test running instead
+	 * of closing it, and the failure report ends with `vm-exec attach <id>`, which opens a shell in it.
+	 * A kept VM stops after `keepLimit`, or with `vm-exec kill <id>`.
+	 * @default `'failed'` when `VM_EXEC_KEEP=failed`, else `false`
+	 */
+	keep?: 'failed' | false;
+	/**
+	 * How long a kept VM stays, in milliseconds (also when the test runner is gone or was killed).
+	 * @default `$VM_EXEC_KEEP_LIMIT` (seconds), else 1800000 (30 min)
+	 */
+	keepLimit?: number;
 }
 
 /** The VM options with their defaults filled in, checked. */
@@ -174,4 +192,7 @@ export interface NormalizedVmOptions {
 	lan: NormalizedLan | undefined;
 	disks: NormalizedDisk[];
 	pool: number;
+	gdb: boolean;
+	keep: 'failed' | false;
+	keepLimit: number;
 }

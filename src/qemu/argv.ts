@@ -71,6 +71,8 @@ export interface QemuPlan extends NetworkPlan {
 	 * it, and never changes the file).
 	 */
 	memoryFile?: { path: string; shared: boolean; sizeMiB: number } | undefined;
+	/** A unix socket for QEMU's gdb stub (the `gdb` option); none when undefined. */
+	gdbSocket?: string | undefined;
 	/** `-incoming` value: `'defer'` starts QEMU waiting for a saved state (a snapshot) to be loaded over QMP. */
 	incoming?: string | undefined;
 	/** The `disks` option's images, attached as virtio disks after the network cards. */
@@ -164,6 +166,9 @@ export function buildQemuArgv(plan: QemuPlan): string[] {
 		...buildNetworkArgs(plan, spec),
 		...buildDiskArgs(plan.disks ?? []),
 		'-no-reboot',
+		// The gdb stub listens on a unix socket: no port to race for, nothing reachable from the network, and
+		// its path lies in the per-VM dir, so VMs with a stub share one snapshot.
+		...(plan.gdbSocket ? ['-gdb', `unix:${escapeOptionValue(plan.gdbSocket)},server=on,wait=off`] : []),
 		...(plan.incoming ? ['-incoming', plan.incoming] : []),
 		...(plan.qemuArgs ?? []),
 	];

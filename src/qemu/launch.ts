@@ -1,6 +1,7 @@
 /**
  * Start a QEMU process for a plan and wire up its console, control line and QMP sockets.
  */
+import type net from 'node:net';
 import { execa, type ResultPromise } from 'execa';
 import { createDebug } from '../debug.js';
 import { ControlChannel } from '../protocol/control-channel.js';
@@ -25,6 +26,8 @@ export interface RunningQemu {
 	console: ConsoleBuffer;
 	/** The control line; resolves once QEMU connected to it. */
 	control: Promise<ControlChannel>;
+	/** The raw control and QMP connections, for handing a kept VM over to its keeper. */
+	rawSockets(): Promise<{ control: net.Socket; qmp: net.Socket }>;
 	/** The QMP client (connected and negotiated on first use). */
 	qmp(): Promise<QmpClient>;
 	/** Resolves when QEMU exits, for whatever reason. */
@@ -36,6 +39,11 @@ export interface RunningQemu {
 	stop(graceMs?: number): Promise<void>;
 	/** Close the host ends of the sockets. */
 	closeSockets(): void;
+	/**
+	 * Let QEMU outlive this process (a kept VM, see src/keep/): it is no longer killed when this process
+	 * exits. Only for a QEMU launched `keepable` (which has no parent-death signal).
+	 */
+	release(): void;
 }
 
 let setprivPath: Promise<string | undefined> | undefined;
@@ -53,7 +61,7 @@ async function parentDeathPrefix(): Promise<string[]> {
 export async function launchQemu(
 	qemuBinary: string,
 	plan: QemuPlan,
-	options: { mirrorConsole?: NodeJS.WritableStream } = {},
+	options: { mirrorConsole?: NodeJS.WritableStream; keepable?: boolean } = {},
 ): Promise<RunningQemu> {
 	const consoleSocket = await listenUnixSocket(plan.consoleSocket);
 	const controlSocket = await listenUnixSocket(plan.controlSocket);
@@ -65,11 +73,21 @@ export async function launchQemu(
 	};
 	const argv = [qemuBinary, ...buildQemuArgv(plan)];
 	debug(`argv: ${JSON.stringify(argv)}`);
-	const prefix = await parentDeathPrefix();
+	// A VM that may be kept for a failed test must be able to outlive this process: no parent-death signal
+	// and no execa cleanup; its own watchdog (src/keep/watchdog.ts) bounds its life instead.
+	const prefix = options.keepable ? [] : await parentDeathPrefix();
 	const [command, ...args] = [...prefix, ...argv] as [string, ...string[]];
 	let child: ResultPromise<{ stdin: 'ignore'; buffer: false; reject: false; cleanup: true }>;
 	try {
-		child = execa(command, args, { stdin: 'ignore', buffer: false, reject: false, cleanup: true, forceKillAfterDelay: 2000 });
+		// A keepable QEMU gets a session of its own (detached): a ^C in the runner's terminal must not reach a kept VM.
+		child = execa(command, args, {
+			stdin: 'ignore',
+			buffer: false,
+			reject: false,
+			cleanup: !options.keepable,
+			detached: options.keepable === true,
+			forceKillAfterDelay: 2000,
+		});
 	} catch (error) {
 		closeSockets();
 		throw error;
@@ -105,6 +123,9 @@ export async function launchQemu(
 		pid: child.pid,
 		console: consoleBuffer,
 		control,
+		async rawSockets() {
+			return { control: await controlSocket.connection, qmp: await qmpSocket.connection };
+		},
 		qmp() {
 			qmpClient ??= qmpSocket.connection.then((socket) => QmpClient.connect(socket));
 			return qmpClient;
@@ -125,5 +146,21 @@ export async function launchQemu(
 			closeSockets();
 		},
 		closeSockets,
+		release() {
+			unregisterExitCleanup();
+			// Nor does this process wait for it before exiting: no child, socket or server of it is left open here.
+			child.unref();
+			closeSockets();
+			void consoleSocket.connection.then(
+				(socket) => socket.destroy(),
+				() => {},
+			);
+			void qmpClient?.then(
+				(client) => client.close(),
+				() => {},
+			);
+			child.stderr?.destroy();
+			child.stdout?.destroy();
+		},
 	};
 }

@@ -20,7 +20,7 @@ export class QmpClient {
 	readonly #eventListeners = new Set<(event: { event: string; data?: unknown }) => void>();
 	readonly #ready: Promise<void>;
 
-	private constructor(socket: net.Socket) {
+	private constructor(socket: net.Socket, adopted = false) {
 		this.#socket = socket;
 		let greeted!: () => void;
 		const greeting = new Promise<void>((resolve) => {
@@ -56,9 +56,23 @@ export class QmpClient {
 		};
 		socket.on('close', fail);
 		socket.on('error', fail);
-		this.#ready = greeting.then(async () => {
-			await this.#send('qmp_capabilities');
-		});
+		this.#ready = adopted
+			? this.#send('qmp_capabilities').then(
+					() => {},
+					() => {},
+				)
+			: greeting.then(async () => {
+					await this.#send('qmp_capabilities');
+				});
+	}
+
+	/**
+	 * Take over a QMP connection another process opened (a kept VM's keeper): its greeting may have been
+	 * read there already, so capabilities are negotiated without waiting for it (an already negotiated
+	 * session answers with an error, which is fine).
+	 */
+	static adopt(socket: net.Socket): QmpClient {
+		return new QmpClient(socket, true);
 	}
 
 	/** Wrap a connected QMP socket; resolves after the capabilities handshake. */

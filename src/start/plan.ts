@@ -29,6 +29,11 @@ export interface BootContext {
 	disks?: readonly VmDisk[];
 }
 
+/** Where the gdb stub of a VM with the `gdb` option listens. */
+export function gdbSocketPath(workspace: Workspace): string {
+	return path.join(workspace.root, 'gdb.sock');
+}
+
 /** The QEMU plan of one VM. */
 export function planQemu(context: BootContext, workspace: Workspace, sharedDir: string | undefined): QemuPlan {
 	const { options, artifacts } = context;
@@ -50,7 +55,10 @@ export function planQemu(context: BootContext, workspace: Workspace, sharedDir: 
 		hostRoot: options.root ?? '/',
 		modulesShare: modulesShareOf(options.root, artifacts.kernel.modulesDir),
 		// A console someone watches should show the boot messages (later flags win over `quiet loglevel=1`).
-		...(options.console === 'inherit' ? { extraKernelFlags: ['loglevel=7'] } : {}),
+		// A debugger needs the kernel where its symbols say (vmlinux booted through PVH skips KASLR anyway,
+		// but a bzImage given as `kernel` would not).
+		extraKernelFlags: [...(options.console === 'inherit' ? ['loglevel=7'] : []), ...(options.gdb ? ['nokaslr'] : [])],
+		...(options.gdb ? { gdbSocket: gdbSocketPath(workspace) } : {}),
 		qemuArgs: options.qemuArgs,
 		...context.network,
 		disks: context.disks,

@@ -2,7 +2,9 @@
  * Launch QEMU and wait for the guest: connected, `ready` (the snapshot point) and `up` (after `go`),
  * each under a deadline, failing early (with QEMU's stderr and the console tail) when QEMU exits.
  */
+import path from 'node:path';
 import { createDebug } from '../debug.js';
+import { startWatchdog } from '../keep/watchdog.js';
 import { tailOf, VmBootError } from '../errors.js';
 import { DeadlineError, withDeadline } from '../lifecycle/wait.js';
 import type { ControlChannel } from '../protocol/control-channel.js';
@@ -73,8 +75,13 @@ export async function bootToReady(
 	untilReady = true,
 ): Promise<{ qemu: RunningQemu; control: ControlChannel }> {
 	const { options, artifacts } = context;
-	const qemu = await launchQemu(artifacts.qemuPath, plan, options.console === 'inherit' ? { mirrorConsole: process.stderr } : {});
+	const keepable = options.keep !== false;
+	const qemu = await launchQemu(artifacts.qemuPath, plan, {
+		...(options.console === 'inherit' ? { mirrorConsole: process.stderr } : {}),
+		keepable,
+	});
 	context.resources.defer('QEMU', () => qemu.stop());
+	if (keepable && qemu.pid !== undefined) startWatchdog({ workspace: path.dirname(plan.xchgDir), qemuPid: qemu.pid });
 	const started = performance.now();
 	const connected = qemu.control.then((control) => control);
 	const exitedEarly = qemu.exited.then((exit) => {

@@ -18,6 +18,7 @@ import { workerPool } from '../pool/worker-pool.js';
 import { startVm } from '../start-vm.js';
 import type { Vm } from '../vm/vm.js';
 import { hasFailed, reportFailure } from './failure-report.js';
+import { keepFailedVm } from './keep-failed.js';
 import { type VmMatchers, vmMatchers } from './matchers.js';
 import { splitUseVmOptions, type UseVmOptions, type VmGetter, VmSlot } from './use-vm.js';
 import { createBinding, type TestBinding, VmView } from './vm-view.js';
@@ -146,9 +147,9 @@ export function createVmTest(defaults: VmOptions = {}): VmTestAPI {
 				vmExecBinding.used.set(vm, undefined);
 				await use(new VmView(vm, () => vmExecBinding));
 			} finally {
-				// Report while the VM is still up, then close it whatever the outcome.
+				// Report while the VM is still up, then close it whatever the outcome (or keep it: keep: 'failed').
 				if (hasFailed(task)) reportFailure(task, vmExecBinding, label);
-				await vm.close();
+				if (!(hasFailed(task) && (await keepFailedVm(vm, task ?? {})))) await vm.close();
 			}
 		},
 		fileVmOptions: [{}, { scope: 'file', injected: true }],

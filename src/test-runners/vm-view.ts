@@ -9,7 +9,8 @@ import type { ForwardPortOptions } from '../network/port-forward.js';
 import type { KernelInfo } from '../boot/kernel.js';
 import type { ExecOptions } from '../options.js';
 import type { ExecResult } from '../vm/exec-result.js';
-import type { ExecOutput, Vm } from '../vm/vm.js';
+import type { ExecOutput, GdbInfo, Vm } from '../vm/vm.js';
+import type { WaitForPortOptions, WaitOptions } from '../vm/wait-until.js';
 
 /** What the failure report needs from the last command a test ran in a VM. */
 export interface LastExec {
@@ -116,21 +117,50 @@ export class VmView implements Vm {
 	exec(script: string, options: ExecOptions<'buffer'>): Promise<ExecResult<Buffer>>;
 	exec<Encoding extends 'utf8' | 'buffer'>(script: string, options?: ExecOptions<Encoding>): Promise<ExecResult<ExecOutput<Encoding>>>;
 	exec(script: string, options?: ExecOptions): Promise<ExecResult<string | Buffer>> {
-		return this.#run(script, options, (bound) => this.#vm.exec(script, bound));
+		return this.#run(script, options as ExecOptions | undefined, (bound) => this.#vm.exec(script, bound));
 	}
 
 	succeed(script: string, options?: ExecOptions<'utf8'>): Promise<ExecResult<string>>;
 	succeed(script: string, options: ExecOptions<'buffer'>): Promise<ExecResult<Buffer>>;
 	succeed<Encoding extends 'utf8' | 'buffer'>(script: string, options?: ExecOptions<Encoding>): Promise<ExecResult<ExecOutput<Encoding>>>;
 	succeed(script: string, options?: ExecOptions): Promise<ExecResult<string | Buffer>> {
-		return this.#run(script, options, (bound) => this.#vm.succeed(script, bound));
+		return this.#run(script, options as ExecOptions | undefined, (bound) => this.#vm.succeed(script, bound));
 	}
 
 	fail(script: string, options?: ExecOptions<'utf8'>): Promise<ExecResult<string>>;
 	fail(script: string, options: ExecOptions<'buffer'>): Promise<ExecResult<Buffer>>;
 	fail<Encoding extends 'utf8' | 'buffer'>(script: string, options?: ExecOptions<Encoding>): Promise<ExecResult<ExecOutput<Encoding>>>;
 	fail(script: string, options?: ExecOptions): Promise<ExecResult<string | Buffer>> {
-		return this.#run(script, options, (bound) => this.#vm.fail(script, bound));
+		return this.#run(script, options as ExecOptions | undefined, (bound) => this.#vm.fail(script, bound));
+	}
+
+	get gdb(): GdbInfo | undefined {
+		return this.#vm.gdb;
+	}
+
+	// The wait helpers run under the test's signal too, and their last attempt is the recorded command.
+	waitUntilSucceeds(script: string, options?: WaitOptions): Promise<ExecResult<string>> {
+		return this.#run(script, options as ExecOptions | undefined, (bound) =>
+			this.#vm.waitUntilSucceeds(script, bound as WaitOptions),
+		) as Promise<ExecResult<string>>;
+	}
+
+	waitUntilFails(script: string, options?: WaitOptions): Promise<ExecResult<string>> {
+		return this.#run(script, options as ExecOptions | undefined, (bound) =>
+			this.#vm.waitUntilFails(script, bound as WaitOptions),
+		) as Promise<ExecResult<string>>;
+	}
+
+	waitForFile(path: string, options?: WaitOptions): Promise<ExecResult<string>> {
+		return this.#run(`waitForFile ${path}`, options as ExecOptions | undefined, (bound) =>
+			this.#vm.waitForFile(path, bound as WaitOptions),
+		) as Promise<ExecResult<string>>;
+	}
+
+	waitForOpenPort(port: number, options?: WaitForPortOptions): Promise<ExecResult<string>> {
+		return this.#run(`waitForOpenPort ${port}`, options as ExecOptions | undefined, (bound) =>
+			this.#vm.waitForOpenPort(port, bound as WaitOptions),
+		) as Promise<ExecResult<string>>;
 	}
 
 	forwardPort(guestPort: number, options?: ForwardPortOptions): Promise<number> {

@@ -9,7 +9,8 @@ import type { ForwardPortOptions } from '../network/port-forward.js';
 import { type ExecOptions, type NormalizedExecOptions, normalizeExecOptions, validateScript } from '../options.js';
 import type { KernelInfo } from '../boot/kernel.js';
 import { type ExecResult, expectOutcome } from './exec-result.js';
-import type { ExecOutput, Vm } from './vm.js';
+import type { ExecOutput, GdbInfo, Vm } from './vm.js';
+import { fileCheck, portCheck, waitUntil, type WaitForPortOptions, type WaitOptions } from './wait-until.js';
 
 export abstract class BaseVm implements Vm {
 	abstract readonly qemuArgv: readonly string[];
@@ -56,6 +57,27 @@ export abstract class BaseVm implements Vm {
 	fail<Encoding extends 'utf8' | 'buffer'>(script: string, options?: ExecOptions<Encoding>): Promise<ExecResult<ExecOutput<Encoding>>>;
 	async fail(script: string, options: ExecOptions = {}): Promise<ExecResult<string | Buffer>> {
 		return expectOutcome(await this.exec(script, options), 'fail', this.#errorDetails());
+	}
+
+	/** A VM has a gdb stub only when a subclass says so (QEMU VMs with the `gdb` option). */
+	get gdb(): GdbInfo | undefined {
+		return undefined;
+	}
+
+	async waitUntilSucceeds(script: string, options?: WaitOptions): Promise<ExecResult<string>> {
+		return waitUntil(this, script, 'success', options);
+	}
+
+	async waitUntilFails(script: string, options?: WaitOptions): Promise<ExecResult<string>> {
+		return waitUntil(this, script, 'failure', options);
+	}
+
+	async waitForFile(path: string, options?: WaitOptions): Promise<ExecResult<string>> {
+		return waitUntil(this, fileCheck(path), 'success', options, 'waitForFile');
+	}
+
+	async waitForOpenPort(port: number, options: WaitForPortOptions = {}): Promise<ExecResult<string>> {
+		return waitUntil(this, portCheck(port, options.host), 'success', options, 'waitForOpenPort');
 	}
 
 	abstract forwardPort(guestPort: number, options?: ForwardPortOptions): Promise<number>;

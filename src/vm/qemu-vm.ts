@@ -22,6 +22,9 @@ import type { VmDisk } from '../disks/prepare.js';
 const debug = createDebug('exec');
 /** How long closing waits for the guest to sync its writable disks before QEMU is stopped anyway. */
 const DISK_SYNC_TIMEOUT_MS = 10_000;
+import { buildUserLookup, parsePasswdLine, VmUnknownUserError, wrapScriptForUser } from './exec-as-user.js';
+import { registerVmInternals } from './internals-registry.js';
+import type { GdbInfo } from './vm.js';
 
 /** What `startVm` hands to the `QemuVm` it creates. */
 export interface QemuVmParts {
@@ -41,6 +44,10 @@ export interface QemuVmParts {
 	bootedFrom?: 'snapshot' | 'cold';
 	/** The `disks` option's images. */
 	disks?: readonly VmDisk[];
+	/** The gdb stub's socket, with the `gdb` option. */
+	gdbSocket?: string;
+	/** With the `keep` option: what handing the VM over to a keeper needs (src/keep/keep-vm.ts). */
+	keep?: { limitMs: number; workspace: string; release(): void };
 }
 
 export class QemuVm extends BaseVm {
@@ -53,6 +60,8 @@ export class QemuVm extends BaseVm {
 	readonly lanAddress: string | undefined;
 	readonly disks: readonly Readonly<VmDisk>[];
 
+	readonly #gdb: GdbInfo | undefined;
+	readonly #shell: string;
 	readonly #qemu: RunningQemu;
 	readonly #control: ControlChannel;
 	readonly #resources: ResourceStack;
@@ -77,6 +86,11 @@ export class QemuVm extends BaseVm {
 		this.lanAddress = parts.network?.lanAddress;
 		this.disks = parts.disks ?? [];
 		this.#control = parts.control;
+		this.#gdb = parts.gdbSocket
+			? { socket: parts.gdbSocket, target: `target remote ${parts.gdbSocket}`, command: `gdb -ex 'target remote ${parts.gdbSocket}'` }
+			: undefined;
+		this.#shell = parts.env.SHELL ?? '/bin/sh';
+		registerVmInternals(this, parts);
 		if (parts.network?.userNetwork) {
 			const forwards = new PortForwards(() => parts.qemu.qmp());
 			this.#portForwards = forwards;
@@ -108,6 +122,10 @@ export class QemuVm extends BaseVm {
 		});
 	}
 
+	override get gdb(): GdbInfo | undefined {
+		return this.#gdb;
+	}
+
 	get consoleLog(): string {
 		return this.#qemu.console.text;
 	}
@@ -122,7 +140,26 @@ export class QemuVm extends BaseVm {
 
 	protected async runExec(script: string, options: NormalizedExecOptions): Promise<ExecResult<string | Buffer>> {
 		await this.#assertResponsive();
-		return this.#execs.run(script, options, () => this.assertUsable());
+		if (options.user === undefined) return this.#execs.run(script, options, () => this.assertUsable());
+		// As another user: the guest runs a root wrapper around the script (exec-as-user.ts); the result names the script.
+		const body = await this.#wrapForUser(script, options.user, options.signal);
+		return { ...(await this.#execs.run(body, options, () => this.assertUsable())), script };
+	}
+
+	async #wrapForUser(script: string, user: string, signal: AbortSignal | undefined): Promise<string> {
+		const lookup = await this.exec(buildUserLookup(user), signal ? { signal } : {});
+		const account = lookup.exitCode === 0 ? parsePasswdLine(lookup.stdout) : undefined;
+		if (!account) {
+			if (lookup.isCanceled) signal?.throwIfAborted();
+			if (lookup.exitCode === 2 || lookup.exitCode === 0) throw new VmUnknownUserError(user, { qemuArgv: this.qemuArgv });
+			throw new VmError(
+				`Cannot look up the user \`${user}\` in the guest: getent exited with ${lookup.exitCode}: ${lookup.stderr.trim()}`,
+				{
+					qemuArgv: this.qemuArgv,
+				},
+			);
+		}
+		return wrapScriptForUser(script, account, this.#shell);
 	}
 
 	protected async shutDown(): Promise<void> {

@@ -8,6 +8,17 @@ import type { VmDisk } from '../disks/prepare.js';
 import type { ForwardPortOptions } from '../network/port-forward.js';
 import type { ExecOptions } from '../options.js';
 import type { ExecResult } from './exec-result.js';
+import type { WaitForPortOptions, WaitOptions } from './wait-until.js';
+
+/** How to attach a debugger to the guest kernel (the `gdb` option). */
+export interface GdbInfo {
+	/** The unix socket QEMU's gdb stub listens on. */
+	socket: string;
+	/** The gdb command that connects: `target remote <socket>`. */
+	target: string;
+	/** A whole command line to start gdb attached (add the kernel's debug vmlinux as its last argument for symbols). */
+	command: string;
+}
 
 /** What `stdout` and `stderr` are for an `encoding`: a Buffer for `'buffer'`, else a string. */
 export type ExecOutput<Encoding> = Encoding extends 'buffer' ? Buffer : string;
@@ -43,6 +54,8 @@ export interface Vm extends AsyncDisposable {
 	readonly consoleLog: string;
 	/** Whether the VM was closed or has died. */
 	readonly closed: boolean;
+	/** How to attach gdb to the guest kernel, with the `gdb` option; else undefined. */
+	readonly gdb: GdbInfo | undefined;
 
 	/**
 	 * Run a shell script in the guest as root (`/bin/sh`, or its `#!` interpreter). Resolves with its
@@ -68,6 +81,19 @@ export interface Vm extends AsyncDisposable {
 	fail(script: string, options?: ExecOptions<'utf8'>): Promise<ExecResult<string>>;
 	fail(script: string, options: ExecOptions<'buffer'>): Promise<ExecResult<Buffer>>;
 	fail<Encoding extends 'utf8' | 'buffer'>(script: string, options?: ExecOptions<Encoding>): Promise<ExecResult<ExecOutput<Encoding>>>;
+
+	/**
+	 * Run `script` in the guest again and again (every `interval` ms) until it exits with 0, and resolve with
+	 * that result; reject with a `VmWaitTimeoutError` showing the last attempt's output after `timeout` ms
+	 * (default 30 s). Takes the exec options too (`env`, `cwd`, `user`, `signal`, …).
+	 */
+	waitUntilSucceeds(script: string, options?: WaitOptions): Promise<ExecResult<string>>;
+	/** Like `waitUntilSucceeds`, but until the script exits with a status other than 0. */
+	waitUntilFails(script: string, options?: WaitOptions): Promise<ExecResult<string>>;
+	/** Wait until `path` exists in the guest (`test -e`). */
+	waitForFile(path: string, options?: WaitOptions): Promise<ExecResult<string>>;
+	/** Wait until a TCP connection to `port` succeeds from inside the guest (to `host`, default 127.0.0.1). */
+	waitForOpenPort(port: number, options?: WaitForPortOptions): Promise<ExecResult<string>>;
 
 	/**
 	 * Forward a free TCP (or UDP) port on the host's 127.0.0.1 to `guestPort` in the guest; resolves with

@@ -4,6 +4,7 @@
  */
 import type { CliIo } from '../cli-io.js';
 import { type DoctorCheck, runDoctorChecks } from './checks.js';
+import { type KeptVmRecord, listKeptVms } from '../../keep/kept-registry.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { parseFlags } from '../parse-flags.js';
 import { UsageError } from '../usage-error.js';
@@ -20,6 +21,13 @@ Exit status: 0 when a VM can start (warnings only make it slower), 1 when it can
 `;
 
 /** The report: one line per check (pure). */
+/** Kept VMs hold memory and a CPU's worth of emulation until their limit: doctor says so (pure). */
+export function formatKeptNote(kept: readonly KeptVmRecord[], now: number): string {
+	if (kept.length === 0) return '';
+	const until = Math.max(...kept.map((record) => record.deadline));
+	return `\nNote: ${kept.length} kept VM${kept.length === 1 ? '' : 's'} of failed tests still running (the last stops in ${Math.ceil((until - now) / 60_000)} min): \`vm-exec ps\` lists them, \`vm-exec attach <id>\` opens a shell, \`vm-exec kill --all\` stops them.\n`;
+}
+
 export function formatDoctorReport(checks: readonly DoctorCheck[]): string {
 	const width = Math.max(...checks.map((check) => check.name.length));
 	const lines = checks.map((check) => {
@@ -49,5 +57,6 @@ export async function runDoctorCommand(argv: readonly string[], io: CliIo): Prom
 		throw new UsageError(`\`vm-exec doctor\` takes no arguments, got \`${[...positionals, ...(rest ? ['--', ...rest] : [])].join(' ')}\`.`);
 	const checks = await runDoctorChecks({ kernel: typeof flags.kernel === 'string' ? flags.kernel : undefined, boot: flags.boot === true });
 	io.stdout.write(formatDoctorReport(checks));
+	io.stdout.write(formatKeptNote(await listKeptVms(), Date.now()));
 	return checks.some((check) => check.status === 'fail') ? 1 : 0;
 }

@@ -74,8 +74,13 @@ describe('parseRunArgs', () => {
 			network: false,
 			lan: undefined,
 			disks: [],
+			gdb: false,
 			qemuArgs: [],
 		});
+	});
+
+	it('parses --gdb', () => {
+		expect(runArgs(['--gdb', 'true']).gdb).toBe(true);
 	});
 
 	it('parses --network and --lan NAME or NAME:ADDRESS', () => {

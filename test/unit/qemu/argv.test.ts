@@ -90,6 +90,17 @@ describe('buildQemuArgv', () => {
 		);
 	});
 
+	it('starts the gdb stub on a unix socket only when the plan has one, before the migration flags', () => {
+		expect(buildQemuArgv(plan)).not.toContain('-gdb');
+		const argv = buildQemuArgv({ ...plan, gdbSocket: '/tmp/w,x/gdb.sock', incoming: 'defer' });
+		expect(argv.slice(argv.indexOf('-gdb'), argv.indexOf('-gdb') + 4)).toEqual([
+			'-gdb',
+			'unix:/tmp/w,,x/gdb.sock,server=on,wait=off',
+			'-incoming',
+			'defer',
+		]);
+	});
+
 	it('leaves out -bios when qboot is not installed', () => {
 		expect(buildQemuArgv({ ...plan, bios: undefined })).not.toContain('-bios');
 	});
