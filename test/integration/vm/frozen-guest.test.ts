@@ -19,25 +19,11 @@ import { PING_INTERVAL_MS, UNRESPONSIVE_AFTER_MS } from '../../../src/vm/livenes
 import { EXIT_CODES } from '../../../src/cli/exit-codes.js';
 import { leftovers } from '../../helpers/vm-leaks.js';
 import { assertCliBuilt, runCli } from '../../helpers/built-cli.js';
+import { within } from '../../helpers/within.js';
 
 const MODULE_SOURCE = fileURLToPath(new URL('../../fixtures/freeze-module/', import.meta.url));
 /** The documented bound for a call without a timeout: the silence bound, a ping interval, and a second to gather the evidence. */
 const UNRESPONSIVE_BOUND_MS = UNRESPONSIVE_AFTER_MS + PING_INTERVAL_MS + 1000;
-
-/** Settles like `promise`, or rejects if it has not settled within `ms` (the bound the test asserts). */
-async function within<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {
-	let timer: NodeJS.Timeout | undefined;
-	try {
-		return await Promise.race([
-			promise,
-			new Promise<never>((_, reject) => {
-				timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
-			}),
-		]);
-	} finally {
-		clearTimeout(timer);
-	}
-}
 
 let vm: Vm | undefined;
 afterEach(async () => {

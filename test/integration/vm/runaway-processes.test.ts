@@ -7,21 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startVm, type Vm } from '../../../src/index.js';
 import { KILL_GRACE_MS } from '../../../src/vm/guest-execs.js';
 import { leftovers } from '../../helpers/vm-leaks.js';
-
-/** Settles like `promise`, or rejects if it has not settled within `ms` (the bound the test asserts). */
-async function within<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {
-	let timer: NodeJS.Timeout | undefined;
-	try {
-		return await Promise.race([
-			promise,
-			new Promise<never>((_, reject) => {
-				timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
-			}),
-		]);
-	} finally {
-		clearTimeout(timer);
-	}
-}
+import { within } from '../../helpers/within.js';
 
 const FORK_BOMB = 'f(){ f|f & }; f';
 
