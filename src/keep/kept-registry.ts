@@ -2,7 +2,7 @@
  * Where kept VMs are listed, for `vm-exec ps`, `attach`, `kill` and `doctor`: one JSON file per kept VM in
  * a private dir of the user's. A record whose keeper is gone is stale and is removed when listed.
  */
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { isProcessAlive } from '../lifecycle/process-alive.js';
@@ -31,12 +31,24 @@ export async function ensureKeptDir(): Promise<void> {
 }
 
 export async function writeKeptRecord(record: KeptVmRecord): Promise<void> {
+	const write = () => writeFile(path.join(keptDir(), `${record.id}.json`), `${JSON.stringify(record)}\n`, { mode: 0o600 });
 	await ensureKeptDir();
-	await writeFile(path.join(keptDir(), `${record.id}.json`), `${JSON.stringify(record)}\n`, { mode: 0o600 });
+	// The last record's removal may take the empty dir away in between: make it again once.
+	await write().catch(async (error: NodeJS.ErrnoException) => {
+		if (error.code !== 'ENOENT') throw error;
+		await ensureKeptDir();
+		await write();
+	});
 }
 
 export async function removeKeptRecord(id: string): Promise<void> {
 	await rm(path.join(keptDir(), `${id}.json`), { force: true });
+	await removeKeptDirIfEmpty();
+}
+
+/** With no VM kept, nothing of the registry is left in the temp dir (rmdir refuses a dir that is not empty). */
+async function removeKeptDirIfEmpty(): Promise<void> {
+	if (!process.env.VM_EXEC_KEPT_DIR) await rmdir(keptDir()).catch(() => {});
 }
 
 /** The kept VMs whose keeper runs, oldest first; stale records are removed on the way. */
@@ -50,6 +62,7 @@ export async function listKeptVms(): Promise<KeptVmRecord[]> {
 		if (record && isProcessAlive(record.keeperPid) && isProcessAlive(record.qemuPid)) records.push(record);
 		else await rm(path.join(keptDir(), name), { force: true }).catch(() => {});
 	}
+	if (records.length === 0) await removeKeptDirIfEmpty();
 	return records.sort((a, b) => a.keptAt - b.keptAt);
 }
 
