@@ -8,10 +8,10 @@
  * Its QEMU is an ordinary VM's, so the exit cleanup (and QEMU's parent-death signal on SIGKILL)
  * cover it like any other.
  */
-import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { createDebug } from '../debug.js';
+import { readProcessState } from '../lifecycle/process-alive.js';
 import { normalizeOptions, type VmOptions } from '../options.js';
 import { startVm } from '../start-vm.js';
 import type { Vm } from '../vm/vm.js';
@@ -258,13 +258,8 @@ export class WarmPool {
 function isUsable(vm: Vm): boolean {
 	if (vm.closed) return false;
 	if (vm.pid === undefined) return true;
-	try {
-		const stat = readFileSync(`/proc/${vm.pid}/stat`, 'utf8');
-		const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-		return !'ZXxTt'.includes(state);
-	} catch {
-		return false;
-	}
+	const state = readProcessState(vm.pid);
+	return state !== undefined && !'ZXxTt'.includes(state);
 }
 
 function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {

@@ -4,9 +4,9 @@
  * kernel report on the console, what ran last. QMP still answers when the guest's kernel is frozen (QEMU's
  * main loop is not the guest's), but not when QEMU's process is stopped: then the process state says so.
  */
-import { readFile } from 'node:fs/promises';
 import { describeAddress, loadKernelSymbols } from '../boot/kernel-symbols.js';
 import { tailOf, type VcpuLocation, VmUnresponsiveError } from '../errors.js';
+import { readProcessState } from '../lifecycle/process-alive.js';
 import { withDeadline } from '../lifecycle/wait.js';
 import type { QmpClient } from '../qemu/qmp-client.js';
 import { parseRegisters } from '../qemu/state.js';
@@ -25,13 +25,6 @@ export function findKernelReports(consoleLog: string, max = 8): string[] {
 		.map((line) => line.replace(/\r$/, '').replace(/^\[\s*\d+\.\d+\]\s*/, ''))
 		.filter((line) => KERNEL_REPORT.test(line))
 		.slice(-max);
-}
-
-/** The state letter of a process from `/proc/PID/stat` (`R`, `S`, `T` stopped, `t` traced), or undefined. */
-export async function readProcessState(pid: number): Promise<string | undefined> {
-	const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-	// The command name is in parentheses and may contain spaces: the state follows the last ')'.
-	return /\)\s+(\S)/.exec(stat.slice(stat.lastIndexOf(')')))?.[1];
 }
 
 export interface UnresponsiveContext {
@@ -62,7 +55,7 @@ async function queryVcpus(qmp: () => Promise<QmpClient>): Promise<{ status: stri
 
 /** Gather the evidence (within about a second) and build the error. */
 export async function describeUnresponsiveGuest(context: UnresponsiveContext): Promise<VmUnresponsiveError> {
-	const processState = context.pid === undefined ? undefined : await readProcessState(context.pid);
+	const processState = context.pid === undefined ? undefined : readProcessState(context.pid);
 	const stopped = processState === 'T' || processState === 't';
 	const [monitor, symbols] = await Promise.all([stopped ? undefined : queryVcpus(context.qmp), loadKernelSymbols(context.kernelRelease)]);
 	const vcpus: VcpuLocation[] = parseRegisters(monitor?.registers ?? '').map((registers) => ({

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Vm } from '../../../src/index.js';
+import { readProcessState } from '../../../src/lifecycle/process-alive.js';
 import { resolveBudgetMiB } from '../../../src/pool/policy.js';
 import { WarmPool } from '../../../src/pool/warm-pool.js';
 import { isProcessAlive } from '../../helpers/vm-leaks.js';
@@ -166,13 +167,8 @@ describe('a runner with a warm pool that dies', () => {
 async function untilDead(pid: number, ms: number): Promise<void> {
 	const deadline = Date.now() + ms;
 	while (Date.now() < deadline) {
-		let stat = '';
-		try {
-			stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-		} catch {
-			return; // gone
-		}
-		if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return;
+		const state = readProcessState(pid);
+		if (state === undefined || state === 'Z') return;
 		await new Promise((resolve) => setTimeout(resolve, 20));
 	}
 	throw new Error(`process ${pid} still runs ${ms} ms after SIGKILL`);

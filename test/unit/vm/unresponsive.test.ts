@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { findKernelReports, readProcessState } from '../../../src/vm/unresponsive.js';
+import { readProcessState } from '../../../src/lifecycle/process-alive.js';
+import { findKernelReports } from '../../../src/vm/unresponsive.js';
 
 describe('findKernelReports', () => {
 	it("picks the kernel's lockup and bug lines out of the console, without timestamps", () => {
@@ -25,7 +26,7 @@ describe('findKernelReports', () => {
 
 describe('readProcessState', () => {
 	it('reads the state of a live process, and nothing for a missing one', async () => {
-		expect(await readProcessState(process.pid)).toMatch(/^[RS]$/);
-		expect(await readProcessState(2 ** 30)).toBeUndefined();
+		expect(readProcessState(process.pid)).toMatch(/^[RS]$/);
+		expect(readProcessState(2 ** 30)).toBeUndefined();
 	});
 });
