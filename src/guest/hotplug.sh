@@ -13,6 +13,13 @@ if [ "$ACTION" = add ] && [ -n "$MODALIAS" ]; then
 fi
 [ "$SUBSYSTEM" = block ] || exit 0
 case "$DEVNAME" in vd* | nvme*) ;; *) exit 0 ;; esac
+# A removed disk's sysfs files are gone: drop every link to it.
+if [ "$ACTION" = remove ]; then
+	for link in /dev/disk/by-id/*; do
+		[ "$(readlink "$link")" = "../../$DEVNAME" ] && rm -f "$link"
+	done
+	exit 0
+fi
 d=/sys$DEVPATH
 part=
 if [ "$DEVTYPE" = partition ]; then
@@ -43,9 +50,5 @@ nvme*)
 	;;
 esac
 for link in $links; do
-	if [ "$ACTION" = remove ]; then
-		rm -f "/dev/disk/by-id/$link"
-	else
-		mkdir -p /dev/disk/by-id && ln -sfn "../../$DEVNAME" "/dev/disk/by-id/$link"
-	fi
+	mkdir -p /dev/disk/by-id && ln -sfn "../../$DEVNAME" "/dev/disk/by-id/$link"
 done

@@ -97,5 +97,8 @@ describe('devices given with qemuArgs (coldplug)', () => {
 		await vm.waitForFile('/dev/disk/by-id/virtio-hot1', { timeout: 30_000 });
 		const { stdout } = await vm.succeed('readlink /dev/disk/by-id/virtio-hot1; cat /sys/block/vdb/size');
 		expect(stdout).toBe(`../../vdb\n${(8 * 1024 * 1024) / 512}\n`);
+		// And device_del completes: the guest ejects the card (ACPI again), and its link goes with it.
+		expect(await qmpCommand(qmpSocket, 'device_del', { id: 'hotdisk' })).toEqual({});
+		await vm.waitUntilFails('test -e /sys/block/vdb || test -L /dev/disk/by-id/virtio-hot1', { timeout: 30_000 });
 	});
 });
