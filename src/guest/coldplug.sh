@@ -6,11 +6,12 @@
 # Coldplug, as udev does at boot: load the driver of every device that has none yet (its modalias), and
 # the /dev/disk/by-id links of disks with a serial. The drivers of vm-exec's own disks (virtio-blk) and of
 # a virtio RNG come from the initramfs (insmod, listed in /etc/vm-exec/driver-aliases, see
-# src/disks/device-modules.ts): the host's modprobe runs in the guest's root over 9p, and its first run after
-# a restore cost ~0.7 s. Only the devices they do not cover go to one modprobe for all of them. The chipset
-# every VM has (host and ISA bridges, power management, PC speaker, framebuffer) is left without drivers, and
+# src/disks/device-modules.ts): the host's modprobe runs in the guest's root over 9p, and a first run in a VM
+# (its libraries and module indexes over 9p) cost 0.4-0.65 s. Only the devices they do not cover go to one modprobe for all of them. The chipset
+# every VM has (host and ISA bridges, power management, PC speaker, framebuffer, and the ACPI devices of a VM
+# that has ACPI for hotplug: floppy controller, buttons, fw_cfg…) is left without drivers, and
 # so is the PIIX IDE controller of the pc machine unless the VM may have IDE drives (VMX_IDE): ata_piix,
-# libata and the SCSI core cost ~0.5 s more.
+# libata and the SCSI core took 0.7-0.9 s more.
 # Only a VM with devices of its own (qemuArgs that add one or a monitor that could, disks: VMX_DEVICES) pays
 # for it; it also gets a listener for later devices (hot-added ones, children of a driver loaded here,
 # partitions): busybox's uevent runs hotplug.sh for each kernel event (Debian's kernel has no uevent helper,
@@ -46,6 +47,8 @@ coldplug() {
 			tried="$tried$a "
 			case "$a" in
 			pci:v00008086d00001237* | pci:v00008086d00007000* | pci:v00008086d00007113* | platform:pcspkr | platform:platform-framebuffer) ;;
+			# The machine's own ACPI devices, in VMs with ACPI for hotplug (floppy controller, buttons, fw_cfg, …).
+			acpi:*) ;;
 			pci:v00008086d00007010*) [ -z "$VMX_IDE" ] || set -- "$@" "$a" ;;
 			*)
 				# Bound now when the initramfs carried its driver; else left to modprobe.
