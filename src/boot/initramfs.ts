@@ -19,8 +19,9 @@ import { readModuleFile } from './module-file.js';
 export { readModuleFile };
 import { readBusyboxApplets } from './busybox-applets.js';
 import { guestModules, NETWORK_MODULES, parseModulesBuiltin, parseModulesDep, resolveModuleLoadOrder } from './module-deps.js';
+import { deviceModuleFiles, formatDeviceAliases, resolveDeviceAliases } from '../disks/device-modules.js';
 
-const INITRAMFS_FORMAT = 'initramfs-v5';
+const INITRAMFS_FORMAT = 'initramfs-v6';
 
 export interface InitramfsInputs {
 	/** The guest's architecture (which virtio transport and control modules it loads). @default 'x86_64' */
@@ -41,6 +42,10 @@ export interface InitramfsPlan {
 	moduleOrder: string[];
 	/** Network driver files (not already in `moduleOrder`), dependencies first: loaded after `go`, when needed. */
 	networkModuleOrder: string[];
+	/** Device driver files (disks, RNG), loaded by the coldplug for the devices that need them (src/disks/device-modules.ts). */
+	deviceModuleOrder: string[];
+	/** The coldplug's table of those drivers' modaliases (`GLOB FILE…` a line). */
+	deviceAliases: string;
 	/** The kernel's modules.devname: device nodes whose first open loads their module. */
 	devnames: string;
 	/** The host's shell and libraries to carry, if it can be carried. */
@@ -52,18 +57,31 @@ export interface InitramfsPlan {
 }
 
 /** Load orders this process has resolved, by the identity of modules.dep and modules.builtin. */
-const resolvedOrders = new Map<string, { order: string[]; networkOrder: string[] }>();
+const resolvedOrders = new Map<string, ResolvedOrders>();
+
+interface ResolvedOrders {
+	order: string[];
+	networkOrder: string[];
+	deviceOrder: string[];
+	deviceAliases: string;
+}
 
 /**
  * The module files to pack, dependencies first. Parsing modules.dep takes a while, so the result is
  * remembered for as long as modules.dep and modules.builtin stay the same files.
  */
-async function resolveModuleOrders(inputs: InitramfsInputs): Promise<{ order: string[]; networkOrder: string[] }> {
+async function resolveModuleOrders(inputs: InitramfsInputs): Promise<ResolvedOrders> {
 	const depFile = path.join(inputs.modulesDir, 'modules.dep');
 	const builtinFile = path.join(inputs.modulesDir, 'modules.builtin');
+	const aliasFile = path.join(inputs.modulesDir, 'modules.alias');
 	const wanted = [...guestModules(archSpec(inputs.arch ?? 'x86_64')), ...(inputs.extraModules ?? [])];
 	const identityOrMissing = (file: string) => fileIdentity(file).catch(() => `${file}:missing`);
-	const identity = [await identityOrMissing(depFile), await identityOrMissing(builtinFile), ...wanted].join('\0');
+	const identity = [
+		await identityOrMissing(depFile),
+		await identityOrMissing(builtinFile),
+		await identityOrMissing(aliasFile),
+		...wanted,
+	].join('\0');
 	const known = resolvedOrders.get(identity);
 	if (known) return known;
 	const depText = await readFile(depFile, 'utf8').catch((error: unknown) => {
@@ -78,16 +96,20 @@ async function resolveModuleOrders(inputs: InitramfsInputs): Promise<{ order: st
 	// A wanted module that is in neither list is taken to be built in (kernels without modules.builtin).
 	const { order } = resolveModuleLoadOrder(dep, wanted, builtin);
 	const networkOrder = resolveModuleLoadOrder(dep, NETWORK_MODULES, builtin).order.filter((file) => !order.includes(file));
-	const resolved = { order, networkOrder };
+	// Without modules.alias the coldplug has no table and leaves every device to modprobe, as before.
+	const aliasText = await readFile(aliasFile, 'utf8').catch(() => '');
+	const deviceOrder = aliasText ? deviceModuleFiles(dep, order, builtin).filter((file) => !networkOrder.includes(file)) : [];
+	const deviceAliases = aliasText ? formatDeviceAliases(resolveDeviceAliases(aliasText, dep, order, builtin)) : '';
+	const resolved = { order, networkOrder, deviceOrder, deviceAliases };
 	resolvedOrders.set(identity, resolved);
 	return resolved;
 }
 
 /** Decide the archive's contents and its cache key (cheap: stats, no module reads). */
 export async function planInitramfs(inputs: InitramfsInputs): Promise<InitramfsPlan> {
-	const { order, networkOrder } = await resolveModuleOrders(inputs);
+	const { order, networkOrder, deviceOrder, deviceAliases } = await resolveModuleOrders(inputs);
 	const stats = await Promise.all(
-		[inputs.busybox, ...[...order, ...networkOrder].map((file) => path.join(inputs.modulesDir, file))].map(fileIdentity),
+		[inputs.busybox, ...[...order, ...networkOrder, ...deviceOrder].map((file) => path.join(inputs.modulesDir, file))].map(fileIdentity),
 	);
 	const devnames = await readFile(path.join(inputs.modulesDir, 'modules.devname'), 'utf8').catch(() => '');
 	const runnerShell = inputs.runnerShell ?? '/bin/sh';
@@ -101,6 +123,8 @@ export async function planInitramfs(inputs: InitramfsInputs): Promise<InitramfsP
 	return {
 		moduleOrder: order,
 		networkModuleOrder: networkOrder,
+		deviceModuleOrder: deviceOrder,
+		deviceAliases,
 		devnames,
 		shell: carried,
 		runnerShell,
@@ -110,6 +134,7 @@ export async function planInitramfs(inputs: InitramfsInputs): Promise<InitramfsP
 			guest.init,
 			...Object.entries(guest.files).flat(),
 			devnames,
+			deviceAliases,
 			runnerShell,
 			...stats,
 			...(shellIdentity ?? ['no shell']),
@@ -123,6 +148,9 @@ export function initramfsEntries(contents: {
 	applets: readonly string[];
 	modules: readonly { name: string; data: Buffer }[];
 	networkModules?: readonly { name: string; data: Buffer }[];
+	/** Device drivers and the coldplug's table of their modaliases (src/disks/device-modules.ts). */
+	deviceModules?: readonly { name: string; data: Buffer }[];
+	deviceAliases?: string;
 	devnames?: string;
 	/** The shell that runs the guest's scripts (when no copy is carried, or to restart the runner). */
 	runnerShell?: string;
@@ -170,9 +198,10 @@ export function initramfsEntries(contents: {
 		data: Buffer.from(contents.modules.map((module) => `${module.name}\n`).join('')),
 	});
 	const networkModules = contents.networkModules ?? [];
-	for (const module of networkModules) {
+	for (const module of [...networkModules, ...(contents.deviceModules ?? [])]) {
 		entries.push({ type: 'file', path: `lib/modules/${module.name}`, data: module.data, mode: 0o644 });
 	}
+	entries.push({ type: 'file', path: 'etc/vm-exec/driver-aliases', data: Buffer.from(contents.deviceAliases ?? '') });
 	entries.push({ type: 'file', path: 'etc/vm-exec/shell', data: Buffer.from(`${contents.runnerShell ?? '/bin/sh'}\n`) });
 	entries.push({
 		type: 'file',
@@ -235,16 +264,27 @@ export async function prepareInitramfs(inputs: InitramfsInputs, cacheDir: string
 				data: await readModuleFile(path.join(inputs.modulesDir, relative)),
 			})),
 		);
-	const [modules, networkModules, shell] = await Promise.all([
+	const [modules, networkModules, deviceModules, shell] = await Promise.all([
 		readModules(plan.moduleOrder),
 		readModules(plan.networkModuleOrder),
+		readModules(plan.deviceModuleOrder),
 		readGuestShell(plan.shell),
 	]);
 	// Uncompressed on purpose: unpacking a compressed initramfs costs boot time under software emulation.
 	await writeFileAtomic(
 		file,
 		packCpio(
-			initramfsEntries({ busybox, applets, modules, networkModules, devnames: plan.devnames, runnerShell: plan.runnerShell, shell }),
+			initramfsEntries({
+				busybox,
+				applets,
+				modules,
+				networkModules,
+				deviceModules,
+				deviceAliases: plan.deviceAliases,
+				devnames: plan.devnames,
+				runnerShell: plan.runnerShell,
+				shell,
+			}),
 		),
 	);
 	await pruneCachedFiles(cacheDir, { prefix: 'initramfs-', suffix: '.cpio', keep: path.basename(file), max: MAX_INITRAMFS_FILES });

@@ -1,11 +1,17 @@
 /**
- * The QEMU arguments of the VM's disks, as a pure function: one virtio-blk PCI device per disk, in order,
- * so the guest names them /dev/vda, /dev/vdb, … (virtio_blk probes them in PCI slot order).
+ * The QEMU arguments of the VM's disks, as a pure function: one virtio-blk device per disk, in order, on
+ * the arch's virtio transport (PCI on x86, MMIO on aarch64's virt machine), so the guest names them
+ * /dev/vda, /dev/vdb, … (virtio_blk probes them in PCI slot order; on virt, QEMU gives the first
+ * virtio-mmio device on the command line the transport Linux probes first).
  */
+import { type ArchSpec, archSpec, virtioDevice } from '../arch/arch.js';
 import { escapeOptionValue } from '../qemu/argv.js';
 import type { NormalizedDisk } from './options.js';
 
-export function buildDiskArgs(disks: readonly Pick<NormalizedDisk, 'path' | 'format' | 'readOnly' | 'serial'>[]): string[] {
+export function buildDiskArgs(
+	disks: readonly Pick<NormalizedDisk, 'path' | 'format' | 'readOnly' | 'serial'>[],
+	spec: ArchSpec = archSpec('x86_64'),
+): string[] {
 	return disks.flatMap((disk, index) => {
 		const id = `vmx-disk${index}`;
 		const drive = [
@@ -18,7 +24,7 @@ export function buildDiskArgs(disks: readonly Pick<NormalizedDisk, 'path' | 'for
 			// Guest flushes (sync) reach the host file; the guest's data is in the host's page cache at once.
 			'cache=writeback',
 		];
-		const device = ['virtio-blk-pci', `drive=${id}`, ...(disk.serial ? [`serial=${disk.serial}`] : [])];
+		const device = [virtioDevice(spec, 'virtio-blk'), `drive=${id}`, ...(disk.serial ? [`serial=${disk.serial}`] : [])];
 		return ['-drive', drive.join(','), '-device', device.join(',')];
 	});
 }

@@ -88,6 +88,8 @@ export interface BootSettings {
 	network?: GuestNetworkSettings | undefined;
 	/** The VM has devices beyond the base machine (`qemuArgs`, `disks`): the guest looks for their drivers. */
 	extraDevices?: boolean;
+	/** qemuArgs may attach IDE drives: the coldplug then loads the PIIX IDE driver too. */
+	ideDrives?: boolean;
 }
 
 /** Per-VM network settings, applied by the guest after `go` (never on the kernel command line: snapshots). */
@@ -120,6 +122,7 @@ export function buildBootEnv(settings: BootSettings): string {
 		`VMX_MODULES=${shellQuote(settings.modulesDir ?? '')}`,
 		// The VM has devices beyond the base machine (qemuArgs, disks): the guest coldplugs and listens for more.
 		...(settings.extraDevices ? ['VMX_DEVICES=1'] : []),
+		...(settings.extraDevices && settings.ideDrives ? ['VMX_IDE=1'] : []),
 		...(settings.modulesShare ? ['VMX_MODULES_SHARE=1'] : []),
 		// Unset network variables mean "no card": the guest then keeps only loopback.
 		...(settings.network

@@ -13,6 +13,7 @@ import { isHiddenInGuest } from '../protocol/exec-files.js';
 import type { QemuPlan } from '../qemu/argv.js';
 import type { Artifacts } from './artifacts.js';
 import type { VmDisk } from '../disks/prepare.js';
+import { addsDevices, addsUserMonitor, mayAddIdeDrives } from '../disks/qemu-args-devices.js';
 
 /** What a boot needs besides its QEMU plan. */
 export interface BootContext {
@@ -60,6 +61,8 @@ export function planQemu(context: BootContext, workspace: Workspace, sharedDir: 
 		extraKernelFlags: [...(options.console === 'inherit' ? ['loglevel=7'] : []), ...(options.gdb ? ['nokaslr'] : [])],
 		...(options.gdb ? { gdbSocket: gdbSocketPath(workspace) } : {}),
 		qemuArgs: options.qemuArgs,
+		// A monitor of the user's can hot-add a device (device_add): the guest needs ACPI PCI hotplug to see it.
+		acpiHotplug: addsUserMonitor(options.qemuArgs),
 		...context.network,
 		disks: context.disks,
 	};
@@ -75,6 +78,10 @@ function modulesShareOf(root: string | undefined, modulesDir: string): string | 
 /** The guest's settings for boot.env (the network's are added by the caller). */
 export function planGuestSettings(options: NormalizedVmOptions, kernel: KernelInfo, sharedDir: string | undefined) {
 	const defaultModules = [`/lib/modules/${kernel.release}`, `/usr/lib/modules/${kernel.release}`];
+	const devices = {
+		extraDevices: options.disks.length > 0 || addsDevices(options.qemuArgs),
+		ideDrives: mayAddIdeDrives(options.qemuArgs),
+	};
 	if (options.root) {
 		// Paths in another root are that root's: no host path to expose; the modules are a share or in the root.
 		const share = modulesShareOf(options.root, kernel.modulesDir);
@@ -85,6 +92,7 @@ export function planGuestSettings(options: NormalizedVmOptions, kernel: KernelIn
 			expose: [],
 			modulesDir: inRoot && !defaultModules.includes(inRoot) ? inRoot : undefined,
 			modulesShare: share !== undefined,
+			...devices,
 		};
 	}
 	const expose = [options.cwd, kernel.modulesDir].filter(
@@ -93,36 +101,8 @@ export function planGuestSettings(options: NormalizedVmOptions, kernel: KernelIn
 	return {
 		hostname: 'vm-exec',
 		shared: sharedDir !== undefined,
-		extraDevices: options.disks.length > 0 || addsDevices(options.qemuArgs),
+		...devices,
 		expose,
 		modulesDir: defaultModules.includes(kernel.modulesDir) ? undefined : kernel.modulesDir,
 	};
-}
-
-/**
- * QEMU options that add a device to the guest, or a monitor of the user's that can hot-add one: a VM given one
- * gets the coldplug and the uevent listener (`-m 1G` alone does not).
- */
-const DEVICE_OPTIONS = new Set([
-	'-device',
-	'-drive',
-	'-hda',
-	'-hdb',
-	'-hdc',
-	'-hdd',
-	'-cdrom',
-	'-fda',
-	'-fdb',
-	'-nic',
-	'-net',
-	'-usb',
-	'-usbdevice',
-	'-qmp',
-	'-mon',
-	'-monitor',
-]);
-
-/** Whether `qemuArgs` add a device (an option such as `-device`), or a monitor that could. */
-export function addsDevices(qemuArgs: readonly string[]): boolean {
-	return qemuArgs.some((arg) => DEVICE_OPTIONS.has(arg.replace(/^--/, '-').split('=')[0]!));
 }

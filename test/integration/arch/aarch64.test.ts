@@ -3,8 +3,10 @@
  * as `scripts/install-host-deps.sh --arch aarch64` unpacks them.
  */
 import { once } from 'node:events';
+import { open } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dir as tempDir, type DirectoryResult } from 'tmp-promise';
 import { startVm, type Vm } from '../../../src/index.js';
@@ -15,10 +17,12 @@ const root = requireUnpacked(AARCH64_ROOT, 'sh scripts/install-host-deps.sh --ar
 describe('an aarch64 VM over an arm64 root', () => {
 	let cache: DirectoryResult;
 	let vm: Vm;
+	const diskOf = (name: string) => ({ path: path.join(cache.path, `${name}.img`), size: '8M', serial: 'armdisk' });
 
 	beforeAll(async () => {
 		cache = await tempDir({ prefix: 'vm-exec-aarch64-cache-', unsafeCleanup: true });
-		vm = await startVm({ arch: 'aarch64', root, cacheDir: cache.path, snapshot: 'auto', bootTimeout: 100_000 });
+		// With a disk: the arm64 guest's disk test shares this VM (an arm64 boot under emulation is slow).
+		vm = await startVm({ arch: 'aarch64', root, cacheDir: cache.path, snapshot: 'auto', bootTimeout: 100_000, disks: [diskOf('first')] });
 	}, 115_000);
 
 	afterAll(async () => {
@@ -73,8 +77,32 @@ describe('an aarch64 VM over an arm64 root', () => {
 	}, 110_000);
 
 	it('starts a second VM from the snapshot the first one saved', async () => {
-		await using second = await startVm({ arch: 'aarch64', root, cacheDir: cache.path, snapshot: 'auto', bootTimeout: 100_000 });
+		// The same devices as the first VM (a disk of its own: the image's path is not in the snapshot's key).
+		await using second = await startVm({
+			arch: 'aarch64',
+			root,
+			cacheDir: cache.path,
+			snapshot: 'auto',
+			bootTimeout: 100_000,
+			disks: [diskOf('second')],
+		});
 		expect(second.bootedFrom).toBe('snapshot');
 		expect((await second.succeed('uname -m')).stdout).toBe('aarch64\n');
 	}, 110_000);
+
+	it('writes a disk in the arm64 guest (virtio-mmio) that the host then reads', async () => {
+		expect(vm.disks).toMatchObject([{ device: '/dev/vda', byId: '/dev/disk/by-id/virtio-armdisk' }]);
+		expect(vm.qemuArgv.join(' ')).toMatch(/virtio-blk-device,drive=vmx-disk0,serial=armdisk/);
+		const { stdout } = await vm.succeed(
+			"readlink /dev/disk/by-id/virtio-armdisk; printf 'written by arm64' | dd of=/dev/vda conv=notrunc 2>/dev/null && sync",
+		);
+		expect(stdout).toBe('../../vda\n');
+		const file = await open(vm.disks[0]!.path);
+		try {
+			const { buffer, bytesRead } = await file.read(Buffer.alloc(16), 0, 16, 0);
+			expect(buffer.toString('utf8', 0, bytesRead)).toBe('written by arm64');
+		} finally {
+			await file.close();
+		}
+	});
 });

@@ -73,7 +73,14 @@ describe('devices given with qemuArgs (coldplug)', () => {
 		expect(stdout).toMatch(/\/e1000$/m);
 	});
 
-	it('loads the driver of a device hot-added over QMP (device_add), once the guest rescans its PCI bus', async () => {
+	it('links an NVMe disk with a serial under /dev/disk/by-id as udev names it (nvme-<model>_<serial>)', async () => {
+		const { stdout } = await vm.succeed('readlink /dev/disk/by-id/nvme-QEMU_NVMe_Ctrl_nvme1; ls /dev/disk/by-id');
+		expect(stdout.split('\n')[0]).toBe('../../nvme0n1');
+		// The namespace's world-wide id too (QEMU's is nvme.<vendor>-<serial>-<model>-<nsid> in hex).
+		expect(stdout).toMatch(/^nvme-nvme\.1b36-/m);
+	});
+
+	it('loads the driver of a device hot-added over QMP (device_add) by itself', async () => {
 		await expect(vm.exec('test -d /sys/bus/virtio/drivers/virtio_blk/virtio*')).resolves.toMatchObject({ exitCode: 0 });
 		await writeFile(path.join(dir, 'hot.img'), '');
 		await truncate(path.join(dir, 'hot.img'), 8 * 1024 * 1024);
@@ -85,11 +92,13 @@ describe('devices given with qemuArgs (coldplug)', () => {
 		expect(await qmpCommand(qmpSocket, 'device_add', { driver: 'virtio-blk-pci', id: 'hotdisk', drive: 'hot', serial: 'hot1' })).toEqual(
 			{},
 		);
-		// The VM runs without ACPI (it costs a second of boot), whose hotplug event the default PCI bus would
-		// send: the guest finds the new card when it rescans the bus; the driver and by-id link come by themselves.
-		const { stdout } = await vm.succeed(
-			'echo 1 >/sys/bus/pci/rescan; for i in $(seq 100); do [ -L /dev/disk/by-id/virtio-hot1 ] && break; sleep 0.1; done; readlink /dev/disk/by-id/virtio-hot1; cat /sys/block/vdb/size',
-		);
+		// The guest hears of the card through ACPI (a VM with a monitor of the user's has it) and loads its
+		// driver, and makes its link, asynchronously, as udev would: the script neither rescans nor modprobes.
+		await vm.waitForFile('/dev/disk/by-id/virtio-hot1', { timeout: 30_000 });
+		const { stdout } = await vm.succeed('readlink /dev/disk/by-id/virtio-hot1; cat /sys/block/vdb/size');
 		expect(stdout).toBe(`../../vdb\n${(8 * 1024 * 1024) / 512}\n`);
+		// And device_del completes: the guest ejects the card (ACPI again), and its link goes with it.
+		expect(await qmpCommand(qmpSocket, 'device_del', { id: 'hotdisk' })).toEqual({});
+		await vm.waitUntilFails('test -e /sys/block/vdb || test -L /dev/disk/by-id/virtio-hot1', { timeout: 30_000 });
 	});
 });

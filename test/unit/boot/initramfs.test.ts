@@ -15,6 +15,7 @@ const MODULES_DEP = [
 	'kernel/net/core/failover.ko:',
 	'kernel/drivers/net/net_failover.ko: kernel/net/core/failover.ko',
 	'kernel/drivers/net/virtio_net.ko: kernel/drivers/net/net_failover.ko kernel/net/core/failover.ko kernel/drivers/virtio/virtio.ko kernel/drivers/virtio/virtio_ring.ko',
+	'kernel/drivers/block/virtio_blk.ko: kernel/drivers/virtio/virtio.ko kernel/drivers/virtio/virtio_ring.ko',
 ].join('\n');
 
 describe('the initramfs and network drivers', () => {
@@ -28,6 +29,7 @@ describe('the initramfs and network drivers', () => {
 				await writeFile(file, 'module');
 			}
 			await writeFile(path.join(modulesDir, 'modules.dep'), `${MODULES_DEP}\n`);
+			await writeFile(path.join(modulesDir, 'modules.alias'), 'alias virtio:d00000002v* virtio_blk\n');
 			const busybox = path.join(temp.path, 'busybox');
 			await writeFile(busybox, 'busybox');
 			const plan = await planInitramfs({ busybox, modulesDir });
@@ -37,6 +39,10 @@ describe('the initramfs and network drivers', () => {
 				'kernel/drivers/net/virtio_net.ko',
 			]);
 			expect(plan.moduleOrder.some((file) => file.includes('net/core') || file.includes('drivers/net'))).toBe(false);
+			// The disk driver too, with the coldplug's table of its modaliases (it is not loaded at boot).
+			expect(plan.deviceModuleOrder).toEqual(['kernel/drivers/block/virtio_blk.ko']);
+			expect(plan.deviceAliases).toBe('virtio:d00000002v* virtio_blk.ko\n');
+			expect(plan.moduleOrder).not.toContain('kernel/drivers/block/virtio_blk.ko');
 		} finally {
 			await temp.cleanup();
 		}
@@ -49,6 +55,8 @@ describe('the initramfs and network drivers', () => {
 			applets: [],
 			modules: [module('virtio.ko')],
 			networkModules: [module('failover.ko'), module('net_failover.ko'), module('virtio_net.ko')],
+			deviceModules: [module('virtio_blk.ko')],
+			deviceAliases: 'virtio:d00000002v* virtio_blk.ko\n',
 		});
 		const file = (name: string) => entries.find((entry) => entry.path === name);
 		expect(String((file('etc/vm-exec/net-modules') as unknown as { data: Buffer }).data)).toBe(
@@ -56,5 +64,7 @@ describe('the initramfs and network drivers', () => {
 		);
 		expect(String((file('etc/vm-exec/modules') as unknown as { data: Buffer }).data)).toBe('virtio.ko\n');
 		expect(file('lib/modules/virtio_net.ko')).toBeDefined();
+		expect(file('lib/modules/virtio_blk.ko')).toBeDefined();
+		expect(String((file('etc/vm-exec/driver-aliases') as unknown as { data: Buffer }).data)).toBe('virtio:d00000002v* virtio_blk.ko\n');
 	});
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { archSpec } from '../../../src/arch/arch.js';
 import { buildDiskArgs } from '../../../src/disks/argv.js';
 
 describe('buildDiskArgs', () => {
@@ -19,5 +20,14 @@ describe('buildDiskArgs', () => {
 			'virtio-blk-pci,drive=vmx-disk1,serial=data',
 		]);
 		expect(buildDiskArgs([])).toEqual([]);
+	});
+
+	it('uses the virtio-mmio transport on aarch64', () => {
+		expect(buildDiskArgs([{ path: '/a.img', format: 'raw', readOnly: false, serial: 's' }], archSpec('aarch64'))).toEqual([
+			'-drive',
+			'if=none,id=vmx-disk0,file=/a.img,format=raw,readonly=off,cache=writeback',
+			'-device',
+			'virtio-blk-device,drive=vmx-disk0,serial=s',
+		]);
 	});
 });

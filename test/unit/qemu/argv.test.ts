@@ -117,4 +117,11 @@ describe('buildQemuArgv', () => {
 		expect(cmdline).toMatch(/\bpanic=-1\b/);
 		expect(cmdline.endsWith(' foo=1')).toBe(true);
 	});
+
+	it('gives a VM that can hot-add devices ACPI without its PCI interrupt routing (acpi=noirq), others none', () => {
+		expect(buildKernelCommandLine([], 'x86_64', true).split(' ')).toContain('acpi=noirq');
+		expect(buildKernelCommandLine([], 'x86_64', true)).not.toMatch(/acpi=off/);
+		expect(buildKernelCommandLine().split(' ')).toContain('acpi=off');
+		expect(buildQemuArgv({ ...plan, acpiHotplug: true }).join(' ')).toMatch(/acpi=noirq/);
+	});
 });
