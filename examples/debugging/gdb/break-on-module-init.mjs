@@ -5,7 +5,7 @@
  * module parameter, detach, and let the load finish.
  *
  * Needs gdb and the kernel's debug package (~860 MB download, ~5.7 GB installed; not needed by the specs):
- *   sudo apt-get install gdb linux-image-$(vm-exec uname -r)-dbg
+ *   sudo apt-get install gdb linux-image-$(vm-exec 'uname -r')-dbg
  * Run: node gdb/break-on-module-init.mjs
  */
 import { spawn } from 'node:child_process';
