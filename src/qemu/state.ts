@@ -62,3 +62,20 @@ export async function describeQemuState(qmp: () => Promise<QmpClient>): Promise<
 		return '';
 	}
 }
+
+/**
+ * Whether gdb holds the VM: QEMU's gdb stub pauses the VM while gdb is attached and stopped (`paused`), and at
+ * a breakpoint or a single step (`debug`). A VM held so is silent on purpose, not frozen. False when QEMU
+ * does not answer within a second.
+ */
+export async function isHeldByDebugger(qmp: () => Promise<QmpClient>): Promise<boolean> {
+	try {
+		const { status } = await withDeadline((async () => (await qmp()).execute<{ status?: string }>('query-status'))(), {
+			ms: 1000,
+			onDeadline: () => new Error('QEMU did not answer'),
+		});
+		return status === 'debug' || status === 'paused';
+	} catch {
+		return false;
+	}
+}

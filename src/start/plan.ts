@@ -95,9 +95,9 @@ export function planGuestSettings(options: NormalizedVmOptions, kernel: KernelIn
 			...devices,
 		};
 	}
-	const expose = [options.cwd, kernel.modulesDir].filter(
-		(p, index, all) => isHiddenInGuest(p) && all.indexOf(p) === index && !(sharedDir && p === sharedDir),
-	);
+	// A working directory that is also the shared one is exposed too: the share is at /tmp/shared, and an exec
+	// must still find its working directory (`cd /tmp/x && vm-exec --shared=$PWD …`).
+	const expose = [options.cwd, kernel.modulesDir].filter((p, index, all) => isHiddenInGuest(p) && all.indexOf(p) === index);
 	return {
 		hostname: 'vm-exec',
 		shared: sharedDir !== undefined,

@@ -40,6 +40,8 @@ export interface GuestExecsSettings {
 	cwd: string;
 	/** The guest said nothing for `silentMs` while execs waited on it (see liveness.ts): called once. */
 	onSilent(silentMs: number): void;
+	/** Whether a debugger holds the guest, so its silence does not count (VMs with the `gdb` option). */
+	isHeld?: () => Promise<boolean>;
 }
 
 let nextVmNumber = 0;
@@ -60,6 +62,7 @@ export class GuestExecs {
 		this.#liveness = new LivenessMonitor({
 			ping: (id) => settings.control.send({ type: 'ping', id }),
 			onSilent: settings.onSilent,
+			...(settings.isHeld ? { isHeld: settings.isHeld } : {}),
 			// Off only to measure what the check costs (bench/freeze.ts): without it a frozen guest leaves execs pending.
 			enabled: process.env.VM_EXEC_LIVENESS !== 'off',
 		});

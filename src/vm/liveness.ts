@@ -23,6 +23,11 @@ export interface LivenessOptions {
 	onSilent(silentMs: number): void;
 	intervalMs?: number;
 	unresponsiveMs?: number;
+	/**
+	 * Asked once the silence has lasted `unresponsiveMs`: resolves true when the guest is silent on purpose
+	 * (a debugger stopped it), and the silence then does not count. Without it, silence always counts.
+	 */
+	isHeld?: () => Promise<boolean>;
 	/** `false` turns the check off: `hold()` does nothing (for measuring its cost only). */
 	enabled?: boolean;
 	/** The clock (tests replace it). */
@@ -30,7 +35,7 @@ export interface LivenessOptions {
 }
 
 export class LivenessMonitor {
-	readonly #options: Required<LivenessOptions>;
+	readonly #options: Required<Omit<LivenessOptions, 'isHeld'>> & Pick<LivenessOptions, 'isHeld'>;
 	#holders = 0;
 	#timer: NodeJS.Timeout | undefined;
 	/** When the guest last said anything (or when the current wait began, if later). */
@@ -39,6 +44,8 @@ export class LivenessMonitor {
 	#unanswered = false;
 	#nextPing = 0;
 	#fired = false;
+	/** An `isHeld` question is pending: ticks wait for its answer. */
+	#asking = false;
 
 	constructor(options: LivenessOptions) {
 		this.#options = {
@@ -84,7 +91,7 @@ export class LivenessMonitor {
 	}
 
 	#tick(): void {
-		if (this.#fired) return;
+		if (this.#fired || this.#asking) return;
 		const now = this.#options.now();
 		// A tick this late means the host's own event loop stalled (a long synchronous task in the test): the
 		// guest's answer may be queued behind this timer, so the silence so far proves nothing.
@@ -92,15 +99,30 @@ export class LivenessMonitor {
 		this.#lastTick = now;
 		const silentMs = now - this.#lastHeard;
 		if (silentMs >= this.#options.unresponsiveMs) {
-			this.#fired = true;
-			this.#stop();
-			this.#options.onSilent(silentMs);
+			const { isHeld } = this.#options;
+			if (!isHeld) return this.#fire(silentMs);
+			this.#asking = true;
+			void isHeld()
+				.catch(() => false)
+				.then((held) => {
+					this.#asking = false;
+					if (this.#fired || this.#holders === 0) return;
+					// Held by a debugger (at a breakpoint, or while gdb is attached): a new silence starts now.
+					if (held) this.heard();
+					else this.#fire(silentMs);
+				});
 			return;
 		}
 		// One ping in flight at a time: a guest that is merely slow is not flooded.
 		if (this.#unanswered) return;
 		this.#unanswered = true;
 		this.#options.ping(`p${(this.#nextPing++).toString(36)}`);
+	}
+
+	#fire(silentMs: number): void {
+		this.#fired = true;
+		this.#stop();
+		this.#options.onSilent(silentMs);
 	}
 
 	#stop(): void {

@@ -17,6 +17,7 @@ import { BaseVm } from './base-vm.js';
 import type { ExecResult } from './exec-result.js';
 import { GuestExecs } from './guest-execs.js';
 import { describeUnresponsiveGuest } from './unresponsive.js';
+import { isHeldByDebugger } from '../qemu/state.js';
 import type { VmDisk } from '../disks/prepare.js';
 
 const debug = createDebug('exec');
@@ -102,6 +103,8 @@ export class QemuVm extends BaseVm {
 			env: parts.env,
 			cwd: parts.cwd,
 			onSilent: (silentMs) => void this.#declareUnresponsive(silentMs),
+			// A guest stopped by gdb (attached, at a breakpoint) is silent on purpose: not a frozen kernel.
+			...(parts.gdbSocket ? { isHeld: () => isHeldByDebugger(() => parts.qemu.qmp()) } : {}),
 		});
 		void parts.qemu.exited.then((exit) => {
 			if (this.isClosing) return;

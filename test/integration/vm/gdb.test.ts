@@ -57,6 +57,17 @@ describe('gdb: true', () => {
 		expect((await vm.exec('echo alive')).stdout).toBe('alive\n');
 	});
 
+	it('waits out a guest that gdb holds stopped longer than the liveness limit: the pending exec still finishes', async () => {
+		// gdb attaches (which stops the guest), stays 15 s (past the 12 s of silence that marks a frozen guest),
+		// then detaches; the exec sent meanwhile must complete, and the VM stay usable.
+		const gdb = gdbBatch('shell sleep 15');
+		await new Promise((resolve) => setTimeout(resolve, 500));
+		const result = await vm.exec('echo after-the-debugger');
+		expect((await gdb).exitCode).toBe(0);
+		expect(result.stdout).toBe('after-the-debugger\n');
+		expect((await vm.exec('echo still-usable')).stdout).toBe('still-usable\n');
+	});
+
 	it('is not there without the option', async () => {
 		await using plain = await startVm();
 		expect(plain.gdb).toBeUndefined();

@@ -80,4 +80,41 @@ describe('LivenessMonitor', () => {
 		vi.advanceTimersByTime(5000);
 		expect(silent).toHaveLength(1);
 	});
+
+	it('does not count the silence of a guest that a debugger holds, and reports it once it is released and still silent', async () => {
+		const pings: string[] = [];
+		const silent: number[] = [];
+		const held = { now: true, asked: 0 };
+		const liveness = new LivenessMonitor({
+			ping: (id) => pings.push(id),
+			onSilent: (ms) => silent.push(ms),
+			isHeld: () => {
+				held.asked++;
+				return Promise.resolve(held.now);
+			},
+			intervalMs: 1000,
+			unresponsiveMs: 5000,
+		});
+		liveness.hold();
+		await vi.advanceTimersByTimeAsync(30_000);
+		expect(silent).toEqual([]);
+		expect(held.asked).toBeGreaterThanOrEqual(5);
+		held.now = false;
+		await vi.advanceTimersByTimeAsync(5000);
+		expect(silent).toHaveLength(1);
+	});
+
+	it('counts the silence when the question whether a debugger holds the guest fails', async () => {
+		const silent: number[] = [];
+		const liveness = new LivenessMonitor({
+			ping: () => {},
+			onSilent: (ms) => silent.push(ms),
+			isHeld: () => Promise.reject(new Error('QEMU does not answer')),
+			intervalMs: 1000,
+			unresponsiveMs: 5000,
+		});
+		liveness.hold();
+		await vi.advanceTimersByTimeAsync(5000);
+		expect(silent).toHaveLength(1);
+	});
 });
