@@ -123,10 +123,14 @@ export class WarmPool {
 
 	/**
 	 * Close `vm`, which a test of `scope` is done with, in the background: the caller does not wait for QEMU
-	 * to exit. `endScope(scope)` and `close()` wait for it (and report a close that failed).
+	 * to exit. `endScope(scope)` and `close()` wait for it (and report a close that failed). The VMs waiting
+	 * go back to normal priority.
 	 */
 	release(vm: Vm, { scope }: { scope?: string } = {}): void {
 		this.#closes.close(vm, scope);
+		// The test it protected is over and the next one is about to ask: a boot still starving at nice 19
+		// (other load on the machine) must not make it wait.
+		for (const entry of this.#entries) entry.priority?.restore();
 	}
 
 	/**

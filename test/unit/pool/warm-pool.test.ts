@@ -242,4 +242,22 @@ describe('warm pool', () => {
 		expect(pool.waiting).toBe(0);
 		await pool.close();
 	});
+
+	it('gives the VMs started ahead their priority back when the running test releases its VM', async () => {
+		const priorities: Array<LaunchPriority | undefined> = [];
+		const { start } = fakeStarter();
+		const pool = poolWith(
+			async (options) => {
+				priorities.push(currentLaunchPriority());
+				return start(options);
+			},
+			{ lowerPriority: () => true },
+		);
+		const { vm } = await pool.acquire({});
+		await settle();
+		expect(priorities[1]?.lowered).toBe(true);
+		pool.release(vm);
+		expect(priorities[1]?.lowered).toBe(false);
+		await pool.close();
+	});
 });
