@@ -8,14 +8,14 @@
  * Its QEMU is an ordinary VM's, so the exit cleanup (and QEMU's parent-death signal on SIGKILL)
  * cover it like any other.
  */
-import { readFile } from 'node:fs/promises';
-import os from 'node:os';
 import { createDebug } from '../debug.js';
-import { readProcessState } from '../lifecycle/process-alive.js';
 import { normalizeOptions, type VmOptions } from '../options.js';
 import { startVm } from '../start-vm.js';
 import type { Vm } from '../vm/vm.js';
+import { BackgroundCloses } from './background-close.js';
+import { backgroundPriorityAllowed, LaunchPriority, startAtLowPriority } from './background-priority.js';
 import { decideRefill, estimateResidentMiB, poolKeyOf } from './policy.js';
+import { isUsable, raceAbort, readAvailableMiB, readResidentMiB } from './readings.js';
 
 const debug = createDebug('pool');
 
@@ -35,6 +35,8 @@ export interface WarmPoolSettings {
 	residentMiB?: (pid: number) => Promise<number | undefined>;
 	/** Memory the host has available now (MiB). */
 	availableMiB?: () => Promise<number>;
+	/** Whether VMs started ahead run at low CPU priority until handed out (background-priority.ts). */
+	lowerPriority?: () => boolean;
 }
 
 /** How `acquire()` got its VM. */
@@ -52,6 +54,10 @@ interface Entry {
 	size: number;
 	/** Settles with the VM, or undefined when its start failed. */
 	starting: Promise<Vm | undefined>;
+	/** Its QEMU's low CPU priority while it starts and waits, restored when a test takes it. */
+	priority?: LaunchPriority;
+	/** Aborts its start when it is dropped before it is up (its scope ended): nobody waits for that boot. */
+	abort: AbortController;
 	vm?: Vm;
 	residentMiB?: number;
 	idleTimer?: NodeJS.Timeout;
@@ -65,12 +71,14 @@ export class WarmPool {
 	readonly #failures = new Map<string, number>();
 	#watch: NodeJS.Timeout | undefined;
 	#closed = false;
+	readonly #closes = new BackgroundCloses();
 
 	constructor(settings: WarmPoolSettings) {
 		this.#settings = {
 			start: startVm,
 			residentMiB: readResidentMiB,
 			availableMiB: readAvailableMiB,
+			lowerPriority: backgroundPriorityAllowed,
 			...settings,
 		};
 	}
@@ -89,9 +97,10 @@ export class WarmPool {
 	 * A VM of these options: a waiting one when there is one (waiting for it to finish starting if it is
 	 * still starting), else a fresh one. Afterwards the next VM of the same options starts in the background,
 	 * as the rules allow: at most `pool` VMs (the option, or `VM_EXEC_POOL`) wait at once, all options
-	 * together. `scope` names who asked (a test file), for `endScope()`.
+	 * together. `scope` names who asked (a test file), for `endScope()`; `refill: false` starts none ahead
+	 * (the caller knows no later test of its scope will ask).
 	 */
-	async acquire(options: VmOptions = {}, { scope }: { scope?: string } = {}): Promise<Acquired> {
+	async acquire(options: VmOptions = {}, { scope, refill = true }: { scope?: string; refill?: boolean } = {}): Promise<Acquired> {
 		const normalized = normalizeOptions(options);
 		const size = normalized.pool;
 		const keyed = size > 0 && !this.#closed ? poolKeyOf(normalized) : { reason: 'the pool is off' };
@@ -103,24 +112,46 @@ export class WarmPool {
 		const background: VmOptions = { ...options, signal: undefined, onProgress: undefined };
 		const waiting = await this.#take(key, normalized.signal);
 		if (waiting) {
-			this.#refill(key, background, scope, size);
+			if (refill) this.#refill(key, background, scope, size);
 			return { vm: waiting, source: 'pool' };
 		}
 		const vm = await this.#settings.start(options);
 		// Started after the test's own VM, so the two do not compete for the CPU.
-		this.#refill(key, background, scope, size);
+		if (refill) this.#refill(key, background, scope, size);
 		return { vm, source: 'fresh' };
 	}
 
-	/** Close the waiting VMs started for `scope` (its file ended: no later test of it will take them). */
-	async endScope(scope: string): Promise<void> {
-		await Promise.all(this.#entries.filter((entry) => entry.scope === scope).map((entry) => this.#drop(entry, 'its scope ended')));
+	/**
+	 * Close `vm`, which a test of `scope` is done with, in the background: the caller does not wait for QEMU
+	 * to exit. `endScope(scope)` and `close()` wait for it (and report a close that failed). The VMs waiting
+	 * go back to normal priority.
+	 */
+	release(vm: Vm, { scope }: { scope?: string } = {}): void {
+		this.#closes.close(vm, scope);
+		// The test it protected is over and the next one is about to ask: a boot still starving at nice 19
+		// (other load on the machine) must not make it wait.
+		for (const entry of this.#entries) entry.priority?.restore();
 	}
 
-	/** Close every waiting VM and start no more. */
+	/**
+	 * Close the waiting VMs started for `scope` (its file ended: no later test of it will take them), and wait
+	 * for the VMs of `scope` that are closing in the background.
+	 */
+	async endScope(scope: string): Promise<void> {
+		await Promise.all(this.#entries.filter((entry) => entry.scope === scope).map((entry) => this.#drop(entry, 'its scope ended')));
+		await this.#closes.settle(scope);
+	}
+
+	/** Close every waiting VM, start no more, and wait for every VM closing in the background. */
 	async close(): Promise<void> {
 		this.#closed = true;
 		await Promise.all([...this.#entries].map((entry) => this.#drop(entry, 'the pool closed')));
+		await this.#closes.settle();
+	}
+
+	/** VMs closing in the background now (`release()`). */
+	get closing(): number {
+		return this.#closes.pending;
 	}
 
 	/** The waiting VM of this key, removed from the pool; undefined if there is none that is alive. */
@@ -128,8 +159,10 @@ export class WarmPool {
 		for (;;) {
 			const entry = this.#entries.find((candidate) => candidate.key === key);
 			if (!entry) return undefined;
-			// Taken now, so that no other caller waits for the same VM.
+			// Taken now, so that no other caller waits for the same VM; from now on a test waits for it, so it
+			// runs at the test's priority (also while it is still starting).
 			this.#remove(entry);
+			entry.priority?.restore();
 			const vm = await raceAbort(entry.starting, signal).catch((error: unknown) => {
 				// The caller gave up: the VM goes back to wait for the next one.
 				this.#entries.push(entry);
@@ -167,12 +200,17 @@ export class WarmPool {
 			debug(`no VM started ahead: ${decision.start ? 'the pool is full' : decision.reason}`);
 			return;
 		}
-		const entry: Entry = { key, scope, options, size, starting: Promise.resolve(undefined) };
-		entry.starting = this.#settings.start(options).then(
+		const entry: Entry = { key, scope, options, size, starting: Promise.resolve(undefined), abort: new AbortController() };
+		// At nice 19 while nobody waits for it: its boot takes the CPU time the running test leaves idle.
+		const priority = this.#settings.lowerPriority() ? new LaunchPriority() : undefined;
+		if (priority) entry.priority = priority;
+		const start = () => this.#settings.start({ ...options, signal: entry.abort.signal });
+		entry.starting = (priority ? startAtLowPriority(priority, start) : start()).then(
 			(vm) => this.#started(entry, vm),
 			(error: unknown) => {
 				debug(`a VM started ahead failed: ${String(error)}`);
-				this.#failures.set(key, (this.#failures.get(key) ?? 0) + 1);
+				// Aborted because it was dropped: not a failure of these options.
+				if (!entry.abort.signal.aborted) this.#failures.set(key, (this.#failures.get(key) ?? 0) + 1);
 				this.#remove(entry);
 				return undefined;
 			},
@@ -246,42 +284,9 @@ export class WarmPool {
 	async #drop(entry: Entry, why: string): Promise<void> {
 		this.#remove(entry);
 		debug(`closing a waiting VM: ${why}`);
+		// Still starting: stop the boot rather than wait for it to finish only to close it.
+		if (!entry.vm) entry.abort.abort(new Error(`The pool dropped a VM it was starting: ${why}.`));
 		const vm = await entry.starting;
 		await vm?.close().catch(() => {});
 	}
-}
-
-/**
- * Whether a waiting VM can be handed out: not closed, and its QEMU neither gone, nor dead but not yet
- * reaped (Node notices an exit a moment later), nor stopped (a stopped QEMU would hang the test).
- */
-function isUsable(vm: Vm): boolean {
-	if (vm.closed) return false;
-	if (vm.pid === undefined) return true;
-	const state = readProcessState(vm.pid);
-	return state !== undefined && !'ZXxTt'.includes(state);
-}
-
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-	if (!signal) return promise;
-	signal.throwIfAborted();
-	return new Promise<T>((resolve, reject) => {
-		const onAbort = () => reject(signal.reason);
-		signal.addEventListener('abort', onAbort, { once: true });
-		promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-	});
-}
-
-/** VmRSS of a process (MiB), from /proc. */
-export async function readResidentMiB(pid: number): Promise<number | undefined> {
-	const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => undefined);
-	const kib = status && /VmRSS:\s+(\d+)/.exec(status)?.[1];
-	return kib ? Number(kib) / 1024 : undefined;
-}
-
-/** MemAvailable (MiB), from /proc/meminfo; the free memory where it cannot be read. */
-export async function readAvailableMiB(): Promise<number> {
-	const meminfo = await readFile('/proc/meminfo', 'utf8').catch(() => '');
-	const kib = /MemAvailable:\s+(\d+)/.exec(meminfo)?.[1];
-	return kib ? Number(kib) / 1024 : os.freemem() / 2 ** 20;
 }

@@ -11,6 +11,7 @@ import { findOnPath } from './host-tools.js';
 import { buildQemuArgv, type QemuPlan } from './argv.js';
 import { QmpClient } from './qmp-client.js';
 import { listenUnixSocket } from './unix-socket.js';
+import { BACKGROUND_NICENESS, currentLaunchPriority, type LaunchPriority } from '../pool/background-priority.js';
 
 const debug = createDebug('qemu');
 
@@ -58,6 +59,16 @@ async function parentDeathPrefix(): Promise<string[]> {
 	return setpriv ? [setpriv, '--pdeathsig', 'KILL', '--'] : [];
 }
 
+let nicePath: Promise<string | undefined> | undefined;
+
+/** A VM the warm pool starts ahead starts at nice 19, all its threads with it (src/pool/background-priority.ts). */
+async function lowPriorityPrefix(priority: LaunchPriority | undefined): Promise<string[]> {
+	if (!priority) return [];
+	nicePath ??= findOnPath('nice', ['/usr/bin', '/bin']);
+	const nice = await nicePath;
+	return nice ? [nice, '-n', String(BACKGROUND_NICENESS), '--'] : [];
+}
+
 export async function launchQemu(
 	qemuBinary: string,
 	plan: QemuPlan,
@@ -75,7 +86,8 @@ export async function launchQemu(
 	debug(`argv: ${JSON.stringify(argv)}`);
 	// A VM that may be kept for a failed test must be able to outlive this process: no parent-death signal
 	// and no execa cleanup; its own watchdog (src/keep/watchdog.ts) bounds its life instead.
-	const prefix = options.keepable ? [] : await parentDeathPrefix();
+	const priority = currentLaunchPriority();
+	const prefix = [...(await lowPriorityPrefix(priority)), ...(options.keepable ? [] : await parentDeathPrefix())];
 	const [command, ...args] = [...prefix, ...argv] as [string, ...string[]];
 	let child: ResultPromise<{ stdin: 'ignore'; buffer: false; reject: false; cleanup: true }>;
 	try {
@@ -100,6 +112,7 @@ export async function launchQemu(
 	child.stdout?.resume();
 	let exitedFlag = false;
 	const pid = child.pid;
+	if (pid !== undefined) priority?.launched(pid);
 	const unregisterExitCleanup = registerExitCleanup(() => {
 		if (!exitedFlag && pid !== undefined) process.kill(pid, 'SIGKILL');
 	});

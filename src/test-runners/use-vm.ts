@@ -63,10 +63,14 @@ export class VmSlot {
 		const vm = this.#vm;
 		this.#vm = undefined;
 		if (this.#state !== 'failed') this.#state = 'idle';
-		await vm?.close();
+		if (!vm) return;
+		// A per-test VM closes in the background (the next test need not wait for QEMU to exit); `endScope()`
+		// waits for it.
+		if (this.#per === 'test') workerPool().release(vm, { scope: this.#scope });
+		else await vm.close();
 	}
 
-	/** Close the VMs the warm pool started ahead for this slot (its describe block is done). */
+	/** Close the VMs the warm pool started ahead for this slot, and wait for those closing (its block is done). */
 	async endScope(): Promise<void> {
 		await workerPool().endScope(this.#scope);
 	}

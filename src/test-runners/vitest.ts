@@ -19,6 +19,7 @@ import { startVm } from '../start-vm.js';
 import type { Vm } from '../vm/vm.js';
 import { hasFailed, reportFailure } from './failure-report.js';
 import { keepFailedVm } from './keep-failed.js';
+import { hasLaterTest, type TaskNode } from './later-tests.js';
 import { type VmMatchers, vmMatchers } from './matchers.js';
 import { splitUseVmOptions, type UseVmOptions, type VmGetter, VmSlot } from './use-vm.js';
 import { createBinding, type TestBinding, VmView } from './vm-view.js';
@@ -117,7 +118,8 @@ export function createVmTest(defaults: VmOptions = {}): VmTestAPI {
 			},
 			{ auto: true },
 		],
-		// Names the file's VMs started ahead in the warm pool: closed when the file is done.
+		// Names the file's VMs started ahead in the warm pool, and those closing in the background: the file
+		// is done once they are closed.
 		vmExecFile: [
 			async ({}, use: (value: string) => Promise<void>) => {
 				const scope = randomUUID();
@@ -142,14 +144,19 @@ export function createVmTest(defaults: VmOptions = {}): VmTestAPI {
 		) => {
 			// From the warm pool when one of these options waits there; the next one starts ahead meanwhile.
 			// The test's signal also aborts the boot when the test times out during it.
-			const { vm } = await workerPool().acquire({ ...defaults, ...vmOptions, signal: vmOptions.signal ?? signal }, { scope: vmExecFile });
+			// None starts ahead during the file's last test: nothing would take it before the file ends.
+			const { vm } = await workerPool().acquire(
+				{ ...defaults, ...vmOptions, signal: vmOptions.signal ?? signal },
+				{ scope: vmExecFile, refill: hasLaterTest(task as TaskNode) },
+			);
 			try {
 				vmExecBinding.used.set(vm, undefined);
 				await use(new VmView(vm, () => vmExecBinding));
 			} finally {
 				// Report while the VM is still up, then close it whatever the outcome (or keep it: keep: 'failed').
 				if (hasFailed(task)) reportFailure(task, vmExecBinding, label);
-				if (!(hasFailed(task) && (await keepFailedVm(vm, task ?? {})))) await vm.close();
+				// Closed in the background (the next test need not wait for QEMU to exit); the file's end waits for it.
+				if (!(hasFailed(task) && (await keepFailedVm(vm, task ?? {})))) workerPool().release(vm, { scope: vmExecFile });
 			}
 		},
 		fileVmOptions: [{}, { scope: 'file', injected: true }],

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { VmOptions } from '../../../src/options.js';
 import type { Vm } from '../../../src/vm/vm.js';
 import { WarmPool, type WarmPoolSettings } from '../../../src/pool/warm-pool.js';
+import { currentLaunchPriority, type LaunchPriority } from '../../../src/pool/background-priority.js';
 
 /** A stand-in for a started VM: the pool only looks at `closed`, `pid` and `close()`. */
 interface FakeVm {
@@ -38,6 +39,7 @@ function poolWith(start: WarmPoolSettings['start'], settings: Partial<WarmPoolSe
 		start,
 		residentMiB: async () => 150,
 		availableMiB: async () => 8000,
+		lowerPriority: () => false,
 		...settings,
 	});
 }
@@ -88,9 +90,12 @@ describe('warm pool', () => {
 	it('passes neither the caller signal nor its progress callback to a background start', async () => {
 		const { started, start } = fakeStarter();
 		const pool = poolWith(start);
-		await pool.acquire({ signal: new AbortController().signal, onProgress: () => {} });
+		const caller = new AbortController();
+		await pool.acquire({ signal: caller.signal, onProgress: () => {} });
 		await settle();
-		expect(started[1]!.options.signal).toBeUndefined();
+		// Its own signal (aborted only when the pool drops it), never the caller's.
+		expect(started[1]!.options.signal).toBeInstanceOf(AbortSignal);
+		expect(started[1]!.options.signal).not.toBe(caller.signal);
 		expect(started[1]!.options.onProgress).toBeUndefined();
 		await pool.close();
 	});
@@ -159,5 +164,100 @@ describe('warm pool', () => {
 		await pool.close();
 		await settle();
 		expect(started.slice(1).every((vm) => vm.closed)).toBe(true);
+	});
+	it('aborts a background start that its scope no longer needs, and does not count it as a failure', async () => {
+		const signals: AbortSignal[] = [];
+		const start = async (options: VmOptions): Promise<Vm> => {
+			// The test's own VM (no signal): up at once.
+			if (!options.signal) return { pid: process.pid, closed: false, close: async () => {} } as unknown as Vm;
+			signals.push(options.signal!);
+			// A boot that only ends when it is aborted.
+			return new Promise((_resolve, reject) => options.signal!.addEventListener('abort', () => reject(options.signal!.reason)));
+		};
+		const pool = poolWith(start);
+		for (let round = 0; round < 3; round++) {
+			await pool.acquire({}, { scope: `file-${round}` });
+			await settle();
+			expect(pool.waiting).toBe(1);
+			await pool.endScope(`file-${round}`);
+			expect(signals[round]!.aborted).toBe(true);
+			expect(pool.waiting).toBe(0);
+		}
+		// Three aborted starts in a row, yet the pool still starts VMs ahead (it stops after two failures).
+		expect(signals).toHaveLength(3);
+		await pool.close();
+	});
+
+	it('closes a released VM in the background, and its scope ends only once it is closed', async () => {
+		let finishClose: () => void = () => {};
+		const vm = { pid: process.pid, closed: false, close: () => new Promise<void>((resolve) => (finishClose = resolve)) };
+		const pool = poolWith(fakeStarter().start);
+		pool.release(vm as unknown as Vm, { scope: 'file-a' });
+		expect(pool.closing).toBe(1);
+		let ended = false;
+		const ending = pool.endScope('file-a').then(() => (ended = true));
+		await settle();
+		expect(ended).toBe(false);
+		finishClose();
+		await ending;
+		expect(pool.closing).toBe(0);
+		await pool.close();
+	});
+
+	it('reports a background close that failed when its scope ends', async () => {
+		const vm = { pid: process.pid, closed: false, close: async () => Promise.reject(new Error('workspace busy')) };
+		const pool = poolWith(fakeStarter().start);
+		pool.release(vm as unknown as Vm, { scope: 'file-a' });
+		await expect(pool.endScope('file-b')).resolves.toBeUndefined();
+		await expect(pool.endScope('file-a')).rejects.toThrow('workspace busy');
+		await pool.close();
+	});
+
+	it('starts VMs ahead at low priority and restores it when a test takes one', async () => {
+		const priorities: Array<LaunchPriority | undefined> = [];
+		const { start } = fakeStarter();
+		const pool = poolWith(
+			async (options) => {
+				priorities.push(currentLaunchPriority());
+				return start(options);
+			},
+			{ lowerPriority: () => true },
+		);
+		await pool.acquire({});
+		await settle();
+		// The test's own VM at normal priority, the one started ahead at low priority.
+		expect(priorities[0]).toBeUndefined();
+		expect(priorities[1]?.lowered).toBe(true);
+		await pool.acquire({});
+		expect(priorities[1]?.lowered).toBe(false);
+		await pool.close();
+	});
+
+	it('starts none ahead when the caller says no later test will ask', async () => {
+		const { started, start } = fakeStarter();
+		const pool = poolWith(start);
+		await pool.acquire({}, { refill: false });
+		await settle();
+		expect(started).toHaveLength(1);
+		expect(pool.waiting).toBe(0);
+		await pool.close();
+	});
+
+	it('gives the VMs started ahead their priority back when the running test releases its VM', async () => {
+		const priorities: Array<LaunchPriority | undefined> = [];
+		const { start } = fakeStarter();
+		const pool = poolWith(
+			async (options) => {
+				priorities.push(currentLaunchPriority());
+				return start(options);
+			},
+			{ lowerPriority: () => true },
+		);
+		const { vm } = await pool.acquire({});
+		await settle();
+		expect(priorities[1]?.lowered).toBe(true);
+		pool.release(vm);
+		expect(priorities[1]?.lowered).toBe(false);
+		await pool.close();
 	});
 });
