@@ -11,6 +11,13 @@ import { runShellSession } from './run-shell-session.js';
 import { assertTerminal } from './shell-command.js';
 import type { ShellSession, ShellSize } from './shell-session.js';
 
+export const ATTACH_USAGE = `Usage: vm-exec attach <id>
+
+Open an interactive shell in a VM kept after a failed test (\`vm-exec ps\` lists them; a failed test's
+report ends with this command). Several shells may be attached at once; \`exit\` leaves the VM running
+as it was, until \`vm-exec kill <id>\` or its time limit. Needs a terminal on stdin and stdout.
+`;
+
 /** A shell session a keeper runs for us: the same interface as a local one. */
 function openRemoteSession(attachSocket: string, size: ShellSize, env: Record<string, string>): Promise<ShellSession> {
 	return new Promise((resolve, reject) => {
