@@ -16,13 +16,23 @@ import { startInTmux } from '../../helpers/tmux.js';
 assertCliBuilt();
 const DIST = path.resolve(path.dirname(CLI_PATH), '..');
 
-/** A stand-in runner: boots a keepable VM, leaves a mark in it, keeps it, prints the record, then waits (or exits). */
-function startRunner(input: { keepLimit: number; stay: boolean; keep?: boolean }) {
+/**
+ * A stand-in runner: boots a keepable VM, leaves a mark in it, keeps it, prints the record, then waits (or
+ * exits). With `leftovers`, it also leaves that many execs running in the guest (as a test that ends
+ * mid-command does), each blocked on the fifo /tmp/go (no CPU spent), then removing its /tmp/left.N and exiting 7.
+ */
+function startRunner(input: { keepLimit: number; stay: boolean; keep?: boolean; leftovers?: number }) {
 	const script = `
 		import { startVm } from ${JSON.stringify(path.join(DIST, 'index.js'))};
 		import { keepVm } from ${JSON.stringify(path.join(DIST, 'keep/keep-vm.js'))};
 		const vm = await startVm({ keep: 'failed', keepLimit: ${input.keepLimit} });
-		await vm.succeed('echo left-by-the-test > /tmp/mark');
+		// One exec before the leftovers, so that they take the ids the keeper's first execs had before it
+		// numbered its own (v0x1, the first shell's).
+		await vm.succeed('echo left-by-the-test > /tmp/mark; mkfifo /tmp/go');
+		for (let i = 0; i < ${input.leftovers ?? 0}; i++) {
+			vm.exec('touch /tmp/left.' + i + '; read -r line </tmp/go; rm /tmp/left.' + i + '; exit 7').catch(() => {});
+		}
+		await vm.waitUntilSucceeds('[ "$(ls /tmp/left.* 2>/dev/null | wc -l)" -ge ${input.leftovers ?? 0} ]', { timeout: 60_000 });
 		if (${input.keep ?? true}) console.log(JSON.stringify(await keepVm(vm, { name: 'a failing test' })));
 		else console.log(JSON.stringify({ qemuPid: vm.pid }));
 		if (${input.stay}) setInterval(() => {}, 1000);
@@ -60,7 +70,9 @@ afterAll(async () => {
 
 describe('keep: failed', () => {
 	it('keeps the VM after its runner exits: ps lists it, attach opens shells in it (two at once), kill stops it', async () => {
-		const runner = startRunner({ keepLimit: 300_000, stay: false });
+		// The runner's leftover execs end while a shell is attached: their ids must not be the keeper's (a
+		// shared id would end the attached shell with the leftover's status, 7).
+		const runner = startRunner({ keepLimit: 300_000, stay: false, leftovers: 6 });
 		const record = await firstLine(runner);
 		started.push(record.qemuPid, record.keeperPid);
 		await runner;
@@ -80,6 +92,8 @@ describe('keep: failed', () => {
 			expect(await second.exitStatus(30_000)).toBe(3);
 			await first.send('cat /tmp/second', 'Enter');
 			await first.waitFor(/^from-second$/m, 30_000);
+			await first.send('while ls /tmp/left.* >/dev/null 2>&1; do : 1<>/tmp/go; sleep 0.2; done; sleep 2; echo still-here', 'Enter');
+			await first.waitFor(/^still-here$/m, 30_000);
 			await first.send('exit', 'Enter');
 			expect(await first.exitStatus(30_000)).toBe(0);
 		} finally {
