@@ -27,6 +27,10 @@ describe('kept VMs', () => {
 
 	it('ends the failure report with the attach command', () => {
 		expect(formatKeptLine('ab12cd', 30 * 60_000)).toContain('\n  vm-exec attach ab12cd\n');
+		// A shared VM (fileVm, a describe block's) is kept later, once the tests that share it are done.
+		expect(formatKeptLine('ab12cd', 30 * 60_000, 'the file VM `fileVm`')).toMatch(
+			/the file VM `fileVm`\) is kept for 30 min once the tests that share it are done[^\n]*\n {2}vm-exec attach ab12cd\n/,
+		);
 	});
 
 	it('writes the marker the watchdog reads, and names kept workspaces out of the stale sweep’s pattern', () => {
