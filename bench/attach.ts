@@ -3,7 +3,7 @@
  *   - the CLI's own start and finding the keeper (`vm-exec ps`: node, the registry);
  *   - the keeper opening a shell port ('open' → 'port'): the first also hot-adds the virtio-serial
  *     controller and loads virtio_console in the guest, later ones only add a port;
- *   - 'start' → the guest's first byte on the port, and → the shell's prompt;
+ *   - 'start' → the guest's first byte on the port, and → the shell's prompt (and with --norc: no startup files);
  *   - in the guest, what a login shell's startup files cost: `bash -l -i -c true` (the host user's own
  *     /etc/profile, ~/.profile, ~/.bashrc, read over the shared root) next to `bash --norc --noprofile`.
  */
@@ -23,7 +23,7 @@ interface AttachTimes {
 	prompt: number;
 }
 
-function timeOneAttach(attachSocket: string): Promise<AttachTimes> {
+function timeOneAttach(attachSocket: string, norc = false): Promise<AttachTimes> {
 	return new Promise((resolve, reject) => {
 		const started = performance.now();
 		const times: Partial<AttachTimes> = {};
@@ -55,7 +55,7 @@ function timeOneAttach(attachSocket: string): Promise<AttachTimes> {
 				});
 			}),
 		);
-		control.write(formatMessage({ type: 'open', rows: 24, cols: 80, term: 'xterm' }));
+		control.write(formatMessage({ type: 'open', rows: 24, cols: 80, term: 'xterm', norc }));
 	});
 }
 
@@ -66,6 +66,7 @@ export async function benchAttach(input: { rounds: number }): Promise<BenchRow[]
 		open: [] as number[],
 		firstByte: [] as number[],
 		prompt: [] as number[],
+		norcPrompt: [] as number[],
 		login: [] as number[],
 		bare: [] as number[],
 	};
@@ -81,6 +82,7 @@ export async function benchAttach(input: { rounds: number }): Promise<BenchRow[]
 			(round === 0 ? rows.firstOpen : rows.open).push(times.open);
 			rows.firstByte.push(times.firstByte);
 			rows.prompt.push(times.prompt);
+			rows.norcPrompt.push((await timeOneAttach(record.attachSocket, true)).prompt);
 			// Interleaved, pair by pair: the host user's startup files, then none.
 			rows.login.push((await vm.succeed('bash -l -i -c true </dev/null >/dev/null 2>&1')).durationMs);
 			rows.bare.push((await vm.succeed('bash --norc --noprofile -i -c true </dev/null >/dev/null 2>&1')).durationMs);
@@ -95,6 +97,7 @@ export async function benchAttach(input: { rounds: number }): Promise<BenchRow[]
 		...(rows.open.length ? [{ metric: 'attach: open a later port', unit: 'ms' as const, samples: rows.open }] : []),
 		{ metric: 'attach: start → first guest byte', unit: 'ms', samples: rows.firstByte },
 		{ metric: 'attach: start → shell prompt', unit: 'ms', samples: rows.prompt },
+		{ metric: 'attach --norc: start → shell prompt', unit: 'ms', samples: rows.norcPrompt },
 		{ metric: 'guest: bash -l -i -c true (host user rc files)', unit: 'ms', samples: rows.login },
 		{ metric: 'guest: bash --norc --noprofile -i -c true', unit: 'ms', samples: rows.bare },
 	];

@@ -63,6 +63,8 @@ Boot a fresh VM (as for a script run, with the same options) and open an interac
 a real terminal: line editing, job control, ^C to the guest's foreground job, the window size followed.
 \`exit N\` ends the shell and the VM, and vm-exec exits with N. \`vm-exec\` with no script on a terminal
 does the same. Needs a terminal on stdin and stdout.
+  --norc                  Start bash without your startup files (/etc/profile, ~/.bashrc, …): they run
+                          under emulation in the VM, where a heavy ~/.bashrc (pyenv, nvm, …) can take many seconds
 
 ${RUN_OPTIONS_HELP}
 `;

@@ -79,7 +79,8 @@ describe('keep: failed', () => {
 		expect(isProcessAlive(record.qemuPid)).toBe(true);
 		expect(await ps()).toMatch(new RegExp(`^${record.id}\\s+\\S+\\s+\\S+\\s+${record.qemuPid}\\s+a failing test$`, 'm'));
 
-		const first = await startInTmux(`node ${CLI_PATH} attach ${record.id}`);
+		// --norc: bash without the host user's startup files (the second attach has them), its usual prompt all the same.
+		const first = await startInTmux(`node ${CLI_PATH} attach --norc ${record.id}`);
 		const second = await startInTmux(`node ${CLI_PATH} attach ${record.id}`);
 		try {
 			await first.waitFor(/root@vm-exec:[^\n]*#$/, 90_000);
