@@ -4,6 +4,7 @@
  */
 import os from 'node:os';
 import { benchArch } from './arch.js';
+import { benchAttach } from './attach.js';
 import { benchColdOverhead } from './cold-overhead.js';
 import { benchCore } from './core.js';
 import { benchColdplug } from './coldplug.js';
@@ -16,8 +17,8 @@ const boots = Number(process.env.BENCH_BOOTS ?? 5);
 const execs = Number(process.env.BENCH_EXECS ?? 50);
 
 /**
- * BENCH_ONLY=coldplug, freeze, pool or arch runs only that bench (coldplug cost; the liveness check and
- * lockup flags; the warm pool and the cold-start overhead; aarch64 next to x86_64).
+ * BENCH_ONLY=coldplug, freeze, pool, arch or attach runs only that bench (coldplug cost; the liveness check
+ * and lockup flags; the warm pool and the cold-start overhead; aarch64 next to x86_64; the steps of an attach).
  */
 const only = process.env.BENCH_ONLY;
 
@@ -28,6 +29,8 @@ if (!only || only === 'coldplug') rows.push(...(await benchColdplug({ boots })))
 if (!only || only === 'freeze') rows.push(...(await benchFreeze({ boots, execs })));
 if (!only || only === 'pool') rows.push(...(await benchColdOverhead(Math.max(3, boots))));
 if (!only || only === 'pool') rows.push(...(await benchPool({ files: Number(process.env.BENCH_FILES ?? 3) })));
+// Only when asked (it keeps a VM and opens shells in it): where the time of `vm-exec attach` goes.
+if (only === 'attach') rows.push(...(await benchAttach({ rounds: Math.max(3, boots) })));
 // aarch64 rows next to x86_64 ones (skipped, with a note on stderr, when the arm64 root is not unpacked).
 if (!only || only === 'arch') rows.push(...(await benchArch({ boots, execs })));
 process.stdout.write(

@@ -6,6 +6,19 @@ import { type KeptVmRecord, listKeptVms, removeKeptRecord } from '../keep/kept-r
 import type { CliIo } from './cli-io.js';
 import { UsageError } from './usage-error.js';
 
+export const PS_USAGE = `Usage: vm-exec ps
+
+List the VMs kept after failed tests (run with VM_EXEC_KEEP=failed or the \`keep: 'failed'\` option): their id,
+age, time left before they are stopped, QEMU pid and the test whose failure kept them.
+`;
+
+export const KILL_USAGE = `Usage: vm-exec kill <id>
+       vm-exec kill --all
+
+Stop a kept VM (\`vm-exec ps\` lists their ids), or all of them. A kept VM also stops by itself at its
+time limit (30 min unless VM_EXEC_KEEP_LIMIT or the \`keepLimit\` option says otherwise).
+`;
+
 function formatDuration(ms: number): string {
 	const seconds = Math.max(0, Math.round(ms / 1000));
 	if (seconds < 60) return `${seconds}s`;

@@ -26,6 +26,7 @@ export const RUN_FLAGS: Readonly<Record<string, FlagSpec>> = {
 	lan: { type: 'string' },
 	disk: { type: 'list' },
 	gdb: { type: 'boolean' },
+	norc: { type: 'boolean' },
 	help: { type: 'boolean', short: 'h' },
 	version: { type: 'boolean' },
 };
@@ -57,6 +58,8 @@ export interface RunArgs {
 	disks: DiskOptions[];
 	/** `--gdb`: start QEMU's gdb stub and print how to connect. */
 	gdb: boolean;
+	/** `--norc` (interactive shell only): bash without the user's startup files. */
+	norc: boolean;
 	/** Everything after `--`, for QEMU (or the launcher's QEMU). */
 	qemuArgs: string[];
 }
@@ -132,6 +135,8 @@ export function parseRunArgs(
 			`Expected one script argument, got ${positionals.length}: ${shown}. Quote the whole script as one argument (\`vm-exec 'echo a; echo b'\`); QEMU options go after \`--\`.`,
 		);
 	}
+	if (flags.norc && positionals.length > 0)
+		throw new UsageError('`--norc` is for an interactive shell (`vm-exec shell --norc`), not a script.');
 	const accel = optionalString(flags.accel);
 	if (accel !== undefined && accel !== 'auto' && accel !== 'kvm' && accel !== 'tcg') {
 		throw new UsageError(`Expected \`--accel\` to be auto, kvm or tcg, got \`${accel}\`.`);
@@ -169,6 +174,7 @@ export function parseRunArgs(
 			lan: parseLan(optionalString(flags.lan)),
 			disks: ((flags.disk as string[] | undefined) ?? []).map(parseDisk),
 			gdb: flags.gdb === true,
+			norc: flags.norc === true,
 			qemuArgs: rest ?? [],
 		},
 	};

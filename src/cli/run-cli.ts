@@ -8,7 +8,7 @@ import { EXIT_CODES } from './exit-codes.js';
 import { parseRunArgs } from './parse-args.js';
 import { type RunIo, runScriptCommand } from './run-script.js';
 import { runShellCommand } from './shell/shell-command.js';
-import { findSubcommand, SUBCOMMANDS } from './subcommands.js';
+import { findHelpOrVersion, findSubcommand, SUBCOMMANDS } from './subcommands.js';
 import { formatUsage } from './usage.js';
 import { UsageError } from './usage-error.js';
 
@@ -21,7 +21,13 @@ async function readVersion(): Promise<string> {
 export async function runCli(argv: readonly string[], io: RunIo): Promise<number> {
 	try {
 		const subcommand = findSubcommand(argv[0]);
-		if (subcommand) return await subcommand.run(argv.slice(1), io);
+		if (subcommand) {
+			const asked = findHelpOrVersion(argv.slice(1));
+			if (asked === 'help') io.stdout.write(subcommand.usage);
+			else if (asked === 'version') io.stdout.write(`${await readVersion()}\n`);
+			else return await subcommand.run(argv.slice(1), io);
+			return 0;
+		}
 		// No script on a terminal: an interactive shell (elsewhere a missing script stays a usage error).
 		const onTerminal = io.stdin.isTTY === true && (io.stdout as NodeJS.WriteStream).isTTY === true;
 		const command = parseRunArgs(argv, process.env, onTerminal ? 'allowed' : 'forbidden');

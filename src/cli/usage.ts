@@ -3,17 +3,8 @@
  */
 import { EXIT_CODES } from './exit-codes.js';
 
-export function formatUsage(subcommands: readonly { name: string; summary: string }[]): string {
-	const width = Math.max(0, ...subcommands.map((command) => command.name.length));
-	return `Usage: vm-exec [options] "script" [-- ...extra QEMU options]
-       vm-exec <command> [options]
-
-Boot a lightweight QEMU VM running this host's kernel, with the host's file system read-only under a
-throw-away overlay, run the script in it with bash (as root), and exit with the script's exit status.
-The script's stdout and stderr are passed through byte for byte; stdin is passed to the script when it
-is not a terminal (it is read to its end before the script starts).
-
-Options (the seed launcher's):
+/** The options of a script run and of `vm-exec shell` (the same VM options), for both usages. */
+export const RUN_OPTIONS_HELP = `Options (the seed launcher's):
   --quiet                 Print nothing but the script's output (and vm-exec's own errors)
   --initrd-console        Show the guest's boot console on stderr (otherwise it is silent)
   --shared=PATH           Mount the host directory PATH read-write at /tmp/shared in the VM
@@ -38,7 +29,19 @@ More options:
   --launcher=COMMAND      Run the script with an external launcher with the same interface instead
                           (e.g. a Nix build of …config.system.build.vmExec)
   -h, --help              Show this help
-  --version               Show vm-exec's version
+  --version               Show vm-exec's version`;
+
+export function formatUsage(subcommands: readonly { name: string; summary: string }[]): string {
+	const width = Math.max(0, ...subcommands.map((command) => command.name.length));
+	return `Usage: vm-exec [options] "script" [-- ...extra QEMU options]
+       vm-exec <command> [options]
+
+Boot a lightweight QEMU VM running this host's kernel, with the host's file system read-only under a
+throw-away overlay, run the script in it with bash (as root), and exit with the script's exit status.
+The script's stdout and stderr are passed through byte for byte; stdin is passed to the script when it
+is not a terminal (it is read to its end before the script starts).
+
+${RUN_OPTIONS_HELP}
 
 Commands:
 ${subcommands.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`).join('\n')}
@@ -52,3 +55,16 @@ Exit status: the script's own (0-255; 128+N if it was killed by signal N), or vm
   130/143 vm-exec was interrupted (SIGINT/SIGTERM); the VM was stopped
 `;
 }
+
+/** What `vm-exec shell --help` prints. */
+export const SHELL_USAGE = `Usage: vm-exec shell [options] [-- ...extra QEMU options]
+
+Boot a fresh VM (as for a script run, with the same options) and open an interactive login shell in it on
+a real terminal: line editing, job control, ^C to the guest's foreground job, the window size followed.
+\`exit N\` ends the shell and the VM, and vm-exec exits with N. \`vm-exec\` with no script on a terminal
+does the same. Needs a terminal on stdin and stdout.
+  --norc                  Start bash without your startup files (/etc/profile, ~/.bashrc, …): they run
+                          under emulation in the VM, where a heavy ~/.bashrc (pyenv, nvm, …) can take many seconds
+
+${RUN_OPTIONS_HELP}
+`;

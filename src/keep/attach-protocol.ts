@@ -1,6 +1,6 @@
 /**
  * What `vm-exec attach` and a keeper say to each other on the keeper's socket: JSON lines.
- *   client → keeper   {type:'open', rows, cols, term}   open a shell port sized so
+ *   client → keeper   {type:'open', rows, cols, term, norc?}  open a shell port sized so (norc: no startup files)
  *   keeper → client   {type:'port', path}                connect the terminal to this socket, then
  *   client → keeper   {type:'start'}                     start the shell
  *   client → keeper   {type:'resize', rows, cols}        the window size changed
@@ -9,7 +9,9 @@
  * Closing the connection ends the shell and removes its port.
  */
 export type AttachRequest =
-	{ type: 'open'; rows: number; cols: number; term: string } | { type: 'start' } | { type: 'resize'; rows: number; cols: number };
+	| { type: 'open'; rows: number; cols: number; term: string; norc?: boolean }
+	| { type: 'start' }
+	| { type: 'resize'; rows: number; cols: number };
 
 export type AttachReply = { type: 'port'; path: string } | { type: 'exit'; status: number | null } | { type: 'error'; message: string };
 

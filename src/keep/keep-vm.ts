@@ -29,16 +29,22 @@ function keeperPath(): string {
 	return found;
 }
 
+/** A kept VM's id: short enough to type after `vm-exec attach`. */
+export function createKeptId(): string {
+	return randomBytes(3).toString('hex');
+}
+
 /**
  * Hand `vm` (started with `keep: 'failed'`) over to a keeper; resolves with its record once the keeper
- * serves it. The VM must not be used (or closed) by this process afterwards.
+ * serves it. The VM must not be used (or closed) by this process afterwards. `id`: one announced before
+ * (a VM shared by several tests is kept when the last of them is done, under the id its failed tests named).
  */
-export async function keepVm(vm: object, input: { name: string }): Promise<KeptVmRecord> {
+export async function keepVm(vm: object, input: { name: string; id?: string }): Promise<KeptVmRecord> {
 	const internals = vmInternalsOf(vm);
 	if (!internals?.keep) throw new VmError("Only a VM started with `keep: 'failed'` (or VM_EXEC_KEEP=failed) can be kept.");
 	if (internals.qemu.pid === undefined || internals.qemu.hasExited()) throw new VmError('Cannot keep the VM: QEMU is not running.');
 	const sockets = await internals.qemu.rawSockets();
-	const id = randomBytes(3).toString('hex');
+	const id = input.id ?? createKeptId();
 	// Out of the stale sweep's reach (keptWorkspaceName). QEMU keeps working: its 9p shares hold their root
 	// open, its sockets are connected, and a listening socket (gdb) moves with its directory.
 	const workspace = path.join(path.dirname(internals.keep.workspace), keptWorkspaceName(id));

@@ -15,3 +15,12 @@ export interface KeeperConfig {
 	workspace: string;
 	limitMs: number;
 }
+
+/**
+ * The keeper's exec ids: never the runner's (`v<N>x…`, restarting at v0x0 in each process). An exec the
+ * runner left running in the guest (its test ended mid-command) would otherwise share an id with one of
+ * the keeper's, and its late `done` would end, say, an attached shell.
+ */
+export function keeperExecIdPrefix(id: string): string {
+	return `k${id}x`;
+}

@@ -15,7 +15,7 @@ import { ResourceStack } from '../lifecycle/resource-stack.js';
 import { isProcessAlive } from '../lifecycle/process-alive.js';
 import { QemuVm } from '../vm/qemu-vm.js';
 import { serveAttach } from './serve-attach.js';
-import type { KeeperConfig } from './keeper-config.js';
+import { type KeeperConfig, keeperExecIdPrefix } from './keeper-config.js';
 import { formatKeptMarker, keptMarkerPath } from './kept-marker.js';
 import { ensureKeptDir, type KeptVmRecord, removeKeptRecord, writeKeptRecord } from './kept-registry.js';
 
@@ -76,6 +76,7 @@ async function serve(keeper: KeeperConfig, control: net.Socket, qmp: net.Socket)
 		env: keeper.env,
 		cwd: keeper.cwd,
 		resources: new ResourceStack(),
+		execIdPrefix: keeperExecIdPrefix(keeper.id),
 	});
 	const keptAt = Date.now();
 	const deadline = keptAt + keeper.limitMs;

@@ -23,7 +23,11 @@ export function serveAttach(vm: ShellVm, connection: net.Socket, log: (message: 
 			log(`attach: ${JSON.stringify(request)}`);
 			if (request.type === 'open' && !session) {
 				const term = /^[A-Za-z0-9._+-]+$/.test(request.term) ? request.term : 'xterm-256color';
-				session = openShellSession(vm, { size: { rows: request.rows, cols: request.cols }, env: { TERM: term } });
+				session = openShellSession(vm, {
+					size: { rows: request.rows, cols: request.cols },
+					env: { TERM: term },
+					norc: request.norc === true,
+				});
 				session.then((opened) => reply({ type: 'port', path: opened.socketPath }), fail);
 			} else if (request.type === 'start') {
 				void session

@@ -153,8 +153,8 @@ export interface VmOptions {
 	 */
 	gdb?: boolean;
 	/**
-	 * `'failed'`: the test fixtures (`vm-exec/vitest`'s `vm`) keep the VM of a failed test running instead
-	 * of closing it, and the failure report ends with `vm-exec attach <id>`, which opens a shell in it.
+	 * `'failed'`: the test fixtures (Vitest's `vm` and `fileVm`, `useVm()` in Vitest and Jest) keep the VM of a
+	 * failed test running instead of closing it (a shared VM once the tests sharing it are done), and the failure report ends with `vm-exec attach <id>`, which opens a shell in it.
 	 * A kept VM stops after `keepLimit`, or with `vm-exec kill <id>`.
 	 * @default `'failed'` when `VM_EXEC_KEEP=failed`, else `false`
 	 */

@@ -60,14 +60,30 @@ export class VmSlot {
 	}
 
 	async close(): Promise<void> {
+		const vm = this.release();
+		if (vm) await this.dispose(vm);
+	}
+
+	/** Give the VM up without closing it (a failed test's VM handed to a keeper: keep: 'failed'). */
+	release(): Vm | undefined {
 		const vm = this.#vm;
 		this.#vm = undefined;
 		if (this.#state !== 'failed') this.#state = 'idle';
-		if (!vm) return;
-		// A per-test VM closes in the background (the next test need not wait for QEMU to exit); `endScope()`
-		// waits for it.
+		return vm;
+	}
+
+	/**
+	 * Close a VM this slot gave up. A per-test VM closes in the background (the next test need not wait for
+	 * QEMU to exit); `endScope()` waits for it.
+	 */
+	async dispose(vm: Vm): Promise<void> {
 		if (this.#per === 'test') workerPool().release(vm, { scope: this.#scope });
 		else await vm.close();
+	}
+
+	/** The VM, if one is up (unlike `get()`, never throws). */
+	get current(): Vm | undefined {
+		return this.#vm;
 	}
 
 	/** Close the VMs the warm pool started ahead for this slot, and wait for those closing (its block is done). */

@@ -18,8 +18,8 @@ import { workerPool } from '../pool/worker-pool.js';
 import { startVm } from '../start-vm.js';
 import type { Vm } from '../vm/vm.js';
 import { hasFailed, reportFailure } from './failure-report.js';
-import { keepFailedVm } from './keep-failed.js';
 import { hasLaterTest, type TaskNode } from './later-tests.js';
+import { closeOrKeepSharedVm, keepFailedVm, keepOrCloseSlot, noteSharedVmFailure } from './keep-failed.js';
 import { type VmMatchers, vmMatchers } from './matchers.js';
 import { splitUseVmOptions, type UseVmOptions, type VmGetter, VmSlot } from './use-vm.js';
 import { createBinding, type TestBinding, VmView } from './vm-view.js';
@@ -113,7 +113,10 @@ export function createVmTest(defaults: VmOptions = {}): VmTestAPI {
 				try {
 					await use(binding);
 				} finally {
+					// keep: 'failed': a failed test's file VM is kept once the file is done (see keep-failed.ts).
+					const usedFileVms = hasFailed(task) ? [...binding.used.keys()].filter((vm) => fileVms.has(vm)) : [];
 					reportFailure(task, binding, label);
+					for (const vm of usedFileVms) noteSharedVmFailure(vm, task, 'the file VM `fileVm`');
 				}
 			},
 			{ auto: true },
@@ -168,7 +171,7 @@ export function createVmTest(defaults: VmOptions = {}): VmTestAPI {
 				try {
 					await use(vm);
 				} finally {
-					await vm.close();
+					await closeOrKeepSharedVm(vm);
 				}
 			},
 			{ scope: 'file' },
@@ -201,7 +204,7 @@ export function useVm(options: UseVmOptions = {}): VmGetter {
 	let binding: TestBinding | undefined;
 	if (per === 'suite') {
 		beforeAll(() => slot.start(vmOptions), hookTimeout);
-		afterAll(() => slot.close(), hookTimeout);
+		afterAll(() => keepOrCloseSlot(slot), hookTimeout);
 	}
 	beforeEach(async ({ signal }) => {
 		binding = createBinding(signal);
@@ -210,9 +213,11 @@ export function useVm(options: UseVmOptions = {}): VmGetter {
 	// A VM started ahead for a next test that will not come.
 	if (per === 'test') afterAll(() => slot.endScope(), hookTimeout);
 	afterEach(async ({ task }) => {
+		const usedVm = hasFailed(task) && slot.current && binding?.used.has(slot.current) ? slot.current : undefined;
 		if (hasFailed(task)) reportFailure(task, binding, () => `${per === 'suite' ? 'describe-block' : 'per-test'} VM from useVm()`);
 		binding = undefined;
-		if (per === 'test') await slot.close();
+		if (per === 'test') await keepOrCloseSlot(slot, usedVm && task);
+		else if (usedVm) noteSharedVmFailure(usedVm, task, 'the describe block’s VM from useVm()');
 	}, hookTimeout);
 	return () => {
 		const vm = slot.get();

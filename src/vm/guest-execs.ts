@@ -23,8 +23,6 @@ const KILL_REPEAT_MS = 1000;
  * keeps every deadline, whatever the guest does. A live guest confirms within a few hundred ms.
  */
 export const KILL_GRACE_MS = 1500;
-/** How many exec ids settled by the host without the guest's answer are remembered (to reap them if it comes). */
-const MAX_ABANDONED = 256;
 
 interface PendingExec {
 	resolve(status: number | undefined): void;
@@ -42,6 +40,11 @@ export interface GuestExecsSettings {
 	onSilent(silentMs: number): void;
 	/** Whether a debugger holds the guest, so its silence does not count (VMs with the `gdb` option). */
 	isHeld?: () => Promise<boolean>;
+	/**
+	 * The start of this VM's exec ids ([a-z0-9]+), when the default (`v<N>x`, N counted per process) could
+	 * repeat ids the guest has already seen: a keeper takes over a VM whose execs another process numbered.
+	 */
+	idPrefix?: string;
 }
 
 let nextVmNumber = 0;
@@ -50,15 +53,14 @@ export class GuestExecs {
 	readonly #settings: GuestExecsSettings;
 	readonly #pending = new Map<string, PendingExec>();
 	/** Exec ids are unique across the VMs of a process, so a stray message can never match another VM's exec. */
-	readonly #idPrefix = `v${(nextVmNumber++).toString(36)}x`;
+	readonly #idPrefix: string;
 	#nextExec = 0;
 	readonly #liveness: LivenessMonitor;
-	/** Execs the host settled without the guest's `done` (see KILL_GRACE_MS): their late `done` only frees the guest's slot. */
-	readonly #abandoned = new Set<string>();
 	#lastCommand: string | undefined;
 
 	constructor(settings: GuestExecsSettings) {
 		this.#settings = settings;
+		this.#idPrefix = settings.idPrefix ?? `v${(nextVmNumber++).toString(36)}x`;
 		this.#liveness = new LivenessMonitor({
 			ping: (id) => settings.control.send({ type: 'ping', id }),
 			onSilent: settings.onSilent,
@@ -72,8 +74,9 @@ export class GuestExecs {
 			const pending = this.#pending.get(message.id);
 			this.#pending.delete(message.id);
 			pending?.resolve(message.status);
-			// A late answer for an exec the host already settled: ignored, but its slot in the guest is freed.
-			if (pending || this.#abandoned.delete(message.id)) settings.control.send({ type: 'reap', id: message.id });
+			// A late answer for an exec the host already settled, or for one of the process that handed this VM
+			// over to a keeper: ignored, but its slot in the guest is freed all the same.
+			settings.control.send({ type: 'reap', id: message.id });
 		});
 	}
 
@@ -185,8 +188,6 @@ export class GuestExecs {
 		if (!pending) return;
 		debug(`${id}: no answer ${KILL_GRACE_MS} ms after the kill; settled by the host`);
 		this.#pending.delete(id);
-		this.#abandoned.add(id);
-		if (this.#abandoned.size > MAX_ABANDONED) this.#abandoned.delete(this.#abandoned.values().next().value!);
 		pending.resolve(undefined);
 	}
 }

@@ -47,6 +47,8 @@ export interface QemuVmParts {
 	disks?: readonly VmDisk[];
 	/** The gdb stub's socket, with the `gdb` option. */
 	gdbSocket?: string;
+	/** The start of the VM's exec ids, when it must differ from this process's default (a keeper's: see GuestExecs). */
+	execIdPrefix?: string;
 	/** With the `keep` option: what handing the VM over to a keeper needs (src/keep/keep-vm.ts). */
 	keep?: { limitMs: number; workspace: string; release(): void };
 }
@@ -105,6 +107,7 @@ export class QemuVm extends BaseVm {
 			onSilent: (silentMs) => void this.#declareUnresponsive(silentMs),
 			// A guest stopped by gdb (attached, at a breakpoint) is silent on purpose: not a frozen kernel.
 			...(parts.gdbSocket ? { isHeld: () => isHeldByDebugger(() => parts.qemu.qmp()) } : {}),
+			...(parts.execIdPrefix ? { idPrefix: parts.execIdPrefix } : {}),
 		});
 		void parts.qemu.exited.then((exit) => {
 			if (this.isClosing) return;

@@ -11,8 +11,17 @@ import { runShellSession } from './run-shell-session.js';
 import { assertTerminal } from './shell-command.js';
 import type { ShellSession, ShellSize } from './shell-session.js';
 
+export const ATTACH_USAGE = `Usage: vm-exec attach [--norc] <id>
+
+Open an interactive shell in a VM kept after a failed test (\`vm-exec ps\` lists them; a failed test's
+report ends with this command). Several shells may be attached at once; \`exit\` leaves the VM running
+as it was, until \`vm-exec kill <id>\` or its time limit. Needs a terminal on stdin and stdout.
+  --norc   Start bash without your startup files (/etc/profile, ~/.bashrc, …): they run under emulation in
+           the VM, where a heavy ~/.bashrc (pyenv, nvm, …) can take many seconds
+`;
+
 /** A shell session a keeper runs for us: the same interface as a local one. */
-function openRemoteSession(attachSocket: string, size: ShellSize, env: Record<string, string>): Promise<ShellSession> {
+function openRemoteSession(attachSocket: string, size: ShellSize, env: Record<string, string>, norc: boolean): Promise<ShellSession> {
 	return new Promise((resolve, reject) => {
 		const connection = net.connect(attachSocket);
 		let onExit: ((status: number | undefined) => void) | undefined;
@@ -47,14 +56,16 @@ function openRemoteSession(attachSocket: string, size: ShellSize, env: Record<st
 				}
 			}),
 		);
-		connection.write(formatMessage({ type: 'open', rows: size.rows, cols: size.cols, term: env.TERM ?? 'xterm-256color' }));
+		connection.write(formatMessage({ type: 'open', rows: size.rows, cols: size.cols, term: env.TERM ?? 'xterm-256color', norc }));
 	});
 }
 
 export async function runAttachCommand(argv: readonly string[], io: RunIo): Promise<number> {
-	const id = argv[0];
-	if (!id || argv.length > 1 || id.startsWith('-'))
-		throw new UsageError('Expected one kept VM id: `vm-exec attach <id>` (`vm-exec ps` lists them).');
+	const norc = argv.includes('--norc');
+	const ids = argv.filter((arg) => arg !== '--norc');
+	const id = ids[0];
+	if (!id || ids.length > 1 || id.startsWith('-'))
+		throw new UsageError('Expected one kept VM id: `vm-exec attach [--norc] <id>` (`vm-exec ps` lists them).');
 	const record = await findKeptVm(id);
 	if (!record) {
 		io.stderr.write(
@@ -70,7 +81,7 @@ export async function runAttachCommand(argv: readonly string[], io: RunIo): Prom
 	const stop = () => controller.abort();
 	for (const signal of ['SIGTERM', 'SIGHUP'] as const) process.once(signal, stop);
 	try {
-		const status = await runShellSession((size, env) => openRemoteSession(record.attachSocket, size, env), io, controller.signal);
+		const status = await runShellSession((size, env) => openRemoteSession(record.attachSocket, size, env, norc), io, controller.signal);
 		if (status === undefined) {
 			io.stderr.write('vm-exec: the kept VM went away.\n');
 			return 1;

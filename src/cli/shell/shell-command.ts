@@ -49,7 +49,7 @@ export async function runShellCommand(args: RunArgs, io: RunIo): Promise<number>
 		}
 		if (vm.gdb) report(`gdb stub: ${vm.gdb.command} /usr/lib/debug/boot/vmlinux-${vm.kernel.release}`);
 		const booted = vm;
-		const status = await runShellSession((size, env) => openShellSession(booted, { size, env }), io, controller.signal);
+		const status = await runShellSession((size, env) => openShellSession(booted, { size, env, norc: args.norc }), io, controller.signal);
 		if (status === undefined) {
 			report('the VM stopped before the shell ended.');
 			return EXIT_CODES.crash;

@@ -16,11 +16,14 @@ export function shellPortName(nr: number): string {
  * sh) as a login shell in a new session whose controlling terminal is the port's tty; `setsid -w` exits
  * with the shell's status, which becomes the exec's.
  */
-export function buildShellScript(input: { nr: number; tty: string; size: { rows: number; cols: number } }): string {
+export function buildShellScript(input: { nr: number; tty: string; size: { rows: number; cols: number }; norc?: boolean }): string {
 	const name = shellQuote(shellPortName(input.nr));
 	const tty = shellQuote(input.tty);
 	const rows = Math.trunc(input.size.rows);
 	const cols = Math.trunc(input.size.cols);
+	// --norc: none of the host user's startup files (they run under emulation: see docs/debugging.md), bash's
+	// usual prompt all the same.
+	const shell = input.norc ? `PS1='\\u@\\h:\\w\\$ ' exec "$0" $(case "$0" in *bash) echo --noprofile --norc;; esac) -i` : 'exec "$0" -l';
 	return [
 		'i=0',
 		`until [ "$(cat /sys/class/virtio-ports/vport*p${input.nr}/name 2>/dev/null)" = ${name} ] && [ -c ${tty} ] && : <>${tty}; do`,
@@ -32,7 +35,7 @@ export function buildShellScript(input: { nr: number; tty: string; size: { rows:
 		// The runner's execs start with SIGINT and SIGQUIT ignored (a non-interactive shell's background
 		// jobs do), and a shell keeps signals it was started with ignored for its own jobs: reset them, or ^C
 		// would stop nothing. The size is set once the tty is open for good (a tty's size is lost at its last close).
-		`exec setsid -w -c env --default-signal=INT,QUIT,TSTP,TTIN,TTOU "$sh" -c 'stty sane rows ${rows} cols ${cols}; exec "$0" -l' "$sh" <>${tty} >&0 2>&0`,
+		`exec setsid -w -c env --default-signal=INT,QUIT,TSTP,TTIN,TTOU "$sh" -c ${shellQuote(`stty sane rows ${rows} cols ${cols}; ${shell}`)} "$sh" <>${tty} >&0 2>&0`,
 		'',
 	].join('\n');
 }

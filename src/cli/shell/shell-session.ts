@@ -73,7 +73,10 @@ function ensureSerialBus(vm: ShellVm, internals: VmInternals, state: PortState):
  * Open a shell port in `vm` (a VM from `startVm`) sized `size`, with `env` (TERM, …) for the shell.
  * Several sessions may be open at once (up to 8).
  */
-export async function openShellSession(vm: ShellVm, options: { size: ShellSize; env?: Record<string, string> }): Promise<ShellSession> {
+export async function openShellSession(
+	vm: ShellVm,
+	options: { size: ShellSize; env?: Record<string, string>; norc?: boolean },
+): Promise<ShellSession> {
 	const internals = vmInternalsOf(vm);
 	if (!internals) throw new VmError('An interactive shell needs a VM started by vm-exec itself (not a launcher VM).');
 	let state = ports.get(internals);
@@ -110,7 +113,7 @@ export async function openShellSession(vm: ShellVm, options: { size: ShellSize; 
 		socketPath,
 		start() {
 			running ??= vm
-				.exec(buildShellScript({ nr, tty, size }), { env: options.env ?? {}, signal: stop.signal })
+				.exec(buildShellScript({ nr, tty, size, norc: options.norc === true }), { env: options.env ?? {}, signal: stop.signal })
 				.then((result) => result.exitCode);
 			return running;
 		},

@@ -75,6 +75,7 @@ describe('parseRunArgs', () => {
 			lan: undefined,
 			disks: [],
 			gdb: false,
+			norc: false,
 			qemuArgs: [],
 		});
 	});

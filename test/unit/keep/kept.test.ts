@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatKeptTable } from '../../../src/cli/kept-commands.js';
 import { formatKeptNote } from '../../../src/cli/doctor/doctor.js';
+import { keeperExecIdPrefix } from '../../../src/keep/keeper-config.js';
 import { formatKeptMarker, keptWorkspaceName } from '../../../src/keep/kept-marker.js';
 import { formatKeptLine } from '../../../src/test-runners/keep-failed.js';
 import { ownerPidOf } from '../../../src/lifecycle/stale-workspaces.js';
@@ -26,6 +27,10 @@ describe('kept VMs', () => {
 
 	it('ends the failure report with the attach command', () => {
 		expect(formatKeptLine('ab12cd', 30 * 60_000)).toContain('\n  vm-exec attach ab12cd\n');
+		// A shared VM (fileVm, a describe block's) is kept later, once the tests that share it are done.
+		expect(formatKeptLine('ab12cd', 30 * 60_000, 'the file VM `fileVm`')).toMatch(
+			/the file VM `fileVm`\) is kept for 30 min once the tests that share it are done[^\n]*\n {2}vm-exec attach ab12cd\n/,
+		);
 	});
 
 	it('writes the marker the watchdog reads, and names kept workspaces out of the stale sweep’s pattern', () => {
@@ -36,5 +41,13 @@ describe('kept VMs', () => {
 	it('has doctor mention kept VMs', () => {
 		expect(formatKeptNote([], 0)).toBe('');
 		expect(formatKeptNote([record], record.keptAt)).toContain('1 kept VM of failed tests still running (the last stops in 30 min)');
+	});
+});
+
+describe('the keeper’s exec ids', () => {
+	it('never start like a runner’s (v<N>x…), and are valid exec ids', () => {
+		const prefix = keeperExecIdPrefix('ab12cd');
+		expect(prefix).not.toMatch(/^v\d/);
+		expect(`${prefix}0`).toMatch(/^[a-z0-9]{1,32}$/);
 	});
 });

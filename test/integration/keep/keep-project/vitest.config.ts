@@ -1,4 +1,4 @@
-// A Vitest project run as a child process by test/integration/keep/keep.test.ts, with VM_EXEC_KEEP=failed.
+// A Vitest project run as a child process by test/integration/keep/keep-runners.test.ts, with VM_EXEC_KEEP=failed.
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({

@@ -21,3 +21,14 @@ describe('no script', () => {
 		expect(() => parseRunArgs(['true'], {}, 'only')).toThrow('`vm-exec shell` takes no script');
 	});
 });
+
+describe('buildShellScript --norc', () => {
+	it('starts bash without the startup files, with its usual prompt; a login shell otherwise', () => {
+		const size = { rows: 24, cols: 80 };
+		const norc = buildShellScript({ nr: 1, tty: '/dev/hvc1', size, norc: true });
+		expect(norc).toContain('--noprofile --norc');
+		expect(norc).toContain('-i');
+		expect(norc).not.toContain('exec "$0" -l');
+		expect(buildShellScript({ nr: 1, tty: '/dev/hvc1', size })).toContain('exec "$0" -l');
+	});
+});
