@@ -3,7 +3,7 @@
  * with the same options as a script run, open an interactive login shell in it on a real guest terminal,
  * and exit with the shell's exit status (`exit 3` → 3).
  */
-import { VmBootError } from '../../errors.js';
+import { VmBootError, VmError, VmUnresponsiveError } from '../../errors.js';
 import { findOnPath } from '../../qemu/host-tools.js';
 import { startVm } from '../../start-vm.js';
 import type { Vm } from '../../vm/vm.js';
@@ -49,7 +49,16 @@ export async function runShellCommand(args: RunArgs, io: RunIo): Promise<number>
 		}
 		if (vm.gdb) report(`gdb stub: ${vm.gdb.command} /usr/lib/debug/boot/vmlinux-${vm.kernel.release}`);
 		const booted = vm;
-		const status = await runShellSession((size, env) => openShellSession(booted, { size, env, norc: args.norc }), io, controller.signal);
+		let status: number | undefined;
+		try {
+			status = await runShellSession((size, env) => openShellSession(booted, { size, env, norc: args.norc }), io, controller.signal);
+		} catch (error) {
+			// The VM's own failures (a console port that cannot be added, a guest that stopped answering) are
+			// reported like a script run's: their message, and the status that says which.
+			if (!(error instanceof VmError)) throw error;
+			report(error.message);
+			return error instanceof VmUnresponsiveError ? EXIT_CODES.unresponsive : EXIT_CODES.crash;
+		}
 		if (status === undefined) {
 			report('the VM stopped before the shell ended.');
 			return EXIT_CODES.crash;
