@@ -13,6 +13,7 @@ import { normalizeOptions, type VmOptions } from '../options.js';
 import { startVm } from '../start-vm.js';
 import type { Vm } from '../vm/vm.js';
 import { BackgroundCloses } from './background-close.js';
+import { warmUp } from './warm-up.js';
 import { backgroundPriorityAllowed, LaunchPriority, startAtLowPriority } from './background-priority.js';
 import { decideRefill, estimateResidentMiB, poolKeyOf } from './policy.js';
 import { isUsable, raceAbort, readAvailableMiB, readResidentMiB } from './readings.js';
@@ -37,6 +38,8 @@ export interface WarmPoolSettings {
 	availableMiB?: () => Promise<number>;
 	/** Whether VMs started ahead run at low CPU priority until handed out (background-priority.ts). */
 	lowerPriority?: () => boolean;
+	/** Runs in a VM started ahead before it waits (warm-up.ts; replaced in unit tests). */
+	warmUp?: (vm: Vm, signal: AbortSignal) => Promise<void>;
 }
 
 /** How `acquire()` got its VM. */
@@ -79,6 +82,7 @@ export class WarmPool {
 			residentMiB: readResidentMiB,
 			availableMiB: readAvailableMiB,
 			lowerPriority: backgroundPriorityAllowed,
+			warmUp,
 			...settings,
 		};
 	}
@@ -204,7 +208,11 @@ export class WarmPool {
 		// At nice 19 while nobody waits for it: its boot takes the CPU time the running test leaves idle.
 		const priority = this.#settings.lowerPriority() ? new LaunchPriority() : undefined;
 		if (priority) entry.priority = priority;
-		const start = () => this.#settings.start({ ...options, signal: entry.abort.signal });
+		const start = async () => {
+			const vm = await this.#settings.start({ ...options, signal: entry.abort.signal });
+			await this.#settings.warmUp(vm, entry.abort.signal);
+			return vm;
+		};
 		entry.starting = (priority ? startAtLowPriority(priority, start) : start()).then(
 			(vm) => this.#started(entry, vm),
 			(error: unknown) => {

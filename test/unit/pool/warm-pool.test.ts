@@ -40,6 +40,7 @@ function poolWith(start: WarmPoolSettings['start'], settings: Partial<WarmPoolSe
 		residentMiB: async () => 150,
 		availableMiB: async () => 8000,
 		lowerPriority: () => false,
+		warmUp: async () => {},
 		...settings,
 	});
 }
@@ -48,6 +49,18 @@ function poolWith(start: WarmPoolSettings['start'], settings: Partial<WarmPoolSe
 const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
 
 describe('warm pool', () => {
+	it('warms up the VMs it starts ahead before they wait, and not the one started for the caller', async () => {
+		const { started, start } = fakeStarter();
+		const warmed: Vm[] = [];
+		const pool = poolWith(start, { warmUp: async (vm) => void warmed.push(vm) });
+		const first = await pool.acquire({}, { scope: 'a' });
+		await settle();
+		expect(started).toHaveLength(2);
+		expect(warmed).toEqual([started[1]]);
+		expect(warmed).not.toContain(first.vm);
+		await pool.close();
+	});
+
 	it('starts the next VM of the same options after handing one out, and hands that one out next', async () => {
 		const { started, start } = fakeStarter();
 		const pool = poolWith(start);
