@@ -51,7 +51,7 @@ export async function runCli(argv: readonly string[], io: RunIo): Promise<number
 function reportUsageError(error: UsageError, argv: readonly string[], io: CliIo): void {
 	const subcommand = findSubcommand(argv[0]);
 	const usage = subcommand
-		? `Usage: vm-exec ${subcommand.name} [options]   (vm-exec ${subcommand.name} --help for more)`
+		? `${subcommand.usage.split('\n')[0]}   (vm-exec ${subcommand.name} --help for more)`
 		: 'Usage: vm-exec [options] "script" [-- ...extra QEMU options]   (vm-exec --help for more)';
 	io.stderr.write(`vm-exec: ${error.message}\n${usage}\n`);
 }

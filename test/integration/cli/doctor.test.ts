@@ -64,7 +64,7 @@ describe('vm-exec doctor', () => {
 		const result = await runDoctor(['--fast']);
 		expect(result.exitCode).toBe(64);
 		expect(text(result.stderr)).toBe(
-			'vm-exec: Unknown option `--fast`.\nUsage: vm-exec doctor [options]   (vm-exec doctor --help for more)\n',
+			'vm-exec: Unknown option `--fast`.\nUsage: vm-exec doctor [--kernel=PATH] [--boot]   (vm-exec doctor --help for more)\n',
 		);
 	});
 });
