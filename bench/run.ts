@@ -16,8 +16,9 @@ const boots = Number(process.env.BENCH_BOOTS ?? 5);
 const execs = Number(process.env.BENCH_EXECS ?? 50);
 
 /**
- * BENCH_ONLY=coldplug, freeze, pool or arch runs only that bench (coldplug cost; the liveness check and
- * lockup flags; the warm pool and the cold-start overhead; aarch64 next to x86_64).
+ * BENCH_ONLY=coldplug, freeze, pool, cold or arch runs only that bench (coldplug cost; the liveness check and
+ * lockup flags; the warm pool and the cold-start overhead; the cold-start overhead alone, with
+ * BENCH_BASELINE_DIST compared with another build; aarch64 next to x86_64).
  */
 const only = process.env.BENCH_ONLY;
 
@@ -26,7 +27,7 @@ if (!only) rows.push(...(await benchCore({ boots, execs })));
 if (!only) rows.push(...(await benchSnapshot({ boots })));
 if (!only || only === 'coldplug') rows.push(...(await benchColdplug({ boots })));
 if (!only || only === 'freeze') rows.push(...(await benchFreeze({ boots, execs })));
-if (!only || only === 'pool') rows.push(...(await benchColdOverhead(Math.max(3, boots))));
+if (!only || only === 'pool' || only === 'cold') rows.push(...(await benchColdOverhead(Math.max(3, boots))));
 if (!only || only === 'pool') rows.push(...(await benchPool({ files: Number(process.env.BENCH_FILES ?? 3) })));
 // aarch64 rows next to x86_64 ones (skipped, with a note on stderr, when the arm64 root is not unpacked).
 if (!only || only === 'arch') rows.push(...(await benchArch({ boots, execs })));
