@@ -11,7 +11,7 @@ import { withDir } from 'tmp-promise';
 import { findBusybox } from '../src/qemu/host-tools.js';
 import { packCpio } from '../src/boot/cpio.js';
 import type { QemuPlan } from '../src/qemu/argv.js';
-import { type RawBootSetup, timeToConsole } from './raw-boot.js';
+import { bootToConsole, type RawBootSetup } from './raw-boot.js';
 
 const MARK = 'vm-exec-bench: /init runs';
 const BARE_INIT = `#!/bin/busybox sh
@@ -22,7 +22,12 @@ echo b >/proc/sysrq-trigger
 `;
 
 export async function benchBareInit(setup: RawBootSetup, count: number): Promise<number[]> {
-	const [samples] = await benchBareInitWith(setup, count, [{}]);
+	return (await bareInitBoots(setup, count)).map(({ ms }) => ms);
+}
+
+/** `count` bare boots: the wall time to `/init` and the CPU time QEMU had used by then, ms. */
+export async function bareInitBoots(setup: RawBootSetup, count: number): Promise<{ ms: number; cpuMs: number }[]> {
+	const [samples] = await bootBareInitWith(setup, count, [{}]);
 	return samples!;
 }
 
@@ -32,6 +37,14 @@ export async function benchBareInit(setup: RawBootSetup, count: number): Promise
  * sample list per change.
  */
 export async function benchBareInitWith(setup: RawBootSetup, count: number, changes: readonly Partial<QemuPlan>[]): Promise<number[][]> {
+	return (await bootBareInitWith(setup, count, changes)).map((samples) => samples.map(({ ms }) => ms));
+}
+
+async function bootBareInitWith(
+	setup: RawBootSetup,
+	count: number,
+	changes: readonly Partial<QemuPlan>[],
+): Promise<{ ms: number; cpuMs: number }[][]> {
 	return withDir(
 		async ({ path: dir }) => {
 			const initramfs = path.join(dir, 'bare.cpio');
@@ -45,11 +58,12 @@ export async function benchBareInitWith(setup: RawBootSetup, count: number, chan
 					{ type: 'file', path: 'init', data: Buffer.from(BARE_INIT), mode: 0o755 },
 				]),
 			);
-			const samples = changes.map(() => [] as number[]);
+			const samples = changes.map(() => [] as { ms: number; cpuMs: number }[]);
 			for (let round = 0; round < count; round++) {
 				for (const [index, change] of changes.entries()) {
-					const ms = await timeToConsole(setup, { ...change, initramfs }, (output) => output.includes(MARK), 'the bare /init ran');
-					samples[index]!.push(ms);
+					samples[index]!.push(
+						await bootToConsole(setup, { ...change, initramfs }, (output) => output.includes(MARK), 'the bare /init ran'),
+					);
 				}
 			}
 			return samples;

@@ -2,27 +2,111 @@
  * What vm-exec adds to a cold start: pairs of (the same kernel to a bare `/init`, a cold `startVm()` to its
  * first exec result), interleaved so that a change in the machine's load hits both alike; the row is the
  * per-pair difference.
+ *
+ * With BENCH_BASELINE_DIST=<another build's dist/> (e.g. main's: `git worktree add /tmp/base main`, then in it
+ * `npm ci && npm run build`), each pair also times that build's cold start, and each build's start from a
+ * snapshot (a change must not slow those), in turn and in alternating order: the rows of both builds, and
+ * per pair this build's time less the baseline's and divided by it. Both builds use one private cache
+ * directory (each its own initramfs and snapshot), removed afterwards.
  */
-import { startVm } from '../src/index.js';
-import { benchBareInit } from './bare-init.js';
-import { rawBootSetup } from './raw-boot.js';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { dir } from 'tmp-promise';
+import { startVm as startThisVm, type VmOptions } from '../src/index.js';
+import { bareInitBoots } from './bare-init.js';
+import { cpuTimeMs, rawBootSetup } from './raw-boot.js';
 import type { BenchRow } from './table.js';
+
+type StartVm = (options: VmOptions) => Promise<{ exec(script: string): Promise<unknown>; close(): Promise<void>; pid: number | undefined }>;
+
+/**
+ * Wall time from startVm() to the first exec result, and the CPU time QEMU used until then: the CPU time
+ * is what the guest's work costs, much less moved by other jobs on the machine than the wall time.
+ */
+async function timeFirstResult(start: StartVm, options: VmOptions): Promise<{ ms: number; cpuMs: number }> {
+	const started = performance.now();
+	const vm = await start(options);
+	try {
+		await vm.exec('true');
+		const ms = performance.now() - started;
+		return { ms, cpuMs: vm.pid === undefined ? Number.NaN : cpuTimeMs(vm.pid) };
+	} finally {
+		await vm.close();
+	}
+}
+
+async function loadBaseline(): Promise<StartVm | undefined> {
+	const dist = process.env.BENCH_BASELINE_DIST;
+	if (!dist) return undefined;
+	const module = (await import(pathToFileURL(path.join(path.resolve(dist), 'index.js')).href)) as { startVm: StartVm };
+	return module.startVm;
+}
 
 export async function benchColdOverhead(pairs: number): Promise<BenchRow[]> {
 	const setup = await rawBootSetup();
-	const differences: number[] = [];
-	for (let pair = 0; pair < pairs; pair++) {
-		const [bare] = await benchBareInit(setup, 1);
-		const started = performance.now();
-		const vm = await startVm({ snapshot: false });
-		try {
-			await vm.exec('true');
-			differences.push(performance.now() - started - bare!);
-		} finally {
-			await vm.close();
+	const baseline = await loadBaseline();
+	const cache = await dir({ prefix: 'vm-exec-bench-cold-', unsafeCleanup: true });
+	try {
+		const cold: VmOptions = { cacheDir: cache.path, snapshot: false };
+		const fromSnapshot: VmOptions = { cacheDir: cache.path };
+		const builds: Array<[name: 'this' | 'baseline', start: StartVm]> = [['this', startThisVm as StartVm]];
+		if (baseline) builds.push(['baseline', baseline]);
+		// Warm-up, outside the samples: each build's initramfs, the vmlinux, and each build's snapshot.
+		for (const [, start] of builds) {
+			await timeFirstResult(start, cold);
+			if (baseline) await timeFirstResult(start, fromSnapshot);
 		}
+		const overhead = { this: [] as number[], baseline: [] as number[] };
+		const overheadCpu = { this: [] as number[], baseline: [] as number[] };
+		const coldMs = { this: [] as number[], baseline: [] as number[] };
+		const coldCpuMs = { this: [] as number[], baseline: [] as number[] };
+		const snapshotMs = { this: [] as number[], baseline: [] as number[] };
+		for (let pair = 0; pair < pairs; pair++) {
+			const [bare] = await bareInitBoots(setup, 1);
+			// Alternate which build goes first, so that neither always follows the bare boot.
+			const order = pair % 2 === 0 ? builds : [...builds].reverse();
+			for (const [name, start] of order) {
+				const { ms, cpuMs } = await timeFirstResult(start, cold);
+				coldMs[name].push(ms);
+				coldCpuMs[name].push(cpuMs);
+				overhead[name].push(ms - bare!.ms);
+				overheadCpu[name].push(cpuMs - bare!.cpuMs);
+			}
+			if (baseline) for (const [name, start] of order) snapshotMs[name].push((await timeFirstResult(start, fromSnapshot)).ms);
+		}
+		const rows: BenchRow[] = [
+			{
+				metric: 'cold startVm() → first exec result, minus bare /init (paired)',
+				unit: 'ms',
+				samples: overhead.this,
+				target: '≤ 400 ms',
+			},
+			{ metric: "the same in QEMU's CPU time (paired; load moves it less)", unit: 'ms', samples: overheadCpu.this },
+		];
+		if (!baseline) return rows;
+		const minus = (a: number[], b: number[]) => a.map((value, index) => value - b[index]!);
+		const percentOf = (a: number[], b: number[]) => a.map((value, index) => (100 * value) / b[index]!);
+		return [
+			...rows,
+			{ metric: 'BASELINE build: the same, minus bare /init (paired)', unit: 'ms', samples: overhead.baseline },
+			{ metric: "BASELINE build: the same in QEMU's CPU time (paired)", unit: 'ms', samples: overheadCpu.baseline },
+			{ metric: 'cold start to first result: this build − BASELINE (paired)', unit: 'ms', samples: minus(coldMs.this, coldMs.baseline) },
+			{ metric: 'cold start to first result: this build ÷ BASELINE (paired)', unit: '%', samples: percentOf(coldMs.this, coldMs.baseline) },
+			{
+				metric: "cold start, QEMU's CPU time to first result: this build − BASELINE (paired)",
+				unit: 'ms',
+				samples: minus(coldCpuMs.this, coldCpuMs.baseline),
+			},
+			{ metric: 'from a snapshot → first exec result: this build', unit: 'ms', samples: snapshotMs.this },
+			{ metric: 'from a snapshot → first exec result: BASELINE build', unit: 'ms', samples: snapshotMs.baseline },
+			{
+				metric: 'from a snapshot: this build ÷ BASELINE (paired)',
+				unit: '%',
+				samples: percentOf(snapshotMs.this, snapshotMs.baseline),
+				target: 'not slower',
+			},
+		];
+	} finally {
+		await cache.cleanup();
 	}
-	return [
-		{ metric: 'cold startVm() → first exec result, minus bare /init (paired)', unit: 'ms', samples: differences, target: '≤ 400 ms' },
-	];
 }

@@ -17,8 +17,9 @@ const boots = Number(process.env.BENCH_BOOTS ?? 5);
 const execs = Number(process.env.BENCH_EXECS ?? 50);
 
 /**
- * BENCH_ONLY=coldplug, freeze, pool, arch or attach runs only that bench (coldplug cost; the liveness check
- * and lockup flags; the warm pool and the cold-start overhead; aarch64 next to x86_64; the steps of an attach).
+ * BENCH_ONLY=coldplug, freeze, pool, cold, arch or attach runs only that bench (coldplug cost; the liveness
+ * check and lockup flags; the warm pool and the cold-start overhead; the cold-start overhead alone, with
+ * BENCH_BASELINE_DIST compared with another build; aarch64 next to x86_64; the steps of an attach).
  */
 const only = process.env.BENCH_ONLY;
 
@@ -27,7 +28,7 @@ if (!only) rows.push(...(await benchCore({ boots, execs })));
 if (!only) rows.push(...(await benchSnapshot({ boots })));
 if (!only || only === 'coldplug') rows.push(...(await benchColdplug({ boots })));
 if (!only || only === 'freeze') rows.push(...(await benchFreeze({ boots, execs })));
-if (!only || only === 'pool') rows.push(...(await benchColdOverhead(Math.max(3, boots))));
+if (!only || only === 'pool' || only === 'cold') rows.push(...(await benchColdOverhead(Math.max(3, boots))));
 if (!only || only === 'pool') rows.push(...(await benchPool({ files: Number(process.env.BENCH_FILES ?? 3) })));
 // Only when asked (it keeps a VM and opens shells in it): where the time of `vm-exec attach` goes.
 if (only === 'attach') rows.push(...(await benchAttach({ rounds: Math.max(3, boots) })));

@@ -7,6 +7,8 @@ export type CpioEntry =
 	| { type: 'file'; path: string; data: Uint8Array; mode?: number }
 	| { type: 'dir'; path: string; mode?: number }
 	| { type: 'symlink'; path: string; target: string }
+	/** A named pipe: one in the archive costs the guest no `mkfifo` process at boot. */
+	| { type: 'fifo'; path: string; mode?: number }
 	| { type: 'chardev' | 'blockdev'; path: string; major: number; minor: number; mode?: number };
 
 const S_IFREG = 0o100000;
@@ -14,6 +16,7 @@ const S_IFDIR = 0o040000;
 const S_IFLNK = 0o120000;
 const S_IFCHR = 0o020000;
 const S_IFBLK = 0o060000;
+const S_IFIFO = 0o010000;
 
 function hex8(value: number): string {
 	return value.toString(16).padStart(8, '0');
@@ -74,6 +77,7 @@ export function packCpio(entries: readonly CpioEntry[]): Buffer {
 		if (entry.type === 'file') pushRecord(ino++, S_IFREG | (entry.mode ?? 0o644), 1, name, entry.data);
 		else if (entry.type === 'dir') pushRecord(ino++, S_IFDIR | (entry.mode ?? 0o755), 2, name, new Uint8Array());
 		else if (entry.type === 'symlink') pushRecord(ino++, S_IFLNK | 0o777, 1, name, Buffer.from(entry.target));
+		else if (entry.type === 'fifo') pushRecord(ino++, S_IFIFO | (entry.mode ?? 0o600), 1, name, new Uint8Array());
 		else
 			pushRecord(ino++, (entry.type === 'blockdev' ? S_IFBLK : S_IFCHR) | (entry.mode ?? 0o600), 1, name, new Uint8Array(), [
 				entry.major,

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { type Arch, archSpec } from '../arch/arch.js';
 import { VmBootError } from '../errors.js';
-import { readGuestScripts } from '../guest/scripts.js';
+import { readGuestScripts, runnerProgram } from '../guest/scripts.js';
 import { ensureDir, fileIdentity, hashKey, writeFileAtomic } from '../cache/dir.js';
 import { MAX_INITRAMFS_FILES, markCacheHit, pruneCachedFiles } from '../cache/prune.js';
 import { type GuestShell, guestShellIdentity, resolveGuestShell } from './guest-shell.js';
@@ -28,6 +28,8 @@ export interface InitramfsInputs {
 	arch?: Arch | undefined;
 	busybox: string;
 	modulesDir: string;
+	/** The kernel's release (`uname -r` in the guest): where the packed modules.dep goes, for one modprobe of them all. */
+	release?: string | undefined;
 	extraModules?: readonly string[];
 	/** The shell that runs the guest's scripts (its path on the host and in the guest). @default '/bin/sh' */
 	runnerShell?: string;
@@ -52,6 +54,8 @@ export interface InitramfsPlan {
 	shell: GuestShell | undefined;
 	/** The shell that runs the guest's scripts. */
 	runnerShell: string;
+	/** The kernel's release, when known. */
+	release: string | undefined;
 	/** Cache key over everything that goes into the archive. */
 	key: string;
 }
@@ -128,9 +132,11 @@ export async function planInitramfs(inputs: InitramfsInputs): Promise<InitramfsP
 		devnames,
 		shell: carried,
 		runnerShell,
+		release: inputs.release,
 		key: hashKey(
 			INITRAMFS_FORMAT,
 			inputs.arch ?? 'x86_64',
+			inputs.release ?? 'no release',
 			guest.init,
 			...Object.entries(guest.files).flat(),
 			devnames,
@@ -144,6 +150,10 @@ export async function planInitramfs(inputs: InitramfsInputs): Promise<InitramfsP
 
 /** The archive's entries; pure once the file contents are read. */
 export function initramfsEntries(contents: {
+	/** The guest's architecture: which tty its control line is. @default 'x86_64' */
+	arch?: Arch | undefined;
+	/** The kernel's release: the modules get a modules.dep under lib/modules/<release>/ for busybox modprobe. */
+	release?: string | undefined;
 	busybox: Buffer;
 	applets: readonly string[];
 	modules: readonly { name: string; data: Buffer }[];
@@ -174,9 +184,18 @@ export function initramfsEntries(contents: {
 		'stage/.root',
 		'stage/.vmx',
 		'stage/dev',
+		// Mount points of the guest init's own mounts (the host's root, the writable layer), and its pipes.
+		'host',
+		'rw',
+		'pipes',
 	]) {
 		entries.push({ type: 'dir', path: dir });
 	}
+	// The named pipes of the guest init (see guest/init.sh and root.sh): carried, they cost it no mkfifo.
+	for (const pipe of ['runs', 'started', 'slot1', 'slot2', 'slot3', 'slot4', 'fstab', 'unstage']) {
+		entries.push({ type: 'fifo', path: `pipes/${pipe}` });
+	}
+	entries.push({ type: 'fifo', path: 'stage/.pivot' });
 	// A shell opens /dev/null for the jobs it starts in the background, also before the stage is left.
 	entries.push({ type: 'chardev', path: 'stage/dev/null', major: 1, minor: 3, mode: 0o666 });
 	entries.push({ type: 'chardev', path: 'dev/console', major: 5, minor: 1, mode: 0o600 });
@@ -189,6 +208,9 @@ export function initramfsEntries(contents: {
 	for (const [name, text] of Object.entries(guest.files)) {
 		entries.push({ type: 'file', path: `etc/vm-exec/${name}`, data: Buffer.from(text), mode: 0o644 });
 	}
+	entries.push({ type: 'file', path: 'etc/vm-exec/runner', data: Buffer.from(runnerProgram(guest.files['runner.sh'] ?? '')) });
+	// Written by the guest init (its text is there); carried executable so that no chmod is needed.
+	entries.push({ type: 'file', path: 'bin/vmx-modprobe', data: Buffer.alloc(0), mode: 0o755 });
 	for (const module of contents.modules) {
 		entries.push({ type: 'file', path: `lib/modules/${module.name}`, data: module.data, mode: 0o644 });
 	}
@@ -202,15 +224,32 @@ export function initramfsEntries(contents: {
 		entries.push({ type: 'file', path: `lib/modules/${module.name}`, data: module.data, mode: 0o644 });
 	}
 	entries.push({ type: 'file', path: 'etc/vm-exec/driver-aliases', data: Buffer.from(contents.deviceAliases ?? '') });
+	// busybox modprobe reads /lib/modules/<uname -r>/modules.dep: one for the packed files (paths relative to
+	// it), so that one process loads them all. The guest init passes the names in load order, so no
+	// dependencies need listing; a guest kernel of another release loads them one by one instead.
+	if (contents.release && /^[\w.+-]+$/.test(contents.release) && !contents.release.startsWith('.')) {
+		entries.push({ type: 'dir', path: `lib/modules/${contents.release}` });
+		entries.push({
+			type: 'file',
+			path: `lib/modules/${contents.release}/modules.dep`,
+			data: Buffer.from([...contents.modules, ...networkModules].map((module) => `../${module.name}:\n`).join('')),
+		});
+	}
 	entries.push({ type: 'file', path: 'etc/vm-exec/shell', data: Buffer.from(`${contents.runnerShell ?? '/bin/sh'}\n`) });
 	entries.push({
 		type: 'file',
 		path: 'etc/vm-exec/net-modules',
 		data: Buffer.from(networkModules.map((module) => `${module.name}\n`).join('')),
 	});
-	// Device nodes whose first open loads their module, ready to be copied into the guest's /dev.
+	// What the guest init copies into its /dev with one cp: the control line's name (the second serial
+	// port, or the virtio console where the machine has one serial port), the pts and shm mount points,
+	// and the device nodes whose first open loads their module.
 	entries.push({ type: 'dir', path: 'etc/vm-exec/dev' });
-	const nodeDirs = new Set<string>();
+	const control = archSpec(contents.arch ?? 'x86_64').control;
+	entries.push({ type: 'symlink', path: 'etc/vm-exec/dev/vmx-control', target: control.kind === 'serial' ? control.device : 'hvc0' });
+	entries.push({ type: 'dir', path: 'etc/vm-exec/dev/pts' });
+	entries.push({ type: 'dir', path: 'etc/vm-exec/dev/shm' });
+	const nodeDirs = new Set<string>(['pts', 'shm']);
 	for (const node of parseModulesDevname(contents.devnames ?? '')) {
 		const parts = node.name.split('/');
 		for (let depth = 1; depth < parts.length; depth++) {
@@ -275,6 +314,8 @@ export async function prepareInitramfs(inputs: InitramfsInputs, cacheDir: string
 		file,
 		packCpio(
 			initramfsEntries({
+				arch: inputs.arch,
+				release: plan.release,
 				busybox,
 				applets,
 				modules,

@@ -1,16 +1,18 @@
 #!/bin/sh
 # vm-exec's guest init: PID 1 of every VM, run by the initramfs's static busybox (its ash shell).
 # prepareInitramfs (src/boot/initramfs.ts) packs it as /init, with runner.sh, root.sh, network.sh, coldplug.sh and hotplug.sh in /etc/vm-exec/,
-# the kernel modules to load, device nodes and, when it can, a copy of the host's shell. The initramfs's
+# the kernel modules to load (and a modules.dep for them), device nodes, the init's named pipes (/pipes) and,
+# when it can, a copy of the host's shell. The initramfs's
 # cache key covers the text of every script, and the snapshot key covers the initramfs (the QEMU argv it
 # hashes names the initramfs file by that key): editing any of them means a new initramfs and new
 # snapshots. The host's side of the control line is src/protocol/messages.ts.
 #
 # Life of the guest:
-#   1. mount /proc, /sys, /dev; load the virtio/9p/overlay modules (listed in /etc/vm-exec/modules,
-#      dependencies first); point the kernel's module auto-loading at the host's modprobe (in the root
-#      built after `go`); copy the modules.devname nodes into /dev; set the host name, bring loopback up,
-#      mount the writable layer (/rw), make the pipes and the first four cgroup slots;
+#   1. mount /proc, /sys, /dev, the writable layer (/rw) and cgroup2 (one mount -a); load the virtio/9p/overlay
+#      modules (listed in /etc/vm-exec/modules, dependencies first; one modprobe); point the kernel's module
+#      auto-loading at the host's modprobe (in the root built after `go`); copy the modules.devname nodes
+#      and the control line's name (/dev/vmx-control) into /dev; set the host name, bring loopback up, make
+#      the first four cgroup slots. Each process costs under emulation, so these are as few as can be;
 #   2. when the initramfs carries a copy of the host's shell, start the runner (runner.sh, run by that
 #      shell) with the stage dir as its root, and wait until it says it has started;
 #   3. open the control port (ttyS1, or aarch64's hvc0: /dev/vmx-control) and keep it open (bytes that arrive while nobody has the tty open
@@ -49,62 +51,83 @@ die() { log "$*"; say "error $*"; sync; reboot -f; sleep 1000; }
 # shellcheck source=src/guest/coldplug.sh
 . /etc/vm-exec/coldplug.sh
 
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
-while read -r module; do
-	insmod "/lib/modules/$module" || log "insmod $module failed"
-done </etc/vm-exec/modules
+# Before the snapshot point every process counts: under emulation each costs a few ms, and a cold start
+# pays for all of them before its first result. So what a builtin can do is done by one (echo into /proc
+# and /sys), what the initramfs can carry ready-made is carried (the mount points, the named pipes in
+# /pipes, the device nodes, an executable /bin/vmx-modprobe to fill in), and each program that must run
+# does all its work at once: one mount, one modprobe, one cp, one mkdir.
+
+# The mounts the init needs, with one process: /proc, /sys, /dev, the writable layer (/rw: the overlay's
+# upper dir, the guest's /run), the cgroup2 tree (see the slots below) and, when the initramfs carries a
+# copy of the host's shell, the stage as a mount of its own (pivot_root needs one) with busybox inside it.
+# favordynmods makes moving a process into a cgroup cheap (no RCU grace period; kernel 6.0+): an older
+# kernel refuses it, and its cgroup2 is mounted without.
+echo "proc /proc proc defaults 0 0
+sysfs /sys sysfs defaults 0 0
+devtmpfs /dev devtmpfs defaults 0 0
+rw /rw tmpfs mode=755 0 0
+cgroup2 $CG cgroup2 favordynmods 0 0" >/etc/vm-exec/fstab
+[ -x /stage/.vmx/sh ] && echo "/stage /stage none bind 0 0
+/bin/busybox /stage/.vmx/busybox none bind 0 0" >>/etc/vm-exec/fstab
+mount -a -T /etc/vm-exec/fstab
+[ -e "$CG/cgroup.procs" ] || mount -t cgroup2 cgroup2 "$CG"
+
+# The virtio, 9p and overlay modules (listed in /etc/vm-exec/modules, dependencies first), with one
+# modprobe: the initramfs carries a modules.dep for them under this kernel's release. Most of the time
+# here is the kernel's (checking each module's signature, linking it): one process instead of one insmod
+# each saves the rest. A kernel of another release than the one the initramfs was packed for (or a failed
+# modprobe) gets them one by one.
+read -r release </proc/sys/kernel/osrelease
+modules=
+while read -r module; do modules="$modules ${module%.ko}"; done </etc/vm-exec/modules
+# Split on purpose: one module name a word.
+# shellcheck disable=SC2086
+if [ -z "$modules" ] || ! [ -e "/lib/modules/$release/modules.dep" ] || ! modprobe -a $modules; then
+	while read -r module; do
+		[ -e "/sys/module/${module%.ko}" ] || insmod "/lib/modules/$module" || log "insmod $module failed"
+	done </etc/vm-exec/modules
+fi
 
 # The boot is quiet (loglevel=1 on the command line: printing costs time under emulation); from here on the
 # console shows warnings and worse too (console_loglevel 5), so that a lockup report, a BUG or a WARNING
 # comes with its "RIP:" line and call trace, for the host to quote when the guest stops answering.
 echo 5 >/proc/sys/kernel/printk
 
-# The control line: the second serial port (x86), or the virtio console hvc0 (aarch64's virt machine has one
-# PL011 only). Linked as /dev/vmx-control, which the runner sees too (the guest's /dev is this same devtmpfs).
-# Both are ttys: several processes may have them open (a virtio-serial port, by contrast, opens only once).
-CTL=ttyS1
-[ -c /dev/hvc0 ] && CTL=hvc0
-ln -s "$CTL" /dev/vmx-control
-
 # The kernel loads modules on demand (ip link add … type veth, losetup, mount -t …) by running
 # /proc/sys/kernel/modprobe in PID 1's root, which is this initramfs: point it at the host's modprobe
-# inside the new root (built after "go"), so auto-loading sees every host module.
+# inside the new root (built after "go"), so auto-loading sees every host module. The initramfs carries
+# /bin/vmx-modprobe empty and executable: writing it needs no chmod.
 printf '#!/bin/sh\nexec /bin/chroot %s /sbin/modprobe "$@"\n' "$R" >/bin/vmx-modprobe
-chmod 755 /bin/vmx-modprobe
 echo /bin/vmx-modprobe >/proc/sys/kernel/modprobe
-# Device nodes whose first open loads their module (/dev/loop-control, /dev/net/tun, /dev/fuse, …), as
-# systemd creates them from modules.devname on a real system: the initramfs carries them. Copied here,
-# before the snapshot point, into the one devtmpfs every later /dev mount shows (never over a node the
-# kernel made itself).
-set -- /etc/vm-exec/dev/*
-[ -e "$1" ] && cp -an "$@" /dev/
+# Into the one devtmpfs every later /dev mount shows (never over a node the kernel made itself), with one
+# cp: the device nodes whose first open loads their module (/dev/loop-control, /dev/net/tun, /dev/fuse, …),
+# as systemd creates them from modules.devname on a real system; the pts and shm mount points; and
+# vmx-control, the control line: the second serial port ttyS1 (x86) or the virtio console hvc0 (aarch64's
+# virt machine has one PL011 only), which the runner writes to as well. Both are ttys: several processes
+# may have them open (a virtio-serial port, by contrast, opens only once).
+cp -an /etc/vm-exec/dev/* /dev/
 
 # Everything that needs no 9p share is done before the snapshot point, so restored VMs skip it:
-# the host name, loopback, the writable layer, the guest's /run, the pipe to the runner, the runner
+# the host name, loopback, the writable layer, the guest's /run, the pipes to the runner, the runner
 # itself when it can start here (below), and the table of every mount the root needs. After "go" one
 # process mounts them all: each process costs under emulation, and after a restore every code path
-# runs for the first time.
-hostname vm-exec
-ip link set lo up 2>/dev/null
-mkdir -p /host /rw /dev/pts /dev/shm
-mount -t tmpfs -o mode=755 rw /rw
-mkdir -p /rw/root/upper /rw/root/work /rw/run/vm-exec/xchg /rw/run/vm-exec/stage
-mkfifo /rw/runs /rw/started /rw/slot1 /rw/slot2 /rw/slot3 /rw/slot4
+# runs for the first time. The host name and loopback's IFF_UP flag are written where the kernel shows
+# them (`hostname vm-exec` and `ip link set lo up` without a process each; the kernel gives lo its
+# 127.0.0.1 and ::1 as it comes up).
+echo vm-exec >/proc/sys/kernel/hostname
+read -r lo_flags </sys/class/net/lo/flags
+echo $((lo_flags | 1)) >/sys/class/net/lo/flags
 # Each exec runs in a cgroup of its own, so that a timeout can kill its whole process tree at once
 # (cgroup.kill). The agent hands out numbered slots (vmx-N) and reuses one once its processes are all
-# gone: creating a cgroup per exec would cost a process each time. favordynmods makes moving a process
-# into a cgroup cheap (no RCU grace period; kernel 6.0+). The guest's /sys/fs/cgroup is this mount.
-mount -t cgroup2 -o favordynmods cgroup2 /sys/fs/cgroup 2>/dev/null || mount -t cgroup2 cgroup2 /sys/fs/cgroup
+# gone: creating a cgroup per exec would cost a process each time. The guest's /sys/fs/cgroup is this mount.
 # What an exec starts must not starve the agent (a fork bomb, a runaway loop): each slot is its own CPU
 # group, so all of an exec's processes together weigh as much as the agent, and it may hold at most one
 # process per 256 KiB of guest memory (a fork bomb then fails to fork instead of filling the kernel).
 echo '+cpu +pids' >"$CG/cgroup.subtree_control" 2>/dev/null || log "no cpu or pids cgroup controller: execs are not contained"
+mkdir -p /rw/root/upper /rw/root/work /rw/run/vm-exec/xchg /rw/run/vm-exec/stage "$CG/vmx-1" "$CG/vmx-2" "$CG/vmx-3" "$CG/vmx-4"
 read -r _ mem_kib _ </proc/meminfo
 pids_max=$((mem_kib / 256))
 limit_slot() { echo "$pids_max" >"$CG/vmx-$1/pids.max" 2>/dev/null; }
-mkdir "$CG/vmx-1" "$CG/vmx-2" "$CG/vmx-3" "$CG/vmx-4"
 limit_slot 1; limit_slot 2; limit_slot 3; limit_slot 4
 slots=4
 free='1 2 3 4'
@@ -116,8 +139,10 @@ new_slot() {
 
 # The runner: the host's own shell ($SH), started once and kept, whose root is the guest's root; it
 # waits for exec ids and runs the execs (see runner.sh). Its program is runner.sh without the lines that
-# are only a comment, so that its command line (what `ps` shows in the guest) is the program alone.
-RUNNER=$(grep -v '^[[:space:]]*#' /etc/vm-exec/runner.sh)
+# are only a comment, so that its command line (what `ps` shows in the guest) is the program alone: the
+# initramfs carries it so (/etc/vm-exec/runner), read whole by a builtin (busybox ash's read -d).
+# shellcheck disable=SC3045
+IFS= read -r -d '' RUNNER </etc/vm-exec/runner
 
 runner() {
 	"$@" </dev/null >/dev/console 2>&1 3>&-
@@ -133,9 +158,9 @@ runner() {
 # The OOM killer must pick a runaway script, never the machinery: PID 1, the agent and the runner are
 # exempt (-1000, inherited by them), and each exec resets itself to 0 above.
 echo -1000 >/proc/self/oom_score_adj
-# The pipe from the agent to the runner, opened by PID 1 so that both inherit it, and the one on which
-# the runner says it has started.
-exec 4<>/rw/runs 5<>/rw/started 6<>/rw/slot1 7<>/rw/slot2 8<>/rw/slot3 9<>/rw/slot4
+# The pipe from the agent to the runner, opened by PID 1 so that both inherit it, the one on which the
+# runner says it has started, and each slot's own (all carried by the initramfs in /pipes).
+exec 4<>/pipes/runs 5<>/pipes/started 6<>/pipes/slot1 7<>/pipes/slot2 8<>/pipes/slot3 9<>/pipes/slot4
 
 # Starting the host's dynamically linked shell costs ~250 ms under emulation (libc over 9p, then its
 # relocation), so when the initramfs carries a copy of it (stage/.vmx: the shell, its loader and its
@@ -144,9 +169,8 @@ exec 4<>/rw/runs 5<>/rw/started 6<>/rw/slot1 7<>/rw/slot2 8<>/rw/slot3 9<>/rw/sl
 # root of the runner (of every process whose root is the stage), which then sees the host's / as its
 # own, exactly as if it had been started there.
 if [ -x /stage/.vmx/sh ]; then
+	# The stage and busybox inside it are bind mounts already (the fstab above).
 	R0=$R/.root
-	mount --bind /stage /stage
-	mount --bind /bin/busybox /stage/.vmx/busybox
 	if [ -x /stage/.vmx/ld.so ]; then
 		set -- /.vmx/ld.so --inhibit-cache --library-path /.vmx /.vmx/sh
 	else
@@ -166,7 +190,6 @@ else
 	R0=$R
 fi
 exec 5>&-
-mkfifo /rw/fstab /rw/unstage /stage/.pivot
 
 exec 3<>/dev/vmx-control
 stty -F /dev/vmx-control raw -echo

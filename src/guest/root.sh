@@ -17,7 +17,7 @@ shm $R0/dev/shm tmpfs mode=1777 0 0
 tmp $R0/tmp tmpfs mode=1777 0 0
 /rw/run $R0/run none bind 0 0
 /sys/fs/cgroup $R0/sys/fs/cgroup none bind 0 0
-xchg $R0/run/vm-exec/xchg 9p $NINEP 0 0" >/rw/fstab
+xchg $R0/run/vm-exec/xchg 9p $NINEP 0 0" >/pipes/fstab
 }
 
 # After a restore every code path runs for the first time, and under emulation the first fork and exec
@@ -28,12 +28,12 @@ xchg $R0/run/vm-exec/xchg 9p $NINEP 0 0" >/rw/fstab
 # - a busybox shell in the stage runs pivot_root, and one in this root umount, as their last command
 #   (which busybox runs in its own process, without a fork) once the agent writes to their pipe.
 start_root_helpers() {
-	mount -a -T /rw/fstab 3>&- 4>&- 6>&- 7>&- 8>&- 9>&- &
+	mount -a -T /pipes/fstab 3>&- 4>&- 6>&- 7>&- 8>&- 9>&- &
 	mounter=$!
 	[ "$R0" = "$R" ] && return
 	chroot /stage /.vmx/busybox sh -c 'read -r go </.pivot && pivot_root /.root /.root/run/vm-exec/stage' 3>&- 4>&- 6>&- 7>&- 8>&- 9>&- &
 	pivoter=$!
-	sh -c 'read -r go </rw/unstage && umount -l /stage/run/vm-exec/stage' 3>&- 4>&- 6>&- 7>&- 8>&- 9>&- &
+	sh -c 'read -r go </pipes/unstage && umount -l /stage/run/vm-exec/stage' 3>&- 4>&- 6>&- 7>&- 8>&- 9>&- &
 	unstager=$!
 }
 
@@ -49,7 +49,7 @@ build_root() {
 		# is unmounted: the runner keeps its files open, nothing else needs them.
 		echo go >/stage/.pivot
 		wait "$pivoter" || die "cannot move the runner shell into the guest root (VM_EXEC_GUEST_SHELL=none starts it there instead): $(cat /proc/mounts)"
-		echo go >/rw/unstage
+		echo go >/pipes/unstage
 		wait "$unstager"
 	else
 		runner env -i chroot "$R" "$SH" -c "$RUNNER" "$SH" &

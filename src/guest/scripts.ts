@@ -26,6 +26,19 @@ const PACKED_SCRIPTS = ['runner.sh', 'root.sh', 'network.sh', 'coldplug.sh', 'ho
 let scripts: GuestScripts | undefined;
 
 /**
+ * The runner's program: runner.sh without the lines that are only a comment (and without a last newline),
+ * so that the runner's command line (what `ps` shows in the guest) is the program alone. Packed as
+ * /etc/vm-exec/runner, which init.sh reads whole with a builtin: stripping it in the guest cost a process.
+ */
+export function runnerProgram(runner: string): string {
+	return runner
+		.split('\n')
+		.filter((line) => !/^[ \t]*#/.test(line))
+		.join('\n')
+		.replace(/\n+$/, '');
+}
+
+/**
  * The guest's scripts, read once per process. They belong to the installed package and do not change
  * under it; a synchronous read keeps the initramfs's entries a plain function of its inputs.
  */

@@ -56,6 +56,7 @@ export async function prepareArtifacts(options: NormalizedVmOptions): Promise<Ar
 				arch: options.arch,
 				busybox,
 				modulesDir: kernel.modulesDir,
+				release: kernel.release,
 				runnerShell: options.shell,
 				// Another root's shell is carried when it is static (busybox); a dynamic one starts after boot.
 				shell: options.root ? false : (guestShellSetting(process.env.VM_EXEC_GUEST_SHELL) ?? options.shell),

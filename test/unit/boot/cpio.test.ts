@@ -44,6 +44,12 @@ describe('packCpio', () => {
 		expect(entries[3]!.rdev).toEqual([5, 1]);
 	});
 
+	it('writes named pipes, so the guest needs no mkfifo at boot', () => {
+		const entries = readCpio(packCpio([{ type: 'fifo', path: 'pipes/runs' }]));
+		expect(entries[0]).toMatchObject({ name: 'pipes/runs', mode: 0o010600 });
+		expect(entries[0]!.data.length).toBe(0);
+	});
+
 	it('pads every header and body to four bytes, whatever the name and data lengths', () => {
 		for (const length of [0, 1, 2, 3, 4, 5]) {
 			const archive = packCpio([{ type: 'file', path: 'x'.repeat(length + 1), data: Buffer.alloc(length, 7) }]);

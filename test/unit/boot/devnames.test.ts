@@ -25,11 +25,14 @@ describe('parseModulesDevname', () => {
 });
 
 describe('device nodes in the initramfs', () => {
-	it('carries each node under etc/vm-exec/dev, with the directories it needs', () => {
+	it('carries each node under etc/vm-exec/dev, with the directories it needs, next to the control line and mount points', () => {
 		const entries = initramfsEntries({ busybox: Buffer.from('bb'), applets: [], modules: [], devnames: DEVNAME });
 		const dev = entries.filter((entry) => entry.path.startsWith('etc/vm-exec/dev'));
 		expect(dev).toEqual([
 			{ type: 'dir', path: 'etc/vm-exec/dev' },
+			{ type: 'symlink', path: 'etc/vm-exec/dev/vmx-control', target: 'ttyS1' },
+			{ type: 'dir', path: 'etc/vm-exec/dev/pts' },
+			{ type: 'dir', path: 'etc/vm-exec/dev/shm' },
 			{ type: 'chardev', path: 'etc/vm-exec/dev/fuse', major: 10, minor: 229, mode: 0o600 },
 			{ type: 'dir', path: 'etc/vm-exec/dev/net' },
 			{ type: 'chardev', path: 'etc/vm-exec/dev/net/tun', major: 10, minor: 200, mode: 0o600 },
@@ -40,5 +43,14 @@ describe('device nodes in the initramfs', () => {
 		// A block device's mode in the archive is S_IFBLK.
 		const archive = packCpio(dev).toString('latin1');
 		expect(archive).toContain(`${(0o060600).toString(16).padStart(8, '0').toUpperCase()}`);
+	});
+
+	it("names the control line after the arch's: the second serial port on x86, the virtio console on aarch64", () => {
+		const control = (arch: 'x86_64' | 'aarch64') =>
+			initramfsEntries({ arch, busybox: Buffer.from('bb'), applets: [], modules: [] }).find(
+				(entry) => entry.path === 'etc/vm-exec/dev/vmx-control',
+			);
+		expect(control('x86_64')).toEqual({ type: 'symlink', path: 'etc/vm-exec/dev/vmx-control', target: 'ttyS1' });
+		expect(control('aarch64')).toEqual({ type: 'symlink', path: 'etc/vm-exec/dev/vmx-control', target: 'hvc0' });
 	});
 });

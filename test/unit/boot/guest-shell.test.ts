@@ -64,6 +64,7 @@ describe('the shell in the initramfs', () => {
 			'dir stage/.root',
 			'dir stage/.vmx',
 			'dir stage/dev',
+			'fifo stage/.pivot',
 			'chardev stage/dev/null',
 			'file stage/.vmx/sh',
 			'file stage/.vmx/ld.so',

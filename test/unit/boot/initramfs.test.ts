@@ -67,4 +67,42 @@ describe('the initramfs and network drivers', () => {
 		expect(file('lib/modules/virtio_blk.ko')).toBeDefined();
 		expect(String((file('etc/vm-exec/driver-aliases') as unknown as { data: Buffer }).data)).toBe('virtio:d00000002v* virtio_blk.ko\n');
 	});
+
+	it("gives busybox modprobe a modules.dep of the packed files under the kernel's release, so one process loads them all", () => {
+		const module = (name: string) => ({ name, data: Buffer.from(name) });
+		const entries = initramfsEntries({
+			release: '6.1.0-26-amd64',
+			busybox: Buffer.from('busybox'),
+			applets: [],
+			modules: [module('virtio.ko'), module('9p.ko')],
+			networkModules: [module('virtio_net.ko')],
+		});
+		const dep = entries.find((entry) => entry.path === 'lib/modules/6.1.0-26-amd64/modules.dep') as { data: Buffer } | undefined;
+		expect(String(dep?.data)).toBe('../virtio.ko:\n../9p.ko:\n../virtio_net.ko:\n');
+		// An unknown or unsafe release gets none: the guest then loads the modules one by one.
+		for (const release of [undefined, '../etc', 'a/b']) {
+			const without = initramfsEntries({ release, busybox: Buffer.from('busybox'), applets: [], modules: [module('virtio.ko')] });
+			expect(
+				without.some((entry) => entry.path.endsWith('modules.dep')),
+				String(release),
+			).toBe(false);
+		}
+	});
+
+	it("carries the init's pipes and an executable /bin/vmx-modprobe, so that the guest makes neither at boot", () => {
+		const entries = initramfsEntries({ busybox: Buffer.from('busybox'), applets: [], modules: [] });
+		const paths = entries.filter((entry) => entry.type === 'fifo').map((entry) => entry.path);
+		expect(paths).toEqual([
+			'pipes/runs',
+			'pipes/started',
+			'pipes/slot1',
+			'pipes/slot2',
+			'pipes/slot3',
+			'pipes/slot4',
+			'pipes/fstab',
+			'pipes/unstage',
+			'stage/.pivot',
+		]);
+		expect(entries.find((entry) => entry.path === 'bin/vmx-modprobe')).toMatchObject({ type: 'file', mode: 0o755 });
+	});
 });

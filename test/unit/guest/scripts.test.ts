@@ -6,19 +6,10 @@ import { execa } from 'execa';
 import { dir as tempDir } from 'tmp-promise';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { initramfsEntries } from '../../../src/boot/initramfs.js';
-import { type GuestScripts, readGuestScripts } from '../../../src/guest/scripts.js';
+import { type GuestScripts, readGuestScripts, runnerProgram } from '../../../src/guest/scripts.js';
 
 const guestDir = new URL('../../../src/guest/', import.meta.url);
 const fileText = (name: string) => readFileSync(new URL(name, guestDir), 'utf8');
-
-/** What init.sh does with runner.sh: keep the lines that are not only a comment (`grep -v '^[[:space:]]*#'`). */
-function runnerProgram(runner: string): string {
-	return runner
-		.split('\n')
-		.filter((line) => !/^[ \t]*#/.test(line))
-		.join('\n')
-		.replace(/\n+$/, '');
-}
 
 describe('the guest scripts', () => {
 	afterEach(() => {
@@ -48,11 +39,25 @@ describe('the guest scripts', () => {
 		}
 	});
 
-	it('extracts the runner program the way the guest init does', async () => {
-		// The line in init.sh and this test's filter must agree, or the test says nothing about the guest.
-		expect(fileText('init.sh')).toContain(`RUNNER=$(grep -v '^[[:space:]]*#' /etc/vm-exec/runner.sh)`);
-		const { stdout } = await execa('busybox', ['grep', '-v', '^[[:space:]]*#', fileURLToPath(new URL('runner.sh', guestDir))]);
-		expect(stdout).toBe(runnerProgram(fileText('runner.sh')));
+	it('packs the runner program (runner.sh without its comment lines) where the guest init reads it whole with a builtin', async () => {
+		// The line in init.sh and this test's read must agree, or the test says nothing about the guest.
+		expect(fileText('init.sh')).toContain(`IFS= read -r -d '' RUNNER </etc/vm-exec/runner`);
+		const entries = initramfsEntries({ busybox: Buffer.from('bb'), applets: [], modules: [] });
+		const packed = (entries.find((entry) => entry.path === 'etc/vm-exec/runner') as unknown as { data: Buffer }).data;
+		expect(packed.toString()).toBe(runnerProgram(fileText('runner.sh')));
+		const temp = await tempDir({ unsafeCleanup: true });
+		try {
+			const file = path.join(temp.path, 'runner');
+			await writeFile(file, packed);
+			// busybox ash, as PID 1 runs it: what it reads is what the runner shell gets as its program.
+			const { stdout } = await execa('busybox', ['sh', '-c', `IFS= read -r -d '' RUNNER <"$1"; printf %s "$RUNNER"`, 'sh', file], {
+				stripFinalNewline: false,
+			});
+			expect(stdout).toBe(packed.toString());
+			expect(stdout).toBe((await execa('busybox', ['grep', '-v', '^[[:space:]]*#', fileURLToPath(new URL('runner.sh', guestDir))])).stdout);
+		} finally {
+			await temp.cleanup();
+		}
 	});
 
 	it('gives the runner a program with no comment lines that dash, bash and busybox ash all parse', async () => {
