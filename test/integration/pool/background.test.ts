@@ -5,12 +5,11 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Vm } from '../../../src/index.js';
 import { backgroundPriorityAllowed, BACKGROUND_NICENESS } from '../../../src/pool/background-priority.js';
-import { resolveBudgetMiB } from '../../../src/pool/policy.js';
-import { WarmPool } from '../../../src/pool/warm-pool.js';
 import { leftovers } from '../../helpers/vm-leaks.js';
+import { useRealPools, waitUntil } from '../../helpers/real-pools.js';
 
 /** The niceness of every thread of a process (field 19 of /proc/PID/task/TID/stat). */
 function threadNiceness(pid: number): number[] {
@@ -20,27 +19,7 @@ function threadNiceness(pid: number): number[] {
 	});
 }
 
-async function waitUntil(condition: () => boolean, ms: number): Promise<boolean> {
-	const deadline = Date.now() + ms;
-	while (Date.now() < deadline) {
-		if (condition()) return true;
-		await new Promise((resolve) => setTimeout(resolve, 100));
-	}
-	return condition();
-}
-
-const pools: WarmPool[] = [];
-const handedOut: Vm[] = [];
-afterEach(async () => {
-	await Promise.all(pools.splice(0).map((pool) => pool.close()));
-	await Promise.all(handedOut.splice(0).map((vm) => vm.close()));
-});
-
-function newPool(): WarmPool {
-	const pool = new WarmPool({ idleMs: 60_000, budgetMiB: resolveBudgetMiB() });
-	pools.push(pool);
-	return pool;
-}
+const { newPool, handedOut } = useRealPools();
 
 describe('a VM the pool starts ahead', () => {
 	it('runs at nice 19 while it waits (where its priority can be restored), and at the runner’s priority once taken', async () => {

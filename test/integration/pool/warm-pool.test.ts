@@ -5,12 +5,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Vm } from '../../../src/index.js';
 import { readProcessState } from '../../../src/lifecycle/process-alive.js';
-import { resolveBudgetMiB } from '../../../src/pool/policy.js';
-import { WarmPool } from '../../../src/pool/warm-pool.js';
 import { isProcessAlive } from '../../helpers/vm-leaks.js';
+import type { WarmPool } from '../../../src/pool/warm-pool.js';
+import { useRealPools, waitUntil } from '../../helpers/real-pools.js';
 
 /** The QEMU processes whose parent is `parent` (this test process, or a runner it started). */
 function qemuChildren(parent = process.pid): number[] {
@@ -28,27 +28,7 @@ function qemuChildren(parent = process.pid): number[] {
 	return pids;
 }
 
-async function waitUntil(condition: () => boolean, ms: number): Promise<boolean> {
-	const deadline = Date.now() + ms;
-	while (Date.now() < deadline) {
-		if (condition()) return true;
-		await new Promise((resolve) => setTimeout(resolve, 100));
-	}
-	return condition();
-}
-
-const pools: WarmPool[] = [];
-const handedOut: Vm[] = [];
-afterEach(async () => {
-	await Promise.all(pools.splice(0).map((pool) => pool.close()));
-	await Promise.all(handedOut.splice(0).map((vm) => vm.close()));
-});
-
-function newPool(): WarmPool {
-	const pool = new WarmPool({ idleMs: 60_000, budgetMiB: resolveBudgetMiB() });
-	pools.push(pool);
-	return pool;
-}
+const { newPool, handedOut } = useRealPools();
 
 async function acquire(pool: WarmPool, ...args: Parameters<WarmPool['acquire']>) {
 	const acquired = await pool.acquire(...args);

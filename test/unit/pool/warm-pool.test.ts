@@ -45,6 +45,20 @@ function poolWith(start: WarmPoolSettings['start'], settings: Partial<WarmPoolSe
 	});
 }
 
+/** A pool that lowers priorities, and the launch priority each of its starts ran under, in start order. */
+function poolRecordingPriorities() {
+	const priorities: Array<LaunchPriority | undefined> = [];
+	const { start } = fakeStarter();
+	const pool = poolWith(
+		async (options) => {
+			priorities.push(currentLaunchPriority());
+			return start(options);
+		},
+		{ lowerPriority: () => true },
+	);
+	return { priorities, pool };
+}
+
 /** Let the background start (a few timers) finish. */
 const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
 
@@ -227,15 +241,7 @@ describe('warm pool', () => {
 	});
 
 	it('starts VMs ahead at low priority and restores it when a test takes one', async () => {
-		const priorities: Array<LaunchPriority | undefined> = [];
-		const { start } = fakeStarter();
-		const pool = poolWith(
-			async (options) => {
-				priorities.push(currentLaunchPriority());
-				return start(options);
-			},
-			{ lowerPriority: () => true },
-		);
+		const { priorities, pool } = poolRecordingPriorities();
 		await pool.acquire({});
 		await settle();
 		// The test's own VM at normal priority, the one started ahead at low priority.
@@ -257,15 +263,7 @@ describe('warm pool', () => {
 	});
 
 	it('gives the VMs started ahead their priority back when the running test releases its VM', async () => {
-		const priorities: Array<LaunchPriority | undefined> = [];
-		const { start } = fakeStarter();
-		const pool = poolWith(
-			async (options) => {
-				priorities.push(currentLaunchPriority());
-				return start(options);
-			},
-			{ lowerPriority: () => true },
-		);
+		const { priorities, pool } = poolRecordingPriorities();
 		const { vm } = await pool.acquire({});
 		await settle();
 		expect(priorities[1]?.lowered).toBe(true);
