@@ -45,6 +45,11 @@ export async function withDeadline<T>(
 	}
 }
 
+/** Race `promise` against an abort signal only: `withDeadline` without a deadline. */
+export function withAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+	return withDeadline(promise, { ms: 0, signal, onDeadline: () => new DeadlineError('withAbort has no deadline') });
+}
+
 export function delay(ms: number): Promise<void> {
 	return new Promise((resolve) => setTimeout(resolve, ms));
 }

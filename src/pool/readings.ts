@@ -1,6 +1,5 @@
 /**
- * What the warm pool reads about processes and the host (pure helpers around /proc), and waiting for a
- * start that the caller may abort.
+ * What the warm pool reads about processes and the host (helpers around /proc).
  */
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -16,16 +15,6 @@ export function isUsable(vm: Vm): boolean {
 	if (vm.pid === undefined) return true;
 	const state = readProcessState(vm.pid);
 	return state !== undefined && !'ZXxTt'.includes(state);
-}
-
-export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-	if (!signal) return promise;
-	signal.throwIfAborted();
-	return new Promise<T>((resolve, reject) => {
-		const onAbort = () => reject(signal.reason);
-		signal.addEventListener('abort', onAbort, { once: true });
-		promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-	});
 }
 
 /** VmRSS of a process (MiB), from /proc. */

@@ -9,6 +9,7 @@
  * cover it like any other.
  */
 import { createDebug } from '../debug.js';
+import { withAbort } from '../lifecycle/wait.js';
 import { normalizeOptions, type VmOptions } from '../options.js';
 import { startVm } from '../start-vm.js';
 import type { Vm } from '../vm/vm.js';
@@ -16,7 +17,7 @@ import { BackgroundCloses } from './background-close.js';
 import { warmUp } from './warm-up.js';
 import { backgroundPriorityAllowed, LaunchPriority, startAtLowPriority } from './background-priority.js';
 import { decideRefill, estimateResidentMiB, poolKeyOf } from './policy.js';
-import { isUsable, raceAbort, readAvailableMiB, readResidentMiB } from './readings.js';
+import { isUsable, readAvailableMiB, readResidentMiB } from './readings.js';
 
 const debug = createDebug('pool');
 
@@ -167,7 +168,7 @@ export class WarmPool {
 			// runs at the test's priority (also while it is still starting).
 			this.#remove(entry);
 			entry.priority?.restore();
-			const vm = await raceAbort(entry.starting, signal).catch((error: unknown) => {
+			const vm = await withAbort(entry.starting, signal).catch((error: unknown) => {
 				// The caller gave up: the VM goes back to wait for the next one.
 				this.#entries.push(entry);
 				if (entry.vm) this.#armIdleTimer(entry);

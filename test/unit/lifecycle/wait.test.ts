@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { withDeadline } from '../../../src/lifecycle/wait.js';
+import { withAbort, withDeadline } from '../../../src/lifecycle/wait.js';
 
 describe('withDeadline', () => {
 	it('resolves with the promise when it settles first', async () => {
@@ -30,5 +30,15 @@ describe('withDeadline', () => {
 		} finally {
 			process.off('unhandledRejection', onUnhandled);
 		}
+	});
+});
+
+describe('withAbort', () => {
+	it('settles like the promise without a signal, and rejects (never throws) with the reason of an aborted one', async () => {
+		await expect(withAbort(Promise.resolve(3), undefined)).resolves.toBe(3);
+		const controller = new AbortController();
+		controller.abort(new Error('gave up'));
+		const result = withAbort(new Promise(() => {}), controller.signal);
+		await expect(result).rejects.toThrow('gave up');
 	});
 });
