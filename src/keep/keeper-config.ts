@@ -1,17 +1,14 @@
 /** What a runner tells a keeper about the VM it hands over (plain JSON, over the IPC channel). */
-import type { KernelInfo } from '../boot/kernel.js';
+import type { QemuVmParts } from '../vm/qemu-vm.js';
 
-export interface KeeperConfig {
+/** The VM's parts that are plain data, which the keeper builds its own `QemuVm` from. */
+export type KeptVmParts = Pick<QemuVmParts, 'xchgDir' | 'kernel' | 'accel' | 'sharedDir' | 'env' | 'cwd'>;
+
+export interface KeeperConfig extends KeptVmParts {
 	id: string;
 	name: string;
 	qemuPid: number;
 	qemuArgv: readonly string[];
-	xchgDir: string;
-	kernel: KernelInfo;
-	accel: 'kvm' | 'tcg';
-	sharedDir: string | undefined;
-	env: Record<string, string>;
-	cwd: string;
 	workspace: string;
 	limitMs: number;
 }
