@@ -5,7 +5,10 @@
  * an extra one only costs time.
  */
 
-/** QEMU options that add a device to the guest, or a monitor of the user's that can hot-add one. */
+/** QEMU options that give the user a monitor (QMP or HMP), through which `device_add` can hot-add a device. */
+const MONITOR_OPTIONS = new Set(['-qmp', '-qmp-pretty', '-monitor', '-mon']);
+
+/** QEMU options that add a device to the guest (a monitor, which could, is `addsUserMonitor`'s). */
 const DEVICE_OPTIONS = new Set([
 	'-device',
 	'-drive',
@@ -20,10 +23,6 @@ const DEVICE_OPTIONS = new Set([
 	'-net',
 	'-usb',
 	'-usbdevice',
-	'-qmp',
-	'-qmp-pretty',
-	'-mon',
-	'-monitor',
 ]);
 
 /** `--device=x` → [`-device`, `x`]; `-device` → [`-device`, undefined] (its value is the next argument). */
@@ -46,7 +45,7 @@ function options(qemuArgs: readonly string[]): Array<[string, string]> {
 
 /** Whether `qemuArgs` add a device (an option such as `-device`), or a monitor that could. */
 export function addsDevices(qemuArgs: readonly string[]): boolean {
-	return qemuArgs.some((arg) => DEVICE_OPTIONS.has(splitOption(arg)[0])) || addsUserMonitor(qemuArgs);
+	return options(qemuArgs).some(([option]) => DEVICE_OPTIONS.has(option)) || addsUserMonitor(qemuArgs);
 }
 
 /**
@@ -55,9 +54,7 @@ export function addsDevices(qemuArgs: readonly string[]): boolean {
  */
 export function addsUserMonitor(qemuArgs: readonly string[]): boolean {
 	return options(qemuArgs).some(
-		([option, value]) =>
-			['-qmp', '-qmp-pretty', '-monitor', '-mon'].includes(option) ||
-			(['-serial', '-parallel'].includes(option) && value.startsWith('mon:')),
+		([option, value]) => MONITOR_OPTIONS.has(option) || (['-serial', '-parallel'].includes(option) && value.startsWith('mon:')),
 	);
 }
 
