@@ -59,12 +59,10 @@ export class VmSlot {
 		}
 	}
 
-	async close(): Promise<void> {
-		const vm = this.release();
-		if (vm) await this.dispose(vm);
-	}
-
-	/** Give the VM up without closing it (a failed test's VM handed to a keeper: keep: 'failed'). */
+	/**
+	 * Give the VM up without closing it: the caller closes it with `dispose()`, or hands a failed test's VM to
+	 * a keeper (keep: 'failed'; keepOrCloseSlot in keep-failed.ts).
+	 */
 	release(): Vm | undefined {
 		const vm = this.#vm;
 		this.#vm = undefined;
