@@ -48,13 +48,15 @@ async function runKeeping(args: string[], cwd: string, nodeOptions: string[] = [
 }
 
 async function attachAndRead(id: string, command: string, expected: RegExp): Promise<void> {
-	const terminal = await startInTmux(`VM_EXEC_KEPT_DIR=${keptDir} node ${CLI_PATH} attach ${id}`);
+	// --norc: the host user's startup files (run under emulation) are not what this test is about.
+	const terminal = await startInTmux(`VM_EXEC_KEPT_DIR=${keptDir} node ${CLI_PATH} attach --norc ${id}`);
 	try {
-		await terminal.waitFor(/root@vm-exec:[^\n]*#$/, 90_000);
+		// The three waits together (60 + 20 + 20 s) stay below the test's 115 s.
+		await terminal.waitFor(/root@vm-exec:[^\n]*#$/, 60_000);
 		await terminal.send(command, 'Enter');
 		await terminal.waitFor(expected, 20_000);
 		await terminal.send('exit', 'Enter');
-		expect(await terminal.exitStatus(30_000)).toBe(0);
+		expect(await terminal.exitStatus(20_000)).toBe(0);
 	} finally {
 		await terminal.kill();
 	}
