@@ -9,24 +9,73 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { withDir } from 'tmp-promise';
 import { findBusybox } from '../src/qemu/host-tools.js';
-import { packCpio } from '../src/boot/cpio.js';
+import { packCpio, type CpioEntry } from '../src/boot/cpio.js';
 import type { QemuPlan } from '../src/qemu/argv.js';
 import { bootToConsole, type RawBootSetup } from './raw-boot.js';
 
 const MARK = 'vm-exec-bench: /init runs';
+const MARK_LINE = `echo '${MARK}' >/dev/ttyS0\n`;
 const BARE_INIT = `#!/bin/busybox sh
 /bin/busybox mount -t devtmpfs dev /dev
-echo '${MARK}' >/dev/ttyS0
-/bin/busybox mount -t proc proc /proc
+${MARK_LINE}/bin/busybox mount -t proc proc /proc
 echo b >/proc/sysrq-trigger
 `;
+
+/**
+ * The bare initramfs's entries: busybox and an `/init` that runs `before` (shell lines) and then says it runs.
+ */
+async function bareEntries(before = ''): Promise<CpioEntry[]> {
+	return [
+		{ type: 'dir', path: 'bin' },
+		{ type: 'dir', path: 'dev' },
+		{ type: 'dir', path: 'proc' },
+		{ type: 'file', path: 'bin/busybox', data: await readFile(await findBusybox()), mode: 0o755 },
+		{ type: 'file', path: 'init', data: Buffer.from(BARE_INIT.replace(MARK_LINE, `${before}${MARK_LINE}`)), mode: 0o755 },
+	];
+}
+
+/** vm-exec's init loads its modules so (src/guest/init.sh): one modprobe over the list and modules.dep it carries. */
+const LOAD_MODULES = `/bin/busybox mount -t proc proc /proc
+modules=
+while read -r module; do modules="$modules \${module%.ko}"; done </etc/vm-exec/modules
+/bin/busybox modprobe -a $modules
+`;
+
+/** Initramfs files for the breakdown of a cold start (cold-overhead.ts), written into `dir`. */
+export interface BreakdownInitramfs {
+	/** The bare initramfs. */
+	bare: string;
+	/**
+	 * vm-exec's own initramfs with the bare one appended: the kernel unpacks all of vm-exec's files (its
+	 * modules, the copy of the host's shell and its libraries, the init's scripts), then the bare /init and
+	 * busybox replace vm-exec's. Against `bare`: what carrying those files costs the boot.
+	 */
+	payload: string;
+	/** The same, whose /init first loads vm-exec's modules as its init does. Against `payload`: the modules. */
+	modules: string;
+}
+
+export async function breakdownInitramfs(dir: string, vmExecInitramfs: string): Promise<BreakdownInitramfs> {
+	const files = { bare: path.join(dir, 'bare.cpio'), payload: path.join(dir, 'payload.cpio'), modules: path.join(dir, 'modules.cpio') };
+	const own = await readFile(vmExecInitramfs);
+	const bare = packCpio(await bareEntries());
+	await writeFile(files.bare, bare);
+	await writeFile(files.payload, Buffer.concat([own, bare]));
+	await writeFile(files.modules, Buffer.concat([own, packCpio(await bareEntries(LOAD_MODULES))]));
+	return files;
+}
+
+/** A bare boot with `initramfs`: the wall time to its `/init` saying it runs, and QEMU's CPU time by then. */
+export function bootBareInit(setup: RawBootSetup, initramfs: string): Promise<{ ms: number; cpuMs: number }> {
+	return bootToConsole(setup, { initramfs }, (output) => output.includes(MARK), 'the bare /init ran');
+}
 
 export async function benchBareInit(setup: RawBootSetup, count: number): Promise<number[]> {
 	return (await bareInitBoots(setup, count)).map(({ ms }) => ms);
 }
 
 /** `count` bare boots: the wall time to `/init` and the CPU time QEMU had used by then, ms. */
-export async function bareInitBoots(setup: RawBootSetup, count: number): Promise<{ ms: number; cpuMs: number }[]> {
+async function bareInitBoots(setup: RawBootSetup, count: number): Promise<{ ms: number; cpuMs: number }[]> {
 	const [samples] = await bootBareInitWith(setup, count, [{}]);
 	return samples!;
 }
@@ -48,16 +97,7 @@ async function bootBareInitWith(
 	return withDir(
 		async ({ path: dir }) => {
 			const initramfs = path.join(dir, 'bare.cpio');
-			await writeFile(
-				initramfs,
-				packCpio([
-					{ type: 'dir', path: 'bin' },
-					{ type: 'dir', path: 'dev' },
-					{ type: 'dir', path: 'proc' },
-					{ type: 'file', path: 'bin/busybox', data: await readFile(await findBusybox()), mode: 0o755 },
-					{ type: 'file', path: 'init', data: Buffer.from(BARE_INIT), mode: 0o755 },
-				]),
-			);
+			await writeFile(initramfs, packCpio(await bareEntries()));
 			const samples = changes.map(() => [] as { ms: number; cpuMs: number }[]);
 			for (let round = 0; round < count; round++) {
 				for (const [index, change] of changes.entries()) {

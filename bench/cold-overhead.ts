@@ -1,7 +1,9 @@
 /**
  * What vm-exec adds to a cold start: pairs of (the same kernel to a bare `/init`, a cold `startVm()` to its
  * first exec result), interleaved so that a change in the machine's load hits both alike; the row is the
- * per-pair difference.
+ * per-pair difference. Each pair also splits it: two more bare boots, one over vm-exec's initramfs files
+ * (what unpacking them costs) and one that also loads its modules as its init does (what they cost); the
+ * rest is the init's own steps, the root, the first exec and the host's side.
  *
  * With BENCH_BASELINE_DIST=<another build's dist/> (e.g. main's: `git worktree add /tmp/base main`, then in it
  * `npm ci && npm run build`), each pair also times that build's cold start, and each build's start from a
@@ -13,7 +15,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { dir } from 'tmp-promise';
 import { startVm as startThisVm, type VmOptions } from '../src/index.js';
-import { bareInitBoots } from './bare-init.js';
+import { bootBareInit, breakdownInitramfs } from './bare-init.js';
+import { workspacePaths } from '../src/lifecycle/workspace.js';
 import { cpuTimeMs, rawBootSetup } from './raw-boot.js';
 import type { BenchRow } from './table.js';
 
@@ -61,17 +64,31 @@ export async function benchColdOverhead(pairs: number): Promise<BenchRow[]> {
 		const coldMs = { this: [] as number[], baseline: [] as number[] };
 		const coldCpuMs = { this: [] as number[], baseline: [] as number[] };
 		const snapshotMs = { this: [] as number[], baseline: [] as number[] };
+		const initramfs = await breakdownInitramfs(cache.path, setup.plan(workspacePaths(cache.path)).initramfs);
+		const split = { unpack: [] as number[], modules: [] as number[], rest: [] as number[] };
 		for (let pair = 0; pair < pairs; pair++) {
-			const [bare] = await bareInitBoots(setup, 1);
+			// The bare boots, then the cold starts; in every other pair the other way round.
+			const bareBoots = async () => ({
+				bare: await bootBareInit(setup, initramfs.bare),
+				payload: await bootBareInit(setup, initramfs.payload),
+				modules: await bootBareInit(setup, initramfs.modules),
+			});
+			const boots = pair % 2 === 0 ? await bareBoots() : undefined;
 			// Alternate which build goes first, so that neither always follows the bare boot.
 			const order = pair % 2 === 0 ? builds : [...builds].reverse();
-			for (const [name, start] of order) {
-				const { ms, cpuMs } = await timeFirstResult(start, cold);
+			const results: Partial<Record<'this' | 'baseline', { ms: number; cpuMs: number }>> = {};
+			for (const [name, start] of order) results[name] = await timeFirstResult(start, cold);
+			const { bare, payload, modules } = boots ?? (await bareBoots());
+			for (const [name] of builds) {
+				const { ms, cpuMs } = results[name]!;
 				coldMs[name].push(ms);
 				coldCpuMs[name].push(cpuMs);
-				overhead[name].push(ms - bare!.ms);
-				overheadCpu[name].push(cpuMs - bare!.cpuMs);
+				overhead[name].push(ms - bare.ms);
+				overheadCpu[name].push(cpuMs - bare.cpuMs);
 			}
+			split.unpack.push(payload.ms - bare.ms);
+			split.modules.push(modules.ms - payload.ms);
+			split.rest.push(results.this!.ms - modules.ms);
 			if (baseline) for (const [name, start] of order) snapshotMs[name].push((await timeFirstResult(start, fromSnapshot)).ms);
 		}
 		const rows: BenchRow[] = [
@@ -82,6 +99,9 @@ export async function benchColdOverhead(pairs: number): Promise<BenchRow[]> {
 				target: '≤ 400 ms',
 			},
 			{ metric: "the same in QEMU's CPU time (paired; load moves it less)", unit: 'ms', samples: overheadCpu.this },
+			{ metric: "  of which unpacking vm-exec's initramfs files (bare /init over them − bare)", unit: 'ms', samples: split.unpack },
+			{ metric: '  of which loading its modules (the same + its one modprobe − the same)', unit: 'ms', samples: split.modules },
+			{ metric: "  the rest: the init's steps, the root, the first exec, the host's side", unit: 'ms', samples: split.rest },
 		];
 		if (!baseline) return rows;
 		const minus = (a: number[], b: number[]) => a.map((value, index) => value - b[index]!);
