@@ -46,22 +46,19 @@ export interface BreakdownInitramfs {
 	/** The bare initramfs. */
 	bare: string;
 	/**
-	 * vm-exec's own initramfs with the bare one appended: the kernel unpacks all of vm-exec's files (its
-	 * modules, the copy of the host's shell and its libraries, the init's scripts), then the bare /init and
-	 * busybox replace vm-exec's. Against `bare`: what carrying those files costs the boot.
+	 * vm-exec's own initramfs with a bare one appended whose /init loads vm-exec's modules as its init does,
+	 * then says it runs: the kernel unpacks all of vm-exec's files (its modules, the copy of the host's shell
+	 * and its libraries, the init's scripts), then this /init and busybox replace vm-exec's. Against `bare`:
+	 * what carrying those files and loading the modules cost the boot, the part of a cold start no init
+	 * step can save.
 	 */
-	payload: string;
-	/** The same, whose /init first loads vm-exec's modules as its init does. Against `payload`: the modules. */
 	modules: string;
 }
 
 export async function breakdownInitramfs(dir: string, vmExecInitramfs: string): Promise<BreakdownInitramfs> {
-	const files = { bare: path.join(dir, 'bare.cpio'), payload: path.join(dir, 'payload.cpio'), modules: path.join(dir, 'modules.cpio') };
-	const own = await readFile(vmExecInitramfs);
-	const bare = packCpio(await bareEntries());
-	await writeFile(files.bare, bare);
-	await writeFile(files.payload, Buffer.concat([own, bare]));
-	await writeFile(files.modules, Buffer.concat([own, packCpio(await bareEntries(LOAD_MODULES))]));
+	const files = { bare: path.join(dir, 'bare.cpio'), modules: path.join(dir, 'modules.cpio') };
+	await writeFile(files.bare, packCpio(await bareEntries()));
+	await writeFile(files.modules, Buffer.concat([await readFile(vmExecInitramfs), packCpio(await bareEntries(LOAD_MODULES))]));
 	return files;
 }
 

@@ -1,9 +1,9 @@
 /**
  * What vm-exec adds to a cold start: pairs of (the same kernel to a bare `/init`, a cold `startVm()` to its
  * first exec result), interleaved so that a change in the machine's load hits both alike; the row is the
- * per-pair difference. Each pair also splits it: two more bare boots, one over vm-exec's initramfs files
- * (what unpacking them costs) and one that also loads its modules as its init does (what they cost); the
- * rest is the init's own steps, the root, the first exec and the host's side.
+ * per-pair difference. Each pair also splits it with one more bare boot, over vm-exec's initramfs files and
+ * loading its modules as its init does (what no init step can save); the rest is the init's own steps, the
+ * root, the first exec and the host's side.
  *
  * With BENCH_BASELINE_DIST=<another build's dist/> (e.g. main's: `git worktree add /tmp/base main`, then in it
  * `npm ci && npm run build`), each pair also times that build's cold start, and each build's start from a
@@ -65,12 +65,11 @@ export async function benchColdOverhead(pairs: number): Promise<BenchRow[]> {
 		const coldCpuMs = { this: [] as number[], baseline: [] as number[] };
 		const snapshotMs = { this: [] as number[], baseline: [] as number[] };
 		const initramfs = await breakdownInitramfs(cache.path, setup.plan(workspacePaths(cache.path)).initramfs);
-		const split = { unpack: [] as number[], modules: [] as number[], rest: [] as number[] };
+		const split = { modules: [] as number[], rest: [] as number[] };
 		for (let pair = 0; pair < pairs; pair++) {
 			// The bare boots, then the cold starts; in every other pair the other way round.
 			const bareBoots = async () => ({
 				bare: await bootBareInit(setup, initramfs.bare),
-				payload: await bootBareInit(setup, initramfs.payload),
 				modules: await bootBareInit(setup, initramfs.modules),
 			});
 			const boots = pair % 2 === 0 ? await bareBoots() : undefined;
@@ -78,7 +77,7 @@ export async function benchColdOverhead(pairs: number): Promise<BenchRow[]> {
 			const order = pair % 2 === 0 ? builds : [...builds].reverse();
 			const results: Partial<Record<'this' | 'baseline', { ms: number; cpuMs: number }>> = {};
 			for (const [name, start] of order) results[name] = await timeFirstResult(start, cold);
-			const { bare, payload, modules } = boots ?? (await bareBoots());
+			const { bare, modules } = boots ?? (await bareBoots());
 			for (const [name] of builds) {
 				const { ms, cpuMs } = results[name]!;
 				coldMs[name].push(ms);
@@ -86,8 +85,7 @@ export async function benchColdOverhead(pairs: number): Promise<BenchRow[]> {
 				overhead[name].push(ms - bare.ms);
 				overheadCpu[name].push(cpuMs - bare.cpuMs);
 			}
-			split.unpack.push(payload.ms - bare.ms);
-			split.modules.push(modules.ms - payload.ms);
+			split.modules.push(modules.ms - bare.ms);
 			split.rest.push(results.this!.ms - modules.ms);
 			if (baseline) for (const [name, start] of order) snapshotMs[name].push((await timeFirstResult(start, fromSnapshot)).ms);
 		}
@@ -99,8 +97,11 @@ export async function benchColdOverhead(pairs: number): Promise<BenchRow[]> {
 				target: '≤ 400 ms',
 			},
 			{ metric: "the same in QEMU's CPU time (paired; load moves it less)", unit: 'ms', samples: overheadCpu.this },
-			{ metric: "  of which unpacking vm-exec's initramfs files (bare /init over them − bare)", unit: 'ms', samples: split.unpack },
-			{ metric: '  of which loading its modules (the same + its one modprobe − the same)', unit: 'ms', samples: split.modules },
+			{
+				metric: "  of which unpacking vm-exec's initramfs and loading its modules (a bare /init over it that loads them − bare)",
+				unit: 'ms',
+				samples: split.modules,
+			},
 			{ metric: "  the rest: the init's steps, the root, the first exec, the host's side", unit: 'ms', samples: split.rest },
 		];
 		if (!baseline) return rows;
