@@ -26,7 +26,9 @@ test('waitUntilFails: once the server is stopped, requests fail', async ({ fileV
 });
 
 test('waitForFile: a background job writes its result file', async ({ fileVm }) => {
-	await fileVm.succeed('(sleep 1; uname -r > /tmp/job.done) >/dev/null 2>&1 &');
+	// The job writes a temporary file and renames it: waitForFile waits for the path to exist, and a file
+	// written in place (`> /tmp/job.done`) exists, still empty, before the job has written into it.
+	await fileVm.succeed('(sleep 1; uname -r > /tmp/job.tmp && mv /tmp/job.tmp /tmp/job.done) >/dev/null 2>&1 &');
 	await fileVm.waitForFile('/tmp/job.done', { timeout: 20_000 });
 	expect(await fileVm.exec('cat /tmp/job.done')).toHaveStdout(fileVm.kernel.release);
 });
