@@ -6,7 +6,7 @@
  * - policy.ts: the rules (which options, how many, how much memory), as pure functions;
  * - waiting-vms.ts: the VMs waiting or starting, their idle limit, the watch for one that died;
  * - refill.ts: starting the next VM of a key when the rules allow, what the pool learns per key;
- * - start-ahead.ts: booting one VM ahead (low priority, its own abort, the warm-up);
+ * - start-ahead.ts: booting one VM ahead, at low priority (background-priority.ts) and warmed up (warm-up.ts);
  * - take-waiting-vm.ts: handing a waiting VM to a test;
  * - background-close.ts: closing a released VM without making the test wait.
  *
