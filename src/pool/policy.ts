@@ -1,7 +1,7 @@
 /**
  * The warm pool's rules, as pure functions: which options may be pooled and under which key, how many
- * VMs may wait, and whether one more fits in the memory budget. The part that starts and closes VMs is
- * warm-pool.ts.
+ * VMs may wait, and whether one more fits in the memory budget. The parts that start and close VMs are
+ * listed in warm-pool.ts (refill.ts applies these rules).
  */
 import os from 'node:os';
 import type { NormalizedVmOptions } from '../options.js';

@@ -1,7 +1,14 @@
 /**
  * The warm pool: when tests take a fresh VM each, start the next one of the same options in the
- * background while the current test runs, and hand it out when a test asks for one. The rules (which
- * options, how many, how much memory) are policy.ts; this part starts, watches and closes the VMs.
+ * background while the current test runs, and hand it out when a test asks for one. This file is the
+ * pool's public face (acquire, release, the end of a scope, close); its parts, one job a file:
+ *
+ * - policy.ts: the rules (which options, how many, how much memory), as pure functions;
+ * - waiting-vms.ts: the VMs waiting or starting, their idle limit, the watch for one that died;
+ * - refill.ts: starting the next VM of a key when the rules allow, what the pool learns per key;
+ * - start-ahead.ts: booting one VM ahead, at low priority (background-priority.ts) and warmed up (warm-up.ts);
+ * - take-waiting-vm.ts: handing a waiting VM to a test;
+ * - background-close.ts: closing a released VM without making the test wait.
  *
  * A waiting VM already passed "up" (it is ready for exec) and ran nothing: it is exactly what
  * `startVm()` would return. One that died while waiting is dropped and replaced, never handed out.
@@ -9,22 +16,19 @@
  * cover it like any other.
  */
 import { createDebug } from '../debug.js';
-import { withAbort } from '../lifecycle/wait.js';
 import { normalizeOptions, type VmOptions } from '../options.js';
 import { startVm } from '../start-vm.js';
 import type { Vm } from '../vm/vm.js';
 import { BackgroundCloses } from './background-close.js';
+import { backgroundPriorityAllowed } from './background-priority.js';
+import { poolKeyOf } from './policy.js';
+import { readAvailableMiB, readResidentMiB } from './readings.js';
+import { Refiller } from './refill.js';
+import { takeWaitingVm } from './take-waiting-vm.js';
+import { WaitingVms } from './waiting-vms.js';
 import { warmUp } from './warm-up.js';
-import { backgroundPriorityAllowed, LaunchPriority, startAtLowPriority } from './background-priority.js';
-import { decideRefill, estimateResidentMiB, poolKeyOf } from './policy.js';
-import { isUsable, readAvailableMiB, readResidentMiB } from './readings.js';
 
 const debug = createDebug('pool');
-
-/** How often waiting VMs are checked for having died (ms): a dead one is replaced before a test asks. */
-const WATCH_INTERVAL_MS = 500;
-/** Background starts of one key that fail in a row before the pool stops trying for that key. */
-const MAX_FAILURES = 2;
 
 export interface WarmPoolSettings {
 	/** A waiting VM no test took within this time is closed (ms). */
@@ -50,30 +54,10 @@ export interface Acquired {
 	source: 'pool' | 'fresh';
 }
 
-interface Entry {
-	key: string;
-	scope: string | undefined;
-	/** The options and pool size it started with, to start its replacement if it dies while waiting. */
-	options: VmOptions;
-	size: number;
-	/** Settles with the VM, or undefined when its start failed. */
-	starting: Promise<Vm | undefined>;
-	/** Its QEMU's low CPU priority while it starts and waits, restored when a test takes it. */
-	priority?: LaunchPriority;
-	/** Aborts its start when it is dropped before it is up (its scope ended): nobody waits for that boot. */
-	abort: AbortController;
-	vm?: Vm;
-	residentMiB?: number;
-	idleTimer?: NodeJS.Timeout;
-}
-
 export class WarmPool {
 	readonly #settings: Required<WarmPoolSettings>;
-	readonly #entries: Entry[] = [];
-	/** Resident memory last measured per key (MiB), the estimate for the next VM of that key. */
-	readonly #measured = new Map<string, number>();
-	readonly #failures = new Map<string, number>();
-	#watch: NodeJS.Timeout | undefined;
+	readonly #waiting: WaitingVms;
+	readonly #refiller: Refiller;
 	#closed = false;
 	readonly #closes = new BackgroundCloses();
 
@@ -86,16 +70,18 @@ export class WarmPool {
 			warmUp,
 			...settings,
 		};
+		this.#waiting = new WaitingVms(this.#settings.idleMs, (entry) => this.#refiller.replace(entry));
+		this.#refiller = new Refiller(this.#settings, this.#waiting, () => this.#closed);
 	}
 
 	/** VMs waiting or starting in the background now. */
 	get waiting(): number {
-		return this.#entries.length;
+		return this.#waiting.length;
 	}
 
 	/** The QEMU pids of the VMs that are up and waiting (a test that asks now gets one at once). */
 	get readyPids(): number[] {
-		return this.#entries.flatMap((entry) => (entry.vm?.pid === undefined ? [] : [entry.vm.pid]));
+		return this.#waiting.readyPids;
 	}
 
 	/**
@@ -115,14 +101,14 @@ export class WarmPool {
 		}
 		const { key } = keyed;
 		const background: VmOptions = { ...options, signal: undefined, onProgress: undefined };
-		const waiting = await this.#take(key, normalized.signal);
+		const waiting = await takeWaitingVm(this.#waiting, key, normalized.signal);
 		if (waiting) {
-			if (refill) this.#refill(key, background, scope, size);
+			if (refill) this.#refiller.refill(key, background, scope, size);
 			return { vm: waiting, source: 'pool' };
 		}
 		const vm = await this.#settings.start(options);
 		// Started after the test's own VM, so the two do not compete for the CPU.
-		if (refill) this.#refill(key, background, scope, size);
+		if (refill) this.#refiller.refill(key, background, scope, size);
 		return { vm, source: 'fresh' };
 	}
 
@@ -135,7 +121,7 @@ export class WarmPool {
 		this.#closes.close(vm, scope);
 		// The test it protected is over and the next one is about to ask: a boot still starving at nice 19
 		// (other load on the machine) must not make it wait.
-		for (const entry of this.#entries) entry.priority?.restore();
+		this.#waiting.restorePriorities();
 	}
 
 	/**
@@ -143,159 +129,21 @@ export class WarmPool {
 	 * for the VMs of `scope` that are closing in the background.
 	 */
 	async endScope(scope: string): Promise<void> {
-		await Promise.all(this.#entries.filter((entry) => entry.scope === scope).map((entry) => this.#drop(entry, 'its scope ended')));
+		await Promise.all(
+			[...this.#waiting].filter((entry) => entry.scope === scope).map((entry) => this.#waiting.drop(entry, 'its scope ended')),
+		);
 		await this.#closes.settle(scope);
 	}
 
 	/** Close every waiting VM, start no more, and wait for every VM closing in the background. */
 	async close(): Promise<void> {
 		this.#closed = true;
-		await Promise.all([...this.#entries].map((entry) => this.#drop(entry, 'the pool closed')));
+		await Promise.all([...this.#waiting].map((entry) => this.#waiting.drop(entry, 'the pool closed')));
 		await this.#closes.settle();
 	}
 
 	/** VMs closing in the background now (`release()`). */
 	get closing(): number {
 		return this.#closes.pending;
-	}
-
-	/** The waiting VM of this key, removed from the pool; undefined if there is none that is alive. */
-	async #take(key: string, signal: AbortSignal | undefined): Promise<Vm | undefined> {
-		for (;;) {
-			const entry = this.#entries.find((candidate) => candidate.key === key);
-			if (!entry) return undefined;
-			// Taken now, so that no other caller waits for the same VM; from now on a test waits for it, so it
-			// runs at the test's priority (also while it is still starting).
-			this.#remove(entry);
-			entry.priority?.restore();
-			const vm = await withAbort(entry.starting, signal).catch((error: unknown) => {
-				// The caller gave up: the VM goes back to wait for the next one.
-				this.#entries.push(entry);
-				if (entry.vm) this.#armIdleTimer(entry);
-				this.#ensureWatch();
-				throw error;
-			});
-			if (vm && isUsable(vm)) {
-				debug(`handing out a waiting VM (pid ${vm.pid})`);
-				return vm;
-			}
-			debug('a waiting VM died or failed to start: not handed out');
-			if (vm) await vm.close().catch(() => {});
-		}
-	}
-
-	#refill(key: string, options: VmOptions, scope: string | undefined, size: number): void {
-		void this.#tryRefill(key, options, scope, size).catch((error: unknown) => debug(`refill failed: ${String(error)}`));
-	}
-
-	async #tryRefill(key: string, options: VmOptions, scope: string | undefined, size: number): Promise<void> {
-		if (this.#closed || (this.#failures.get(key) ?? 0) >= MAX_FAILURES) return;
-		const estimate = estimateResidentMiB(normalizeOptions(options).memoryMiB, this.#measured.get(key));
-		const waitingMiB = await this.#waitingMiB();
-		const decision = decideRefill({
-			size,
-			waiting: this.#entries.length,
-			waitingMiB,
-			estimateMiB: estimate,
-			budgetMiB: this.#settings.budgetMiB,
-			availableMiB: await this.#settings.availableMiB(),
-		});
-		// The awaits above let another refill in: the count is checked again right before starting.
-		if (!decision.start || this.#closed || this.#entries.length >= size) {
-			debug(`no VM started ahead: ${decision.start ? 'the pool is full' : decision.reason}`);
-			return;
-		}
-		const entry: Entry = { key, scope, options, size, starting: Promise.resolve(undefined), abort: new AbortController() };
-		// At nice 19 while nobody waits for it: its boot takes the CPU time the running test leaves idle.
-		const priority = this.#settings.lowerPriority() ? new LaunchPriority() : undefined;
-		if (priority) entry.priority = priority;
-		const start = async () => {
-			const vm = await this.#settings.start({ ...options, signal: entry.abort.signal });
-			await this.#settings.warmUp(vm, entry.abort.signal);
-			return vm;
-		};
-		entry.starting = (priority ? startAtLowPriority(priority, start) : start()).then(
-			(vm) => this.#started(entry, vm),
-			(error: unknown) => {
-				debug(`a VM started ahead failed: ${String(error)}`);
-				// Aborted because it was dropped: not a failure of these options.
-				if (!entry.abort.signal.aborted) this.#failures.set(key, (this.#failures.get(key) ?? 0) + 1);
-				this.#remove(entry);
-				return undefined;
-			},
-		);
-		this.#entries.push(entry);
-		this.#ensureWatch();
-		debug(`starting a VM ahead (${this.#entries.length} waiting)`);
-	}
-
-	#started(entry: Entry, vm: Vm): Vm | undefined {
-		this.#failures.delete(entry.key);
-		if (this.#closed) {
-			void vm.close();
-			return undefined;
-		}
-		entry.vm = vm;
-		if (this.#entries.includes(entry)) this.#armIdleTimer(entry);
-		if (vm.pid !== undefined) {
-			void this.#settings.residentMiB(vm.pid).then((mib) => {
-				if (mib === undefined) return;
-				entry.residentMiB = mib;
-				this.#measured.set(entry.key, mib);
-			});
-		}
-		return vm;
-	}
-
-	#armIdleTimer(entry: Entry): void {
-		clearTimeout(entry.idleTimer);
-		entry.idleTimer = setTimeout(() => void this.#drop(entry, 'no test took it in time'), this.#settings.idleMs);
-		entry.idleTimer.unref();
-	}
-
-	async #waitingMiB(): Promise<number> {
-		let total = 0;
-		for (const entry of this.#entries) {
-			const measured = entry.vm?.pid === undefined ? undefined : await this.#settings.residentMiB(entry.vm.pid);
-			if (measured !== undefined) entry.residentMiB = measured;
-			total += entry.residentMiB ?? this.#measured.get(entry.key) ?? estimateResidentMiB(256, undefined);
-		}
-		return total;
-	}
-
-	/** Watch waiting VMs for a death (QEMU exited, the guest crashed): drop and replace them. */
-	#ensureWatch(): void {
-		if (this.#watch) return;
-		this.#watch = setInterval(() => {
-			for (const entry of [...this.#entries]) {
-				if (!entry.vm || isUsable(entry.vm)) continue;
-				debug(`a waiting VM died (pid ${entry.vm.pid}): replacing it`);
-				this.#failures.set(entry.key, (this.#failures.get(entry.key) ?? 0) + 1);
-				void this.#drop(entry, 'it died').then(() => this.#refill(entry.key, entry.options, entry.scope, entry.size));
-			}
-			if (this.#entries.length === 0) this.#stopWatch();
-		}, WATCH_INTERVAL_MS);
-		this.#watch.unref();
-	}
-
-	#stopWatch(): void {
-		clearInterval(this.#watch);
-		this.#watch = undefined;
-	}
-
-	#remove(entry: Entry): void {
-		clearTimeout(entry.idleTimer);
-		const index = this.#entries.indexOf(entry);
-		if (index !== -1) this.#entries.splice(index, 1);
-		if (this.#entries.length === 0) this.#stopWatch();
-	}
-
-	async #drop(entry: Entry, why: string): Promise<void> {
-		this.#remove(entry);
-		debug(`closing a waiting VM: ${why}`);
-		// Still starting: stop the boot rather than wait for it to finish only to close it.
-		if (!entry.vm) entry.abort.abort(new Error(`The pool dropped a VM it was starting: ${why}.`));
-		const vm = await entry.starting;
-		await vm?.close().catch(() => {});
 	}
 }

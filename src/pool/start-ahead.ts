@@ -1,0 +1,32 @@
+/**
+ * How the pool boots one VM ahead of the test that will take it: exactly as `startVm()` would, but at
+ * nice 19 where its priority can be given back (background-priority.ts), with a signal of its own (the
+ * pool aborts a boot nobody will take; the caller's signal and progress callback never reach it), and
+ * warmed up (warm-up.ts) before it waits. Whether to start one, and what happens once it is up, is refill.ts.
+ */
+import type { VmOptions } from '../options.js';
+import type { Vm } from '../vm/vm.js';
+import { LaunchPriority, startAtLowPriority } from './background-priority.js';
+import type { WarmPoolSettings } from './warm-pool.js';
+
+/** What a start ahead uses of the pool's settings. */
+export type StartAheadSettings = Required<Pick<WarmPoolSettings, 'start' | 'warmUp' | 'lowerPriority'>>;
+
+/**
+ * Start a VM of `options` ahead, aborted by `signal`. `up` settles once it is warmed up; `priority` is its
+ * low CPU priority, to restore when a test takes it (undefined: it runs at normal priority).
+ */
+export function startAhead(
+	options: VmOptions,
+	signal: AbortSignal,
+	settings: StartAheadSettings,
+): { up: Promise<Vm>; priority: LaunchPriority | undefined } {
+	// At nice 19 while nobody waits for it: its boot takes the CPU time the running test leaves idle.
+	const priority = settings.lowerPriority() ? new LaunchPriority() : undefined;
+	const start = async () => {
+		const vm = await settings.start({ ...options, signal });
+		await settings.warmUp(vm, signal);
+		return vm;
+	};
+	return { up: priority ? startAtLowPriority(priority, start) : start(), priority };
+}
