@@ -30,22 +30,25 @@ export async function runDoctorChecks(options: DoctorOptions = {}): Promise<Doct
 	const cacheDir = resolveCacheDir(options.cacheDir);
 	// The shell the CLI runs scripts with in another root (startVm's default is /bin/sh).
 	const shell = (root && rootScriptShell(root)) || '/bin/sh';
-	const [qemu, kernel, busybox, rootCheck, shellCheck, cache, firmware, bash] = await Promise.all([
+	const names = selectDoctorChecks(target);
+	// Only the checks that apply to this VM run (no qboot for aarch64, no host shell for another root).
+	const ifApplies = (name: string, run: () => Promise<DoctorCheck>) => (names.includes(name) ? run() : undefined);
+	const [qemu, kernel, ...others] = await Promise.all([
 		checkQemu(arch),
 		checkKernel({ kernel: options.kernel, arch, root }),
 		checkBusybox(arch, root),
-		checkRoot(target, shell),
-		checkGuestShell(),
+		ifApplies('root', () => checkRoot(target, shell)),
+		ifApplies('shell', checkGuestShell),
 		checkCacheDir(options),
-		checkFirmware(),
-		checkBash(),
+		ifApplies('firmware', checkFirmware),
+		ifApplies('bash', checkBash),
 	]);
 	const [modules, kvm] = await Promise.all([
 		checkModules(kernel.found, arch),
 		foreignKvmCheck(arch, hostArch()) ?? checkKvm(qemu.found, kernel.found, cacheDir),
 	]);
-	const all = [qemu.check, kvm, kernel.check, modules, rootCheck, busybox, shellCheck, cache, firmware, bash];
-	const checks = selectDoctorChecks(target).map((name) => all.find((check) => check.name === name)!);
+	const all = [qemu.check, kvm, kernel.check, modules, ...others.filter((check) => check !== undefined)];
+	const checks = names.map((name) => all.find((check) => check.name === name)!);
 	if (options.boot) {
 		checks.push(
 			checks.some((check) => check.status === 'fail')
