@@ -147,6 +147,7 @@ unpack_extras() {
 		unpack_kernel arm64 arm64 "$arch_dir/aarch64" busybox-static
 		make_busybox_root "$arch_dir/aarch64"
 		echo "  run:     vm-exec --arch=aarch64 --root=$arch_dir/aarch64 'uname -m'"
+		echo "  check:   vm-exec doctor --arch=aarch64 [--boot]"
 	fi
 	for flavour in $flavours; do
 		unpack_kernel "$(dpkg --print-architecture 2>/dev/null || echo amd64)" "$flavour" "$arch_dir/kernel-$flavour"

@@ -8,12 +8,14 @@ function describe(value: unknown): string {
 	return typeof value === 'string' ? `\`${JSON.stringify(value)}\`` : `\`${String(value)}\``;
 }
 
+/** Other names of the arches (Debian's and Node's), accepted wherever an arch is. */
+export const ARCH_ALIASES: Readonly<Record<string, Arch>> = { amd64: 'x86_64', x64: 'x86_64', arm64: 'aarch64' };
+
 /** `arch`: `'x86_64'` or `'aarch64'` (Debian's `amd64`/`arm64` are accepted too); default: the host's. */
 export function archValue(value: unknown): Arch {
 	if (value === undefined) return hostArch() ?? 'x86_64';
-	const aliases: Record<string, Arch> = { amd64: 'x86_64', x64: 'x86_64', arm64: 'aarch64' };
 	if (typeof value === 'string') {
-		const arch = (ARCHES as readonly string[]).includes(value) ? (value as Arch) : aliases[value];
+		const arch = (ARCHES as readonly string[]).includes(value) ? (value as Arch) : ARCH_ALIASES[value];
 		if (arch) return arch;
 	}
 	throw new TypeError(`Expected the \`arch\` option to be ${ARCHES.map((arch) => `\`'${arch}'\``).join(' or ')}, got ${describe(value)}.`);

@@ -50,11 +50,16 @@ export function toVmOptions(args: RunArgs, signal: AbortSignal, bash: string | u
 	if (args.lan !== undefined) options.lan = args.lan;
 	if (args.disks.length > 0) options.disks = args.disks;
 	if (args.gdb) options.gdb = true;
-	// Another root has its own shells: bash when it has one, else its /bin/sh.
 	if (args.root !== undefined) {
-		if (existsSync(path.join(args.root, 'bin', 'bash'))) options.shell = '/bin/bash';
+		const shell = rootScriptShell(args.root);
+		if (shell) options.shell = shell;
 	} else if (bash !== undefined && args.launcher === undefined) options.shell = bash;
 	return options;
+}
+
+/** Another root has its own shells: the CLI runs scripts with its bash when it has one, else its /bin/sh (undefined). */
+export function rootScriptShell(root: string): string | undefined {
+	return existsSync(path.join(root, 'bin', 'bash')) ? '/bin/bash' : undefined;
 }
 
 function describeVm(vm: Vm, args: RunArgs): string {

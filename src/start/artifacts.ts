@@ -82,7 +82,7 @@ export async function prepareArtifacts(options: NormalizedVmOptions): Promise<Ar
 }
 
 /** The `shell` option must name an executable file in the guest's root (the host's `/` unless `root` is set). */
-async function assertShell(shell: string, root: string | undefined): Promise<void> {
+export async function assertShell(shell: string, root: string | undefined): Promise<void> {
 	if (root) {
 		// A link in another root may be absolute (/bin/sh → /bin/busybox): it resolves inside that root, not here.
 		await lstat(path.join(root, shell)).catch(() => {

@@ -1,3 +1,5 @@
+import type { DoctorTarget } from './doctor-target.js';
+
 /**
  * What one doctor check reports, and the helper for checks that find something on the host.
  */
@@ -15,6 +17,8 @@ export interface DoctorOptions {
 	cacheDir?: string | undefined;
 	/** Also boot a VM and run a command in it: the definitive check (and it probes KVM). */
 	boot?: boolean;
+	/** The VM to check for (`--arch`, `--root`). @default the host's arch, the host's `/` */
+	target?: DoctorTarget;
 }
 
 /** The first line of an error: the "why" that vm-exec's errors put first. */

@@ -3,35 +3,57 @@
  * it is wrong, how to fix it. They reuse the functions `startVm` itself uses, so doctor and a real boot
  * never disagree about what is found.
  */
+import { hostArch } from '../../arch/arch.js';
 import { resolveCacheDir } from '../../cache/dir.js';
+import { rootScriptShell } from '../run-script.js';
 import { checkBoot } from './boot-check.js';
 import { checkCacheDir } from './cache-check.js';
 import type { DoctorCheck, DoctorOptions } from './check.js';
+import { type DoctorTarget, foreignKvmCheck, selectDoctorChecks } from './doctor-target.js';
 import { checkKernel, checkModules } from './kernel-checks.js';
 import { checkKvm } from './kvm-check.js';
+import { checkRoot } from './root-check.js';
 import { checkBash, checkBusybox, checkFirmware, checkGuestShell, checkQemu } from './tool-checks.js';
 
 export type { DoctorCheck, DoctorOptions } from './check.js';
 
-/** Run every check; with `boot`, also boot a VM when nothing else failed. */
+/** The host's arch, no root of its own: what `startVm()` boots without options. */
+function hostTarget(): DoctorTarget {
+	const arch = hostArch() ?? 'x86_64';
+	return { arch, foreign: false, root: undefined, rootSource: undefined, defaultRoot: '' };
+}
+
+/** Run every check that applies to the target VM; with `boot`, also boot one when nothing else failed. */
 export async function runDoctorChecks(options: DoctorOptions = {}): Promise<DoctorCheck[]> {
+	const target = options.target ?? hostTarget();
+	const { arch, root } = target;
 	const cacheDir = resolveCacheDir(options.cacheDir);
-	const [qemu, kernel, busybox, shell, cache, firmware, bash] = await Promise.all([
-		checkQemu(),
-		checkKernel(options),
-		checkBusybox(),
-		checkGuestShell(),
+	// The shell the CLI runs scripts with in another root (startVm's default is /bin/sh).
+	const shell = (root && rootScriptShell(root)) || '/bin/sh';
+	const names = selectDoctorChecks(target);
+	// Only the checks that apply to this VM run (no qboot for aarch64, no host shell for another root).
+	const ifApplies = (name: string, run: () => Promise<DoctorCheck>) => (names.includes(name) ? run() : undefined);
+	const [qemu, kernel, ...others] = await Promise.all([
+		checkQemu(arch),
+		checkKernel({ kernel: options.kernel, arch, root }),
+		checkBusybox(arch, root),
+		ifApplies('root', () => checkRoot(target, shell)),
+		ifApplies('shell', checkGuestShell),
 		checkCacheDir(options),
-		checkFirmware(),
-		checkBash(),
+		ifApplies('firmware', checkFirmware),
+		ifApplies('bash', checkBash),
 	]);
-	const [modules, kvm] = await Promise.all([checkModules(kernel.found), checkKvm(qemu.found, kernel.found, cacheDir)]);
-	const checks = [qemu.check, kvm, kernel.check, modules, busybox, shell, cache, firmware, bash];
+	const [modules, kvm] = await Promise.all([
+		checkModules(kernel.found, arch),
+		foreignKvmCheck(arch, hostArch()) ?? checkKvm(qemu.found, kernel.found, cacheDir),
+	]);
+	const all = [qemu.check, kvm, kernel.check, modules, ...others.filter((check) => check !== undefined)];
+	const checks = names.map((name) => all.find((check) => check.name === name)!);
 	if (options.boot) {
 		checks.push(
 			checks.some((check) => check.status === 'fail')
 				? { name: 'boot', status: 'fail', detail: 'not tried: fix the failures above first' }
-				: await checkBoot(options),
+				: await checkBoot(options, { arch, root, shell }),
 		);
 	}
 	return checks;

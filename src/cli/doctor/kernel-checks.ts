@@ -2,17 +2,19 @@
  * Doctor checks of the kernel to boot and the modules the guest loads from its modules directory.
  */
 import { constants } from 'node:fs';
+import { type Arch, archSpec } from '../../arch/arch.js';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { findKernel, type KernelInfo } from '../../boot/kernel.js';
-import { GUEST_MODULES, parseModulesBuiltin, parseModulesDep, resolveModuleLoadOrder } from '../../boot/module-deps.js';
+import { type FindKernelOptions, findKernel, type KernelInfo } from '../../boot/kernel.js';
+import { guestModules, parseModulesBuiltin, parseModulesDep, resolveModuleLoadOrder } from '../../boot/module-deps.js';
 import { findOnPath, isAccessibleFile } from '../../qemu/host-tools.js';
-import { checkFinder, type DoctorCheck, type DoctorOptions } from './check.js';
+import { checkFinder, type DoctorCheck } from './check.js';
 
-export async function checkKernel(options: DoctorOptions): Promise<{ check: DoctorCheck; found?: KernelInfo }> {
+export async function checkKernel(options: FindKernelOptions): Promise<{ check: DoctorCheck; found?: KernelInfo }> {
 	const result = await checkFinder(
 		'kernel',
-		() => findKernel({ kernel: options.kernel }),
+		// The discovery startVm uses, with its errors: for another arch, the root's /boot only.
+		() => findKernel(options),
 		(kernel) => `${kernel.path} (Linux ${kernel.release}, from ${kernel.source}) is readable and has virtio, 9p and overlayfs`,
 	);
 	const skipped = result.found?.skipped;
@@ -29,7 +31,7 @@ export async function checkKernel(options: DoctorOptions): Promise<{ check: Doct
 	};
 }
 
-export async function checkModules(kernel: KernelInfo | undefined): Promise<DoctorCheck> {
+export async function checkModules(kernel: KernelInfo | undefined, arch: Arch): Promise<DoctorCheck> {
 	if (!kernel) return { name: 'modules', status: 'fail', detail: 'not checked: no usable kernel (see above)' };
 	const depText = await readFile(path.join(kernel.modulesDir, 'modules.dep'), 'utf8').catch(() => undefined);
 	if (depText === undefined) {
@@ -41,7 +43,9 @@ export async function checkModules(kernel: KernelInfo | undefined): Promise<Doct
 		};
 	}
 	const builtinText = await readFile(path.join(kernel.modulesDir, 'modules.builtin'), 'utf8').catch(() => '');
-	const { order, missing } = resolveModuleLoadOrder(parseModulesDep(depText), GUEST_MODULES, parseModulesBuiltin(builtinText));
+	// The modules the initramfs packs for this arch (its virtio transport and control line differ).
+	const wanted = guestModules(archSpec(arch));
+	const { order, missing } = resolveModuleLoadOrder(parseModulesDep(depText), wanted, parseModulesBuiltin(builtinText));
 	const unreadable: string[] = [];
 	for (const file of order) {
 		if (!(await isAccessibleFile(path.join(kernel.modulesDir, file), constants.R_OK))) unreadable.push(file);
@@ -76,6 +80,6 @@ export async function checkModules(kernel: KernelInfo | undefined): Promise<Doct
 	return {
 		name: 'modules',
 		status: 'ok',
-		detail: `${kernel.modulesDir} has what the guest needs (${GUEST_MODULES.join(', ')}: ${order.length} module files, the rest built in)`,
+		detail: `${kernel.modulesDir} has what the guest needs (${wanted.join(', ')}: ${order.length} module files, the rest built in)`,
 	};
 }

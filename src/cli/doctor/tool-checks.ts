@@ -2,21 +2,27 @@
  * Doctor checks of the host tools a VM uses: QEMU, busybox, the shell carried into the guest, the
  * firmware and bash.
  */
+import type { Arch } from '../../arch/arch.js';
 import { resolveGuestShell } from '../../boot/guest-shell.js';
 import { findBusybox, findOnPath, findQboot, findQemu, type QemuBinary } from '../../qemu/host-tools.js';
 import { guestShellSetting } from '../../start-vm.js';
 import { checkFinder, type DoctorCheck } from './check.js';
 
-export function checkQemu(): Promise<{ check: DoctorCheck; found?: QemuBinary }> {
+export function checkQemu(arch: Arch): Promise<{ check: DoctorCheck; found?: QemuBinary }> {
 	return checkFinder(
 		'QEMU',
-		() => findQemu(),
+		() => findQemu(undefined, arch),
 		(qemu) => `${qemu.path} (version ${qemu.version})`,
 	);
 }
 
-export async function checkBusybox(): Promise<DoctorCheck> {
-	return (await checkFinder('busybox', findBusybox, (busybox) => `${busybox} is statically linked`)).check;
+export async function checkBusybox(arch: Arch, root: string | undefined): Promise<DoctorCheck> {
+	const found = await checkFinder(
+		'busybox',
+		() => findBusybox({ arch, root }),
+		(busybox) => `${busybox} is a statically linked ${arch} program`,
+	);
+	return found.check;
 }
 
 /** Whether the initramfs can carry the host's shell, so VMs start their runner before the snapshot point. */

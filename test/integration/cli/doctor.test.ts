@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import os from 'node:os';
 import path from 'node:path';
 import type { Options } from 'execa';
+import { AARCH64_ROOT, requireUnpacked } from '../../helpers/arch-dirs.js';
 import { assertCliBuilt, runCli } from '../../helpers/built-cli.js';
 
 beforeAll(assertCliBuilt);
@@ -55,7 +56,7 @@ describe('vm-exec doctor', () => {
 	it('--boot also boots a VM and runs a command in it', async () => {
 		const result = await runDoctor(['--boot']);
 		expect(text(result.stdout)).toMatch(
-			/^ok +boot +a VM booted and ran a command in [\d.]+ s \(Linux \S+, (KVM|TCG software emulation)\)$/m,
+			/^ok +boot +a VM booted and ran a command in [\d.]+ s \(Linux \S+ x86_64, (KVM|TCG software emulation)\)$/m,
 		);
 		expect(result.exitCode).toBe(0);
 	});
@@ -64,7 +65,67 @@ describe('vm-exec doctor', () => {
 		const result = await runDoctor(['--fast']);
 		expect(result.exitCode).toBe(64);
 		expect(text(result.stderr)).toBe(
-			'vm-exec: Unknown option `--fast`.\nUsage: vm-exec doctor [--kernel=PATH] [--boot]   (vm-exec doctor --help for more)\n',
+			'vm-exec: Unknown option `--fast`.\nUsage: vm-exec doctor [--arch=ARCH] [--root=PATH] [--kernel=PATH] [--boot]   (vm-exec doctor --help for more)\n',
 		);
 	});
+});
+
+describe('vm-exec doctor --arch / --root', () => {
+	// CI unpacks it (.ci/run → scripts/install-host-deps.sh --dev); elsewhere this fails with the command to run.
+	beforeAll(() => {
+		requireUnpacked(AARCH64_ROOT, 'sh scripts/install-host-deps.sh --arch aarch64');
+	});
+
+	it('--arch=aarch64 checks the aarch64 QEMU, the arm64 kernel in the busybox root, and says KVM does not apply', async () => {
+		const result = await runDoctor(['--arch=aarch64']);
+		const output = text(result.stdout);
+		const lines = output.trimEnd().split('\n');
+		expect(lines.map((line) => /^(ok|warn|FAIL) +(\S+(?: dir)?)/.exec(line)?.[2])).toEqual([
+			'QEMU',
+			'KVM',
+			'kernel',
+			'modules',
+			'root',
+			'busybox',
+			'cache dir',
+			undefined,
+		]);
+		expect(output).toMatch(/^ok +QEMU +\/\S+\/qemu-system-aarch64 \(version \d/m);
+		expect(output).toMatch(/^ok +KVM +not used for an aarch64 guest: KVM runs only the host's own arch/m);
+		expect(output).toContain(`ok    kernel     ${AARCH64_ROOT}/boot/vmlinuz-`);
+		expect(output).toMatch(/^ok +kernel +\S+\/vmlinuz-\S+-arm64 \(Linux \S+-arm64, from the root's \/boot\)/m);
+		expect(output).toMatch(/^ok +modules +\S+-arm64 has what the guest needs \(virtio_mmio, virtio_console, /m);
+		expect(output).toContain(`ok    root       ${AARCH64_ROOT} (where \`install-host-deps.sh --arch aarch64\` puts it) has /bin/sh`);
+		expect(output).toMatch(/^ok +busybox +\S+ is a statically linked aarch64 program$/m);
+		expect(lines.at(-1)).toBe('An aarch64 VM can start on this host.');
+		expect(result.exitCode).toBe(0);
+	});
+
+	it('--arch=aarch64 --root=/nonexistent fails on the root and says how to make one', async () => {
+		const result = await runDoctor(['--arch=arm64', '--root=/nonexistent']);
+		const output = text(result.stdout);
+		expect(output).toMatch(
+			/^FAIL +root +the aarch64 root \/nonexistent \(from --root\) does not exist\. Fix: pass --root=DIR with an aarch64 userland \(`sh scripts\/install-host-deps\.sh --arch aarch64` unpacks a busybox one/m,
+		);
+		// The same discovery and words startVm uses: it looks for the kernel in that root's /boot only.
+		expect(output).toMatch(/^FAIL +kernel +No aarch64 kernel found in \/nonexistent\/boot: the host's kernels are x86_64\./m);
+		expect(output).toMatch(/An aarch64 VM with the root \/nonexistent cannot start on this host: fix the \d FAIL lines above\.\n$/);
+		expect(result.exitCode).toBe(1);
+	});
+
+	it('rejects an unknown arch with a usage error that lists the accepted ones (exit 64)', async () => {
+		const result = await runDoctor(['--arch=sparc']);
+		expect(text(result.stderr)).toMatch(/^vm-exec: Expected `--arch` to be x86_64 or aarch64 \(also amd64, x64, arm64\), got `sparc`\.\n/);
+		expect(text(result.stdout)).toBe('');
+		expect(result.exitCode).toBe(64);
+	});
+
+	it('--arch=aarch64 --boot boots an aarch64 VM and runs a command in it', async () => {
+		// One emulated aarch64 boot: bounded well inside the test's 120 s even on a loaded machine.
+		const result = await runDoctor(['--arch=aarch64', '--boot'], { timeout: 100_000 });
+		expect(text(result.stdout)).toMatch(
+			/^ok +boot +a VM booted and ran a command in [\d.]+ s \(Linux \S+-arm64 aarch64, TCG software emulation\)$/m,
+		);
+		expect(result.exitCode).toBe(0);
+	}, 110_000);
 });

@@ -24,6 +24,15 @@ describe('formatDoctorReport', () => {
 	it('says a VM can start when only warnings remain', () => {
 		expect(formatDoctorReport([{ name: 'KVM', status: 'warn', detail: 'slow' }])).toMatch(/A VM can start on this host.\n$/);
 	});
+
+	it('names the VM it checked for in the verdict', () => {
+		const ok = { name: 'QEMU', status: 'ok', detail: 'found' } as const;
+		const failed = { name: 'root', status: 'fail', detail: 'missing' } as const;
+		expect(formatDoctorReport([ok], 'An aarch64 VM')).toMatch(/\nAn aarch64 VM can start on this host.\n$/);
+		expect(formatDoctorReport([ok, failed], 'A VM with the root /x')).toMatch(
+			/\nA VM with the root \/x cannot start on this host: fix the FAIL line above.\n$/,
+		);
+	});
 });
 
 describe('exit codes', () => {
