@@ -62,8 +62,9 @@ export class Refiller {
 			return;
 		}
 		const entry: WaitingVm = { key, scope, options, size, starting: Promise.resolve(undefined), abort: new AbortController() };
-		const { up, priority } = startAhead(options, entry.abort.signal, this.#settings);
+		const { up, priority, endWarmUp } = startAhead(options, entry.abort.signal, this.#settings);
 		if (priority) entry.priority = priority;
+		entry.endWarmUp = endWarmUp;
 		entry.starting = up.then(
 			(vm) => this.#started(entry, vm),
 			(error: unknown) => {

@@ -1,7 +1,7 @@
 /**
  * Handing a waiting VM to a test that asks for its options. The VM is taken out of the pool before the
- * test waits for it (it may still be starting), so that no other caller waits for the same VM; a test
- * that gives up puts it back. One that died or failed to start is closed and never handed out: the next
+ * test waits for it (it may still be starting, or warming up: its warm-up is cut short), so that no other
+ * caller waits for the same VM; a test that gives up puts it back (unwarmed, if the warm-up was cut). One that died or failed to start is closed and never handed out: the next
  * one of the key is tried, and with none left the caller starts its own.
  */
 import { createDebug } from '../debug.js';
@@ -21,6 +21,8 @@ export async function takeWaitingVm(waiting: WaitingVms, key: string, signal: Ab
 		// runs at the test's priority (also while it is still starting).
 		waiting.remove(entry);
 		entry.priority?.restore();
+		// A warm-up still running only saves the test work if the test need not wait for it.
+		entry.endWarmUp?.();
 		const vm = await withAbort(entry.starting, signal).catch((error: unknown) => {
 			// The caller gave up: the VM goes back to wait for the next one.
 			waiting.add(entry);

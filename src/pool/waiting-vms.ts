@@ -29,6 +29,8 @@ export interface WaitingVm {
 	priority?: LaunchPriority;
 	/** Aborts its start when it is dropped before it is up (its scope ended): nobody waits for that boot. */
 	abort: AbortController;
+	/** Cuts its warm-up short: a test that takes it waits for its boot, not for the warm-up. */
+	endWarmUp?: () => void;
 	vm?: Vm;
 	residentMiB?: number;
 	idleTimer?: NodeJS.Timeout;

@@ -75,6 +75,55 @@ describe('warm pool', () => {
 		await pool.close();
 	});
 
+	it('cuts a running warm-up short when a test takes the VM, rather than make the test wait for it', async () => {
+		const { started, start } = fakeStarter();
+		const warmUps: AbortSignal[] = [];
+		// A warm-up that would never end on its own: only the take can end it.
+		const warmUp = (_vm: Vm, signal: AbortSignal) =>
+			new Promise<void>((resolve) => {
+				warmUps.push(signal);
+				if (signal.aborted) resolve();
+				signal.addEventListener('abort', () => resolve(), { once: true });
+			});
+		const pool = poolWith(start, { warmUp });
+		await pool.acquire({}, { scope: 'a' });
+		await settle();
+		expect(warmUps).toHaveLength(1);
+		expect(warmUps[0]!.aborted).toBe(false);
+		// Bounded: without the cut the take would wait for this warm-up for ever.
+		const second = await Promise.race([
+			pool.acquire({}, { scope: 'a' }),
+			new Promise((_resolve, reject) => setTimeout(() => reject(new Error('the take waited for the warm-up')), 5000).unref()),
+		]);
+		expect(second).toEqual({ vm: started[1], source: 'pool' });
+		expect(warmUps[0]!.aborted).toBe(true);
+		await pool.close();
+	});
+
+	it('skips the warm-up of a VM a test took while it was still booting', async () => {
+		const { started, start } = fakeStarter();
+		let finishBoot: () => void = () => {};
+		const booting = new Promise<void>((resolve) => (finishBoot = resolve));
+		const calls: VmOptions[] = [];
+		// The first start (the caller's) is quick; the one ahead boots until the test lets it finish.
+		const gatedStart = async (options: VmOptions) => {
+			calls.push(options);
+			if (calls.length > 1) await booting;
+			return start(options);
+		};
+		const warmed: Vm[] = [];
+		const pool = poolWith(gatedStart, { warmUp: async (vm) => void warmed.push(vm) });
+		await pool.acquire({}, { scope: 'a' });
+		await settle();
+		expect(calls).toHaveLength(2);
+		const taking = pool.acquire({}, { scope: 'a' });
+		finishBoot();
+		const second = await taking;
+		expect(second).toEqual({ vm: started[1], source: 'pool' });
+		expect(warmed).toEqual([]);
+		await pool.close();
+	});
+
 	it('starts the next VM of the same options after handing one out, and hands that one out next', async () => {
 		const { started, start } = fakeStarter();
 		const pool = poolWith(start);
