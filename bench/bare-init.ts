@@ -34,11 +34,14 @@ async function bareEntries(before = ''): Promise<CpioEntry[]> {
 	];
 }
 
-/** vm-exec's init loads its modules so (src/guest/init.sh): one modprobe over the list and modules.dep it carries. */
+/**
+ * vm-exec's init loads its modules so (src/guest/init.sh): one modprobe over the list and modules.dep it
+ * carries. If that fails, the VM resets before its /init says it runs, and the bench stops with QEMU's exit.
+ */
 const LOAD_MODULES = `/bin/busybox mount -t proc proc /proc
 modules=
 while read -r module; do modules="$modules \${module%.ko}"; done </etc/vm-exec/modules
-/bin/busybox modprobe -a $modules
+/bin/busybox modprobe -a $modules || echo b >/proc/sysrq-trigger
 `;
 
 /** Initramfs files for the breakdown of a cold start (cold-overhead.ts), written into `dir`. */
