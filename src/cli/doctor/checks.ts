@@ -3,13 +3,14 @@
  * it is wrong, how to fix it. They reuse the functions `startVm` itself uses, so doctor and a real boot
  * never disagree about what is found.
  */
-import { hostArch } from '../../arch/arch.js';
+import os from 'node:os';
+import { type Arch, hostArch } from '../../arch/arch.js';
 import { resolveCacheDir } from '../../cache/dir.js';
 import { rootScriptShell } from '../run-script.js';
 import { checkBoot } from './boot-check.js';
 import { checkCacheDir } from './cache-check.js';
 import type { DoctorCheck, DoctorOptions } from './check.js';
-import { type DoctorTarget, foreignKvmCheck, selectDoctorChecks } from './doctor-target.js';
+import { foreignKvmCheck, parseDoctorTarget, selectDoctorChecks } from './doctor-target.js';
 import { checkKernel, checkModules } from './kernel-checks.js';
 import { checkKvm } from './kvm-check.js';
 import { checkRoot } from './root-check.js';
@@ -17,15 +18,15 @@ import { checkBash, checkBusybox, checkFirmware, checkGuestShell, checkQemu } fr
 
 export type { DoctorCheck, DoctorOptions } from './check.js';
 
-/** The host's arch, no root of its own: what `startVm()` boots without options. */
-function hostTarget(): DoctorTarget {
-	const arch = hostArch() ?? 'x86_64';
-	return { arch, foreign: false, root: undefined, rootSource: undefined, defaultRoot: '' };
+/** What `parseDoctorTarget` needs to know of this host: its arch, environment and home directory. */
+export function thisHost(): { arch: Arch | undefined; env: NodeJS.ProcessEnv; home: string } {
+	return { arch: hostArch(), env: process.env, home: os.homedir() };
 }
 
 /** Run every check that applies to the target VM; with `boot`, also boot one when nothing else failed. */
 export async function runDoctorChecks(options: DoctorOptions = {}): Promise<DoctorCheck[]> {
-	const target = options.target ?? hostTarget();
+	// No flags: the host's arch, no root of its own, what `startVm()` boots without options.
+	const target = options.target ?? parseDoctorTarget({}, thisHost());
 	const { arch, root } = target;
 	const cacheDir = resolveCacheDir(options.cacheDir);
 	// The shell the CLI runs scripts with in another root (startVm's default is /bin/sh).

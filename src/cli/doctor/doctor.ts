@@ -2,11 +2,9 @@
  * `vm-exec doctor [--arch=ARCH] [--root=PATH] [--kernel=PATH] [--boot]`: one line per check, the fix on each failing one; exits 1 when
  * a VM cannot start.
  */
-import os from 'node:os';
-import { hostArch } from '../../arch/arch.js';
 import type { CliIo } from '../cli-io.js';
 import { describeTarget, parseDoctorTarget } from './doctor-target.js';
-import { type DoctorCheck, runDoctorChecks } from './checks.js';
+import { type DoctorCheck, runDoctorChecks, thisHost } from './checks.js';
 import { type KeptVmRecord, listKeptVms } from '../../keep/kept-registry.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { parseFlags } from '../parse-flags.js';
@@ -68,10 +66,7 @@ export async function runDoctorCommand(argv: readonly string[], io: CliIo): Prom
 	}
 	if (positionals.length > 0 || rest !== undefined)
 		throw new UsageError(`\`vm-exec doctor\` takes no arguments, got \`${[...positionals, ...(rest ? ['--', ...rest] : [])].join(' ')}\`.`);
-	const target = parseDoctorTarget(
-		{ arch: stringFlag(flags.arch), root: stringFlag(flags.root) },
-		{ arch: hostArch(), env: process.env, home: os.homedir() },
-	);
+	const target = parseDoctorTarget({ arch: stringFlag(flags.arch), root: stringFlag(flags.root) }, thisHost());
 	const checks = await runDoctorChecks({ kernel: stringFlag(flags.kernel), boot: flags.boot === true, target });
 	io.stdout.write(formatDoctorReport(checks, describeTarget(target)));
 	io.stdout.write(formatKeptNote(await listKeptVms(), Date.now()));
