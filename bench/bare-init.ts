@@ -22,14 +22,15 @@ echo b >/proc/sysrq-trigger
 `;
 
 /**
- * The bare initramfs's entries: busybox and an `/init` that runs `before` (shell lines) and then says it runs.
+ * The bare initramfs's entries: `busybox` (the file's bytes) and an `/init` that runs `before` (shell lines)
+ * and then says it runs.
  */
-async function bareEntries(before = ''): Promise<CpioEntry[]> {
+function bareEntries(busybox: Buffer, before = ''): CpioEntry[] {
 	return [
 		{ type: 'dir', path: 'bin' },
 		{ type: 'dir', path: 'dev' },
 		{ type: 'dir', path: 'proc' },
-		{ type: 'file', path: 'bin/busybox', data: await readFile(await findBusybox()), mode: 0o755 },
+		{ type: 'file', path: 'bin/busybox', data: busybox, mode: 0o755 },
 		{ type: 'file', path: 'init', data: Buffer.from(BARE_INIT.replace(MARK_LINE, `${before}${MARK_LINE}`)), mode: 0o755 },
 	];
 }
@@ -60,51 +61,43 @@ export interface BreakdownInitramfs {
 
 export async function breakdownInitramfs(dir: string, vmExecInitramfs: string): Promise<BreakdownInitramfs> {
 	const files = { bare: path.join(dir, 'bare.cpio'), modules: path.join(dir, 'modules.cpio') };
-	await writeFile(files.bare, packCpio(await bareEntries()));
-	await writeFile(files.modules, Buffer.concat([await readFile(vmExecInitramfs), packCpio(await bareEntries(LOAD_MODULES))]));
+	const busybox = await readFile(await findBusybox());
+	await writeFile(files.bare, packCpio(bareEntries(busybox)));
+	await writeFile(files.modules, Buffer.concat([await readFile(vmExecInitramfs), packCpio(bareEntries(busybox, LOAD_MODULES))]));
 	return files;
 }
 
-/** A bare boot with `initramfs`: the wall time to its `/init` saying it runs, and QEMU's CPU time by then. */
-export function bootBareInit(setup: RawBootSetup, initramfs: string): Promise<{ ms: number; cpuMs: number }> {
-	return bootToConsole(setup, { initramfs }, (output) => output.includes(MARK), 'the bare /init ran');
+/**
+ * A bare boot with `initramfs` (and `change` to the plan): the wall time to its `/init` saying it runs, and
+ * QEMU's CPU time by then.
+ */
+export function bootBareInit(
+	setup: RawBootSetup,
+	initramfs: string,
+	change: Partial<QemuPlan> = {},
+): Promise<{ ms: number; cpuMs: number }> {
+	return bootToConsole(setup, { ...change, initramfs }, (output) => output.includes(MARK), 'the bare /init ran');
 }
 
+/** `count` bare boots: the wall time to `/init`, ms. */
 export async function benchBareInit(setup: RawBootSetup, count: number): Promise<number[]> {
-	return (await bareInitBoots(setup, count)).map(({ ms }) => ms);
-}
-
-/** `count` bare boots: the wall time to `/init` and the CPU time QEMU had used by then, ms. */
-async function bareInitBoots(setup: RawBootSetup, count: number): Promise<{ ms: number; cpuMs: number }[]> {
-	const [samples] = await bootBareInitWith(setup, count, [{}]);
+	const [samples] = await benchBareInitWith(setup, count, [{}]);
 	return samples!;
 }
 
 /**
  * The same bare boot with each of several changes to the plan (e.g. kernel flags), interleaved (one boot of
  * each in turn, `count` rounds), so that a difference between them is not the machine's load changing: one
- * sample list per change.
+ * sample list per change (wall time to `/init`, ms).
  */
 export async function benchBareInitWith(setup: RawBootSetup, count: number, changes: readonly Partial<QemuPlan>[]): Promise<number[][]> {
-	return (await bootBareInitWith(setup, count, changes)).map((samples) => samples.map(({ ms }) => ms));
-}
-
-async function bootBareInitWith(
-	setup: RawBootSetup,
-	count: number,
-	changes: readonly Partial<QemuPlan>[],
-): Promise<{ ms: number; cpuMs: number }[][]> {
 	return withDir(
 		async ({ path: dir }) => {
 			const initramfs = path.join(dir, 'bare.cpio');
-			await writeFile(initramfs, packCpio(await bareEntries()));
-			const samples = changes.map(() => [] as { ms: number; cpuMs: number }[]);
+			await writeFile(initramfs, packCpio(bareEntries(await readFile(await findBusybox()))));
+			const samples = changes.map(() => [] as number[]);
 			for (let round = 0; round < count; round++) {
-				for (const [index, change] of changes.entries()) {
-					samples[index]!.push(
-						await bootToConsole(setup, { ...change, initramfs }, (output) => output.includes(MARK), 'the bare /init ran'),
-					);
-				}
+				for (const [index, change] of changes.entries()) samples[index]!.push((await bootBareInit(setup, initramfs, change)).ms);
 			}
 			return samples;
 		},
