@@ -59,6 +59,9 @@ export async function keepFailedVm(vm: object, task: FailedTaskLike): Promise<bo
 /** The shared VMs a failed test used, to be kept when their scope ends: the announced id and the failed tests. */
 const sharedKeeps = new WeakMap<object, { id: string; failed: string[]; label: string }>();
 
+/** The label of a `useVm()` describe-block VM in a failed test's report, in Vitest and in Jest alike. */
+export const BLOCK_VM_LABEL = 'the describe block’s VM from useVm()';
+
 /**
  * A test that used the shared VM `vm` (labelled e.g. "the file VM `fileVm`") failed: if `vm` was started
  * with `keep: 'failed'`, end the test's error with the id it will be kept under.

@@ -19,7 +19,7 @@ import { startVm } from '../start-vm.js';
 import type { Vm } from '../vm/vm.js';
 import { hasFailed, reportFailure } from './failure-report.js';
 import { hasLaterTest, type TaskNode } from './later-tests.js';
-import { closeOrKeepSharedVm, keepFailedVm, keepOrCloseSlot, noteSharedVmFailure } from './keep-failed.js';
+import { BLOCK_VM_LABEL, closeOrKeepSharedVm, keepFailedVm, keepOrCloseSlot, noteSharedVmFailure } from './keep-failed.js';
 import { type VmMatchers, vmMatchers } from './matchers.js';
 import { splitUseVmOptions, type UseVmOptions, type VmGetter, VmSlot } from './use-vm.js';
 import { createBinding, type TestBinding, VmView } from './vm-view.js';
@@ -217,7 +217,7 @@ export function useVm(options: UseVmOptions = {}): VmGetter {
 		if (hasFailed(task)) reportFailure(task, binding, () => `${per === 'suite' ? 'describe-block' : 'per-test'} VM from useVm()`);
 		binding = undefined;
 		if (per === 'test') await keepOrCloseSlot(slot, usedVm && task);
-		else if (usedVm) noteSharedVmFailure(usedVm, task, 'the describe block’s VM from useVm()');
+		else if (usedVm) noteSharedVmFailure(usedVm, task, BLOCK_VM_LABEL);
 	}, hookTimeout);
 	return () => {
 		const vm = slot.get();
