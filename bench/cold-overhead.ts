@@ -11,48 +11,22 @@
  * per pair this build's time less the baseline's and divided by it. Both builds use one private cache
  * directory (each its own initramfs and snapshot), removed afterwards.
  */
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { dir } from 'tmp-promise';
-import { startVm as startThisVm, type VmOptions } from '../src/index.js';
+import type { VmOptions } from '../src/index.js';
 import { bootBareInit, breakdownInitramfs } from './bare-init.js';
 import { workspacePaths } from '../src/lifecycle/workspace.js';
-import { cpuTimeMs, rawBootSetup } from './raw-boot.js';
+import { loadBaselineStartVm, type StartVm, startThisVm, timeFirstResult } from './first-result.js';
+import { rawBootSetup } from './raw-boot.js';
 import type { BenchRow } from './table.js';
-
-type StartVm = (options: VmOptions) => Promise<{ exec(script: string): Promise<unknown>; close(): Promise<void>; pid: number | undefined }>;
-
-/**
- * Wall time from startVm() to the first exec result, and the CPU time QEMU used until then: the CPU time
- * is what the guest's work costs, much less moved by other jobs on the machine than the wall time.
- */
-async function timeFirstResult(start: StartVm, options: VmOptions): Promise<{ ms: number; cpuMs: number }> {
-	const started = performance.now();
-	const vm = await start(options);
-	try {
-		await vm.exec('true');
-		const ms = performance.now() - started;
-		return { ms, cpuMs: vm.pid === undefined ? Number.NaN : cpuTimeMs(vm.pid) };
-	} finally {
-		await vm.close();
-	}
-}
-
-async function loadBaseline(): Promise<StartVm | undefined> {
-	const dist = process.env.BENCH_BASELINE_DIST;
-	if (!dist) return undefined;
-	const module = (await import(pathToFileURL(path.join(path.resolve(dist), 'index.js')).href)) as { startVm: StartVm };
-	return module.startVm;
-}
 
 export async function benchColdOverhead(pairs: number): Promise<BenchRow[]> {
 	const setup = await rawBootSetup();
-	const baseline = await loadBaseline();
+	const baseline = await loadBaselineStartVm();
 	const cache = await dir({ prefix: 'vm-exec-bench-cold-', unsafeCleanup: true });
 	try {
 		const cold: VmOptions = { cacheDir: cache.path, snapshot: false };
 		const fromSnapshot: VmOptions = { cacheDir: cache.path };
-		const builds: Array<[name: 'this' | 'baseline', start: StartVm]> = [['this', startThisVm as StartVm]];
+		const builds: Array<[name: 'this' | 'baseline', start: StartVm]> = [['this', startThisVm]];
 		if (baseline) builds.push(['baseline', baseline]);
 		// Warm-up, outside the samples: each build's initramfs, the vmlinux, and each build's snapshot.
 		for (const [, start] of builds) {

@@ -11,29 +11,13 @@
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { dir } from 'tmp-promise';
-import { startVm as startThisVm, type VmOptions } from '../src/index.js';
+import type { VmOptions } from '../src/index.js';
+import { loadBaselineStartVm, type StartVm, startThisVm, timeFirstResult } from './first-result.js';
 import type { BenchRow } from './table.js';
 
-type StartVm = (options: VmOptions) => Promise<{ exec(script: string): Promise<unknown>; close(): Promise<void>; bootedFrom: string }>;
-
-async function timeFirstResult(start: StartVm, options: VmOptions): Promise<number> {
-	const started = performance.now();
-	const vm = await start(options);
-	try {
-		await vm.exec('true');
-		return performance.now() - started;
-	} finally {
-		await vm.close();
-	}
-}
-
 export async function benchColdplug(options: { boots: number }): Promise<BenchRow[]> {
-	const baselineDist = process.env.BENCH_BASELINE_DIST;
-	const baseline = baselineDist
-		? ((await import(pathToFileURL(path.join(path.resolve(baselineDist), 'index.js')).href)) as { startVm: StartVm }).startVm
-		: undefined;
+	const baseline = await loadBaselineStartVm();
 	const cache = await dir({ prefix: 'vm-exec-bench-coldplug-', unsafeCleanup: true });
 	try {
 		const cacheDir = cache.path;
@@ -48,14 +32,14 @@ export async function benchColdplug(options: { boots: number }): Promise<BenchRo
 			['a QMP monitor in qemuArgs (ACPI hotplug), cold boot', { cacheDir, snapshot: false, qemuArgs: monitor }],
 		];
 		const starts: Array<[string, StartVm, VmOptions]> = [
-			...kinds.map(([name, vmOptions]): [string, StartVm, VmOptions] => [name, startThisVm as StartVm, vmOptions]),
+			...kinds.map(([name, vmOptions]): [string, StartVm, VmOptions] => [name, startThisVm, vmOptions]),
 			...(baseline ? kinds.map(([name, vmOptions]): [string, StartVm, VmOptions] => [`BASELINE build: ${name}`, baseline, vmOptions]) : []),
 		];
 		// Warm-up: build the kernel and initramfs, and save the snapshots, outside the samples.
 		for (const [, start, vmOptions] of starts) await timeFirstResult(start, vmOptions);
 		const samples = new Map<string, number[]>(starts.map(([name]) => [name, []]));
 		for (let index = 0; index < options.boots; index++) {
-			for (const [name, start, vmOptions] of starts) samples.get(name)!.push(await timeFirstResult(start, vmOptions));
+			for (const [name, start, vmOptions] of starts) samples.get(name)!.push((await timeFirstResult(start, vmOptions)).ms);
 		}
 		return starts.map(([name]) => ({ metric: `coldplug: ${name} → first exec result`, unit: 'ms', samples: samples.get(name)! }));
 	} finally {

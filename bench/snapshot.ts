@@ -8,20 +8,9 @@ import path from 'node:path';
 import { dir } from 'tmp-promise';
 import { snapshotsDir } from '../src/snapshot/layout.js';
 import { startVm, type VmOptions } from '../src/index.js';
+import { startThisVm, timeFirstResult } from './first-result.js';
 import { qemuMemoryMiB } from './qemu-memory.js';
 import { type BenchRow, median } from './table.js';
-
-/** startVm → first exec result → close; resolves with the time to the result and how the VM started. */
-async function timeFirstResult(options: VmOptions): Promise<{ ms: number; bootedFrom: string }> {
-	const started = performance.now();
-	const vm = await startVm(options);
-	try {
-		await vm.exec('true');
-		return { ms: performance.now() - started, bootedFrom: vm.bootedFrom };
-	} finally {
-		await vm.close();
-	}
-}
 
 /** Disk space the snapshot's files take (allocated blocks: the RAM file is sparse). */
 async function snapshotMiB(cacheDir: string): Promise<number> {
@@ -47,17 +36,17 @@ export async function benchSnapshot(options: { boots: number }): Promise<BenchRo
 	try {
 		const cacheDir = cache.path;
 		// Build the kernel and initramfs into the private cache first: that cost is not the snapshot's.
-		await timeFirstResult({ cacheDir, snapshot: false });
-		const creation = await timeFirstResult({ cacheDir });
+		await timeFirstResult(startThisVm, { cacheDir, snapshot: false });
+		const creation = await timeFirstResult(startThisVm, { cacheDir });
 		if (creation.bootedFrom !== 'cold') throw new Error('the first start of a configuration should boot cold and save the snapshot');
 		const fromSnapshot: number[] = [];
 		const cold: number[] = [];
 		for (let index = 0; index < options.boots; index++) {
-			const restored = await timeFirstResult({ cacheDir });
+			const restored = await timeFirstResult(startThisVm, { cacheDir });
 			if (restored.bootedFrom !== 'snapshot')
 				throw new Error(`a start from the snapshot booted ${restored.bootedFrom} instead (run with DEBUG=vm-exec:snapshot)`);
 			fromSnapshot.push(restored.ms);
-			cold.push((await timeFirstResult({ cacheDir, snapshot: false })).ms);
+			cold.push((await timeFirstResult(startThisVm, { cacheDir, snapshot: false })).ms);
 		}
 		const speedup = median(cold) / median(fromSnapshot);
 		const memory = await restoredVmMemory({ cacheDir });
