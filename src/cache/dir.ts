@@ -7,6 +7,9 @@ import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
+/** The cache's subdirectory of saved VM snapshots (its files: snapshot/layout.ts); the rest are flat files. */
+export const SNAPSHOTS_SUBDIR = 'snapshots';
+
 export function resolveCacheDir(option?: string): string {
 	if (option) return path.resolve(option);
 	if (process.env.VM_EXEC_CACHE) return path.resolve(process.env.VM_EXEC_CACHE);

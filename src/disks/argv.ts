@@ -5,7 +5,7 @@
  * virtio-mmio device on the command line the transport Linux probes first).
  */
 import { type ArchSpec, archSpec, virtioDevice } from '../arch/arch.js';
-import { escapeOptionValue } from '../qemu/argv.js';
+import { escapeOptionValue } from '../qemu/option-syntax.js';
 import type { NormalizedDisk } from './options.js';
 
 export function buildDiskArgs(

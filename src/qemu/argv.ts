@@ -5,6 +5,7 @@ import { type Arch, type ArchSpec, archSpec, virtioDevice } from '../arch/arch.j
 import { buildNetworkArgs, type NetworkPlan } from '../network/argv.js';
 import { buildDiskArgs } from '../disks/argv.js';
 import type { NormalizedDisk } from '../disks/options.js';
+import { escapeOptionValue } from './option-syntax.js';
 
 /** Kernel flags measured to shorten the boot under software emulation (see DESIGN.md), for every arch. */
 export const COMMON_KERNEL_FLAGS = [
@@ -91,11 +92,6 @@ function virtfs(spec: ArchSpec, id: string, dir: string, readonly: boolean): str
 	// The host root spans several file systems: remap inode numbers so they stay unique in the guest.
 	if (readonly) options.push('readonly=on', 'multidevs=remap');
 	return ['-fsdev', options.join(','), '-device', `${virtioDevice(spec, 'virtio-9p')},fsdev=${id},mount_tag=${id}`];
-}
-
-/** QEMU's option syntax splits on commas; a literal comma in a value is written twice. */
-export function escapeOptionValue(value: string): string {
-	return value.replaceAll(',', ',,');
 }
 
 function chardevSocket(id: string, socketPath: string): string[] {

@@ -25,33 +25,8 @@ const debug = createDebug('exec');
 const DISK_SYNC_TIMEOUT_MS = 10_000;
 import { buildUserLookup, parsePasswdLine, VmUnknownUserError, wrapScriptForUser } from './exec-as-user.js';
 import { registerVmInternals } from './internals-registry.js';
+import type { QemuVmParts } from './qemu-vm-parts.js';
 import type { GdbInfo } from './vm.js';
-
-/** What `startVm` hands to the `QemuVm` it creates. */
-export interface QemuVmParts {
-	qemu: RunningQemu;
-	control: ControlChannel;
-	xchgDir: string;
-	kernel: KernelInfo;
-	accel: 'kvm' | 'tcg';
-	sharedDir: string | undefined;
-	env: Record<string, string>;
-	cwd: string;
-	/** Everything acquired for the VM, QEMU included: released on close, or when QEMU dies. */
-	resources: ResourceStack;
-	/** The VM's networking (absent: loopback only). */
-	network?: VmNetwork;
-	/** Whether the VM was restored from a snapshot or booted cold. */
-	bootedFrom?: 'snapshot' | 'cold';
-	/** The `disks` option's images. */
-	disks?: readonly VmDisk[];
-	/** The gdb stub's socket, with the `gdb` option. */
-	gdbSocket?: string;
-	/** The start of the VM's exec ids, when it must differ from this process's default (a keeper's: see GuestExecs). */
-	execIdPrefix?: string;
-	/** With the `keep` option: what handing the VM over to a keeper needs (src/keep/keep-vm.ts). */
-	keep?: { limitMs: number; workspace: string; release(): void };
-}
 
 export class QemuVm extends BaseVm {
 	readonly qemuArgv: readonly string[];

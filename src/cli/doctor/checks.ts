@@ -10,9 +10,9 @@ import { rootScriptShell } from '../run-script.js';
 import { checkBoot } from './boot-check.js';
 import { checkCacheDir } from './cache-check.js';
 import type { DoctorCheck, DoctorOptions } from './check.js';
-import { foreignKvmCheck, parseDoctorTarget, selectDoctorChecks } from './doctor-target.js';
+import { parseDoctorTarget, selectDoctorChecks } from './doctor-target.js';
 import { checkKernel, checkModules } from './kernel-checks.js';
-import { checkKvm } from './kvm-check.js';
+import { checkKvm, foreignKvmCheck } from './kvm-check.js';
 import { checkRoot } from './root-check.js';
 import { checkBash, checkBusybox, checkFirmware, checkGuestShell, checkQemu } from './tool-checks.js';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildKernelCommandLine, buildQemuArgv, escapeOptionValue, type QemuPlan } from '../../../src/qemu/argv.js';
+import { buildKernelCommandLine, buildQemuArgv, type QemuPlan } from '../../../src/qemu/argv.js';
+import { escapeOptionValue } from '../../../src/qemu/option-syntax.js';
 import { samplePlan } from '../../helpers/qemu-plan.js';
 
 const plan: QemuPlan = samplePlan();
