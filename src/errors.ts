@@ -197,6 +197,14 @@ export class VmClosedError extends VmError {
 	override name = 'VmClosedError';
 }
 
+/**
+ * The "Console tail:" section that boot, crash and unresponsive errors end their message with (empty when
+ * the console printed nothing): the last `maxChars` of the guest console.
+ */
+export function consoleTailSection(consoleLog: string, maxChars = 2000): string {
+	return consoleLog.trim() ? `\nConsole tail:\n${tailOf(consoleLog, maxChars).trimEnd()}` : '';
+}
+
 /** Keep the last `maxChars` characters of a log, starting at a line boundary when possible. */
 export function tailOf(text: string, maxChars = 4000): string {
 	if (text.length <= maxChars) return text;

@@ -35,6 +35,8 @@ export interface FindKernelOptions {
 	arch?: Arch | undefined;
 	/** The guest's root directory, whose /boot and /lib/modules are searched too. */
 	root?: string | undefined;
+	/** `VM_EXEC_KERNEL` and `VM_EXEC_MODULES`, as the options gate read them (options/environment.ts). */
+	environment?: { kernel?: string | undefined; modules?: string | undefined };
 }
 
 const INSTALL_HINT =
@@ -78,7 +80,8 @@ function compareReleases(a: string, b: string): number {
 /** The kernel candidates, in order of preference, with where each came from. */
 async function kernelCandidates(options: FindKernelOptions): Promise<{ path: string; source: string; explicit: boolean }[]> {
 	if (options.kernel) return [{ path: path.resolve(options.kernel), source: 'the `kernel` option', explicit: true }];
-	if (process.env.VM_EXEC_KERNEL) return [{ path: path.resolve(process.env.VM_EXEC_KERNEL), source: 'VM_EXEC_KERNEL', explicit: true }];
+	const fromEnv = options.environment?.kernel;
+	if (fromEnv) return [{ path: path.resolve(fromEnv), source: 'VM_EXEC_KERNEL', explicit: true }];
 	const candidates: { path: string; source: string; explicit: boolean }[] = [];
 	const newestFirst = async (dir: string) =>
 		(await readdir(dir).catch(() => [] as string[]))
@@ -103,9 +106,9 @@ async function kernelCandidates(options: FindKernelOptions): Promise<{ path: str
 	return candidates;
 }
 
-function modulesDirFor(kernelPath: string, release: string, root: string | undefined): string[] {
+function modulesDirFor(kernelPath: string, release: string, root: string | undefined, fromEnv: string | undefined): string[] {
 	const dirs = [];
-	if (process.env.VM_EXEC_MODULES) dirs.push(path.resolve(process.env.VM_EXEC_MODULES));
+	if (fromEnv) dirs.push(path.resolve(fromEnv));
 	// A kernel unpacked from a package (DIR/boot/vmlinuz-R) has its modules in DIR/lib/modules/R.
 	const unpacked = path.dirname(path.dirname(kernelPath));
 	for (const base of [
@@ -149,7 +152,7 @@ export async function findKernel(options: FindKernelOptions): Promise<KernelInfo
 				);
 			}
 		}
-		const dirs = options.modules ? [path.resolve(options.modules)] : modulesDirFor(candidate.path, release ?? '', options.root);
+		const dirs = options.modules ? [path.resolve(options.modules)] : modulesDirFor(candidate.path, release ?? '', options.root, options.environment?.modules);
 		let modulesDir: string | undefined;
 		for (const dir of dirs) {
 			if (await exists(path.join(dir, 'modules.dep'))) {

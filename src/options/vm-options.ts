@@ -170,6 +170,9 @@ export interface VmOptions {
 export interface NormalizedVmOptions {
 	kernel: string | undefined;
 	modules: string | undefined;
+	/** `VM_EXEC_KERNEL` and `VM_EXEC_MODULES` (used when `kernel`/`modules` are not given). */
+	kernelFromEnv: string | undefined;
+	modulesFromEnv: string | undefined;
 	arch: Arch;
 	root: string | undefined;
 	memoryMiB: number;
@@ -182,10 +185,19 @@ export interface NormalizedVmOptions {
 	shell: string;
 	bootTimeout: number;
 	console: 'capture' | 'inherit';
-	cacheDir: string | undefined;
+	/** The cache directory, resolved (the option, `VM_EXEC_CACHE`, `$XDG_CACHE_HOME/vm-exec` or `~/.cache/vm-exec`). */
+	cacheDir: string;
 	snapshot: 'auto' | false;
 	onProgress: ((message: string) => void) | undefined;
 	qemu: string | undefined;
+	/** `VM_EXEC_QEMU` (used for the host's arch when `qemu` is not given). */
+	qemuFromEnv: string | undefined;
+	/** `VM_EXEC_BUSYBOX`. */
+	busybox: string | undefined;
+	/** `VM_EXEC_GUEST_SHELL`: the shell the initramfs carries, `false` for none, undefined for the VM's `shell`. */
+	guestShell: string | false | undefined;
+	/** `VM_EXEC_LIVENESS` is not `off`. */
+	liveness: boolean;
 	signal: AbortSignal | undefined;
 	launcher: string[] | undefined;
 	network: boolean;

@@ -30,6 +30,8 @@ export interface QemuVmParts {
 	disks?: readonly VmDisk[];
 	/** The gdb stub's socket, with the `gdb` option. */
 	gdbSocket?: string;
+	/** The liveness check while execs wait (`VM_EXEC_LIVENESS`, read by the options gate). @default true */
+	liveness?: boolean;
 	/** The start of the VM's exec ids, when it must differ from this process's default (a keeper's: see GuestExecs). */
 	execIdPrefix?: string;
 	/** With the `keep` option: what handing the VM over to a keeper needs (src/keep/keep-vm.ts). */

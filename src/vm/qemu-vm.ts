@@ -83,6 +83,7 @@ export class QemuVm extends BaseVm {
 			// A guest stopped by gdb (attached, at a breakpoint) is silent on purpose: not a frozen kernel.
 			...(parts.gdbSocket ? { isHeld: () => isHeldByDebugger(() => parts.qemu.qmp()) } : {}),
 			...(parts.execIdPrefix ? { idPrefix: parts.execIdPrefix } : {}),
+			...(parts.liveness === undefined ? {} : { liveness: parts.liveness }),
 		});
 		void parts.qemu.exited.then((exit) => {
 			if (this.isClosing) return;

@@ -1,20 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import type { VmOptions } from '../../../src/options.js';
+import type { NormalizedVmOptions } from '../../../src/options.js';
+import type { StartSettings } from '../../../src/start-vm.js';
 import type { Vm } from '../../../src/vm/vm.js';
 import { WarmPool, type WarmPoolSettings } from '../../../src/pool/warm-pool.js';
-import { currentLaunchPriority, type LaunchPriority } from '../../../src/pool/background-priority.js';
+import type { LaunchPriority } from '../../../src/qemu/launch-priority.js';
 
 /** A stand-in for a started VM: the pool only looks at `closed`, `pid` and `close()`. */
 interface FakeVm {
 	pid: number;
 	closed: boolean;
-	options: VmOptions;
+	options: NormalizedVmOptions;
 	close(): Promise<void>;
 }
 
 function fakeStarter(fail = () => false) {
 	const started: FakeVm[] = [];
-	const start = async (options: VmOptions): Promise<Vm> => {
+	const start = async (options: NormalizedVmOptions, _settings?: StartSettings): Promise<Vm> => {
 		await new Promise((resolve) => setTimeout(resolve, 5));
 		if (fail()) throw new Error('boot failed');
 		const vm: FakeVm = {
@@ -50,8 +51,9 @@ function poolRecordingPriorities() {
 	const priorities: Array<LaunchPriority | undefined> = [];
 	const { start } = fakeStarter();
 	const pool = poolWith(
-		async (options) => {
-			priorities.push(currentLaunchPriority());
+		async (options, settings) => {
+			// What launchQemu would do with it: start low only while the priority is lowered.
+			priorities.push(settings.launchPriority?.lowered ? settings.launchPriority : undefined);
 			return start(options);
 		},
 		{ lowerPriority: () => true },
@@ -104,9 +106,9 @@ describe('warm pool', () => {
 		const { started, start } = fakeStarter();
 		let finishBoot: () => void = () => {};
 		const booting = new Promise<void>((resolve) => (finishBoot = resolve));
-		const calls: VmOptions[] = [];
+		const calls: NormalizedVmOptions[] = [];
 		// The first start (the caller's) is quick; the one ahead boots until the test lets it finish.
-		const gatedStart = async (options: VmOptions) => {
+		const gatedStart = async (options: NormalizedVmOptions) => {
 			calls.push(options);
 			if (calls.length > 1) await booting;
 			return start(options);
@@ -145,7 +147,7 @@ describe('warm pool', () => {
 		await settle();
 		const other = await pool.acquire({ memory: '512M' });
 		expect(other.source).toBe('fresh');
-		expect((other.vm as unknown as FakeVm).options).toEqual({ memory: '512M' });
+		expect((other.vm as unknown as FakeVm).options).toMatchObject({ memoryMiB: 512 });
 		expect(started[1]!.closed).toBe(false);
 		await pool.close();
 		// The waiting 256M VM is the pool's to close; the two handed out are their callers'.
@@ -243,7 +245,7 @@ describe('warm pool', () => {
 	});
 	it('aborts a background start that its scope no longer needs, and does not count it as a failure', async () => {
 		const signals: AbortSignal[] = [];
-		const start = async (options: VmOptions): Promise<Vm> => {
+		const start = async (options: NormalizedVmOptions, _settings?: StartSettings): Promise<Vm> => {
 			// The test's own VM (no signal): up at once.
 			if (!options.signal) return { pid: process.pid, closed: false, close: async () => {} } as unknown as Vm;
 			signals.push(options.signal!);

@@ -1,12 +1,14 @@
 /**
- * Launch QEMU and wait for the guest: connected, `ready` (the snapshot point) and `up` (after `go`),
- * each under a deadline, failing early (with QEMU's stderr and the console tail) when QEMU exits.
+ * Launch QEMU and wait for the guest: connected, `ready` (the snapshot point) and `up` (after `go`), all
+ * under the start's one deadline (`context.deadline`: the whole `bootTimeout`, whatever path the start
+ * takes), failing early (with QEMU's stderr and the console tail) when QEMU exits.
  */
 import path from 'node:path';
 import { createDebug } from '../debug.js';
 import { startWatchdog } from '../keep/watchdog.js';
-import { tailOf, VmBootError } from '../errors.js';
-import { DeadlineError, withDeadline } from '../lifecycle/wait.js';
+import { consoleTailSection, tailOf, VmBootError } from '../errors.js';
+import type { Deadline } from '../lifecycle/deadline.js';
+import { DeadlineError } from '../lifecycle/wait.js';
 import type { ControlChannel } from '../protocol/control-channel.js';
 import type { GuestMessage } from '../protocol/messages.js';
 import type { QemuPlan } from '../qemu/argv.js';
@@ -21,7 +23,7 @@ function bootFailure(message: string, qemu: RunningQemu | undefined, cause?: unk
 	const qemuStderr = qemu?.stderr() ?? '';
 	const details = [
 		qemuStderr.trim() ? `\nQEMU said:\n${tailOf(qemuStderr, 2000).trimEnd()}` : '',
-		consoleLog.trim() ? `\nConsole tail:\n${tailOf(consoleLog, 2000).trimEnd()}` : '',
+		consoleTailSection(consoleLog),
 	].join('');
 	return new VmBootError(message + details, {
 		consoleLog: tailOf(consoleLog),
@@ -37,7 +39,7 @@ export async function waitForGuest(
 	qemu: RunningQemu,
 	control: ControlChannel,
 	type: 'ready' | 'up',
-	deadline: { ms: number; signal: AbortSignal | undefined; what: string },
+	deadline: Deadline,
 ): Promise<void> {
 	const arrived = control.waitFor((message): message is GuestMessage => message.type === type || message.type === 'error');
 	const exited = qemu.exited.then((exit) => {
@@ -48,16 +50,12 @@ export async function waitForGuest(
 			exit.exitCode,
 		);
 	});
-	const message = await withDeadline(Promise.race([arrived, exited]), {
-		ms: deadline.ms,
-		signal: deadline.signal,
-		onDeadline: () => new DeadlineError('the guest did not answer in time'),
-	}).catch(async (error: unknown) => {
+	const message = await deadline.race(Promise.race([arrived, exited]), () => new DeadlineError('the guest did not answer in time')).catch(async (error: unknown) => {
 		if (!(error instanceof DeadlineError)) throw error;
 		// Where the guest is stuck, for telling a hang from a slow machine.
 		const state = await describeQemuState(() => qemu.qmp());
 		throw bootFailure(
-			`The VM did not finish booting within ${deadline.what} (the guest never said it was ${type}). Raise \`bootTimeout\` if the machine is slow or busy.${state ? `\n${state}` : ''}`,
+			`The VM did not finish booting within ${deadline.description} (the guest never said it was ${type}). Raise \`bootTimeout\` if the machine is slow or busy.${state ? `\n${state}` : ''}`,
 			qemu,
 		);
 	});
@@ -79,6 +77,7 @@ export async function bootToReady(
 	const qemu = await launchQemu(artifacts.qemuPath, plan, {
 		...(options.console === 'inherit' ? { mirrorConsole: process.stderr } : {}),
 		keepable,
+		priority: context.launchPriority,
 	});
 	context.resources.defer('QEMU', () => qemu.stop());
 	if (keepable && qemu.pid !== undefined) startWatchdog({ workspace: path.dirname(plan.xchgDir), qemuPid: qemu.pid });
@@ -92,17 +91,12 @@ export async function bootToReady(
 			exit.exitCode,
 		);
 	});
-	const control = await withDeadline(Promise.race([connected, exitedEarly]), {
-		ms: context.readyTimeout,
-		signal: options.signal,
-		onDeadline: () => bootFailure(`QEMU did not start within ${context.readyTimeout} ms.`, qemu),
-	});
+	const { deadline } = context;
+	const control = await deadline.race(Promise.race([connected, exitedEarly]), () =>
+		bootFailure(`QEMU did not start within ${deadline.description}.`, qemu),
+	);
 	if (!untilReady) return { qemu, control };
-	await waitForGuest(qemu, control, 'ready', {
-		ms: Math.max(1, context.readyTimeout - (performance.now() - started)),
-		signal: options.signal,
-		what: `${context.readyTimeout} ms`,
-	});
+	await waitForGuest(qemu, control, 'ready', deadline);
 	debug(`ready after ${Math.round(performance.now() - started)} ms`);
 	return { qemu, control };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LaunchPriority, mayRestorePriority, parseNiceCredentials } from '../../../src/pool/background-priority.js';
+import { LaunchPriority, mayRestorePriority, parseNiceCredentials } from '../../../src/qemu/launch-priority.js';
 
 const status = (capEff: string) => `Name:\tnode\nCapInh:\t0000000000000000\nCapPrm:\t${capEff}\nCapEff:\t${capEff}\n`;
 const limits = (soft: string) =>

@@ -11,6 +11,7 @@
 import path, { basename } from 'node:path';
 import { createDebug } from '../debug.js';
 import { VmBootError } from '../errors.js';
+import type { Deadline } from '../lifecycle/deadline.js';
 import type { ControlChannel } from '../protocol/control-channel.js';
 import { ensureDir, fileIdentity } from '../cache/dir.js';
 import type { RunningQemu } from '../qemu/launch.js';
@@ -45,11 +46,11 @@ export interface SnapshotBootInput {
 	perVmPaths: readonly string[];
 	qemu: { path: string; version: string };
 	kernel: { path: string; key: string };
-	/** The whole boot's time limit (ms), for messages. */
-	bootTimeoutMs?: number;
-	/** The time left for the whole boot (ms), and its abort signal. */
-	deadline: () => number;
-	signal: AbortSignal | undefined;
+	/**
+	 * The start's one deadline and abort signal (`bootTimeout`): a restore, a save and a cold boot after a
+	 * failed restore all spend the same budget. `bootCold` and `launchForRestore` wait under it too.
+	 */
+	deadline: Deadline;
 	/** Launch QEMU for a plan and wait until the guest says `ready`. */
 	bootCold(plan: QemuPlan): Promise<BootedGuest>;
 	/** Launch QEMU for a plan (it has `incoming` set) and wait until it is connected, not for the guest. */
@@ -75,7 +76,7 @@ function keyedArgv(plan: QemuPlan): string[] {
 }
 
 /**
- * The snapshot cache key of a plan (see snapshot-key.ts). The cached kernel and initramfs are named after
+ * The snapshot cache key of a plan (see key.ts). The cached kernel and initramfs are named after
  * their content, so their paths in the argv cover them; their mtimes must not count (parallel workers
  * building the same file on a fresh cache rename it into place more than once).
  */
@@ -111,11 +112,10 @@ async function bootWithSnapshots(input: SnapshotBootInput, memoryMiB: number): P
 		// Only a file QEMU refused is bad. A restore that ran out of time (a busy machine) or whose QEMU did
 		// not start says nothing about the file: keep it, and boot cold if there is time left.
 		if (!restored.refused) {
-			if (input.deadline() <= 1) {
+			if (input.deadline.expired) {
 				if (restored.error instanceof VmBootError) throw restored.error;
-				const within = input.bootTimeoutMs === undefined ? '`bootTimeout`' : `${input.bootTimeoutMs} ms`;
 				throw new VmBootError(
-					`The VM did not finish booting within ${within} (loading its snapshot took all of it). Raise \`bootTimeout\` if the machine is slow or busy.`,
+					`The VM did not finish booting within ${input.deadline.description} (loading its snapshot took all of it). Raise \`bootTimeout\` if the machine is slow or busy.`,
 					{ cause: restored.error },
 				);
 			}
@@ -147,14 +147,14 @@ async function tryRestore(
 		});
 		const qmp = await booted.qemu.qmp();
 		await restoreVmState(qmp, snapshot.file, booted.qemu, {
-			timeoutMs: Math.min(input.deadline(), RESTORE_TIMEOUT_MS),
-			signal: input.signal,
+			timeoutMs: Math.min(input.deadline.remainingMs(), RESTORE_TIMEOUT_MS),
+			signal: input.deadline.signal,
 		});
 		debug(`restored from ${snapshot.file} in ${Math.round(performance.now() - started)} ms`);
 		void markSnapshotUsed(input.cacheDir, key);
 		return { booted };
 	} catch (error) {
-		input.signal?.throwIfAborted();
+		input.deadline.signal?.throwIfAborted();
 		debug(`restore from ${snapshot.file} failed, booting cold: ${String(error)}`);
 		booted?.control.destroy();
 		await booted?.qemu.stop();
@@ -206,13 +206,13 @@ async function createSnapshot(
 	try {
 		booted = await input.bootCold({ ...input.plan, memoryFile: { path: partial.ram, shared: true, sizeMiB: memoryMiB } });
 		await saveVmState(await booted.qemu.qmp(), partial.state, {
-			timeoutMs: Math.min(input.deadline(), SAVE_TIMEOUT_MS),
-			signal: input.signal,
+			timeoutMs: Math.min(input.deadline.remainingMs(), SAVE_TIMEOUT_MS),
+			signal: input.deadline.signal,
 		});
 	} catch (error) {
 		// The VM keeps running on its RAM file after the unlink; Linux frees the file when QEMU exits.
 		await removePartial(partial).catch(() => {});
-		input.signal?.throwIfAborted();
+		input.deadline.signal?.throwIfAborted();
 		if (!booted) throw error;
 		debug(`saving the snapshot failed (the next VM boots cold again): ${String(error)}`);
 		if (booted.qemu.hasExited() || (error instanceof SnapshotError && error.vmUnusable)) throw error;

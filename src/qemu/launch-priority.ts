@@ -8,23 +8,21 @@
  * user usually has neither): where this process may not, the pool starts its VMs at normal priority, as
  * a VM that stayed at nice 19 for the test would be a different VM.
  *
- * The launch path learns about it through an AsyncLocalStorage, so that startVm() and everything below it
- * keep their signatures: `launchQemu` asks `currentLaunchPriority()` whether to prefix `nice -n 19` and
- * reports each QEMU it started.
+ * The priority is part of what a launch is given: the pool passes a `LaunchPriority` to its internal start
+ * (`startNormalizedVm(options, { priority })`), which hands it down the start path to `launchQemu`; that
+ * prefixes `nice -n 19` while it is lowered and reports each QEMU it started. QEMU's process priority is
+ * QEMU's business, so this lives here; the pool (src/pool/start-ahead.ts) decides when to use it.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { createDebug } from '../debug.js';
 
-const debug = createDebug('pool');
+const debug = createDebug('qemu');
 
 /** The niceness of a VM started ahead. */
 export const BACKGROUND_NICENESS = 19;
 /** Bit of CAP_SYS_NICE in the capability masks of /proc/PID/status. */
 const CAP_SYS_NICE = 23n;
-
-const storage = new AsyncLocalStorage<LaunchPriority>();
 
 /** The QEMU processes one background start launched, and whether they still run at low priority. */
 export class LaunchPriority {
@@ -37,7 +35,7 @@ export class LaunchPriority {
 		this.#niceness = niceness;
 	}
 
-	/** Whether a QEMU launched now should start at low priority. */
+	/** Whether a QEMU launched now should start at low priority (read by `launchQemu`). */
 	get lowered(): boolean {
 		return this.#lowered;
 	}
@@ -54,17 +52,6 @@ export class LaunchPriority {
 		this.#lowered = false;
 		for (const pid of this.#pids) restoreProcessPriority(pid, this.#niceness);
 	}
-}
-
-/** Run `start` so that the QEMU processes it launches start at low priority, reported to `priority`. */
-export function startAtLowPriority<T>(priority: LaunchPriority, start: () => Promise<T>): Promise<T> {
-	return storage.run(priority, start);
-}
-
-/** The low-priority start the caller runs in, if any (read by `launchQemu`). */
-export function currentLaunchPriority(): LaunchPriority | undefined {
-	const priority = storage.getStore();
-	return priority?.lowered ? priority : undefined;
 }
 
 /**
@@ -112,11 +99,11 @@ export function parseNiceCredentials(status: string, limits: string): { capEff: 
 let allowed: boolean | undefined;
 
 /**
- * Whether background VMs start at low priority in this process: only where their priority can be
- * restored for the test. `VM_EXEC_POOL_NICE=0` turns it off.
+ * Whether background VMs may start at low priority in this process: only where their priority can be
+ * restored for the test. (`VM_EXEC_POOL_NICE=0` turns it off: the worker's pool reads that switch, see
+ * src/pool/worker-pool.ts.)
  */
 export function backgroundPriorityAllowed(): boolean {
-	if (process.env.VM_EXEC_POOL_NICE === '0') return false;
 	if (allowed === undefined) {
 		try {
 			const credentials = parseNiceCredentials(readFileSync('/proc/self/status', 'utf8'), readFileSync('/proc/self/limits', 'utf8'));
