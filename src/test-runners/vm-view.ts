@@ -1,15 +1,13 @@
 /**
  * A view of a `Vm` bound to the test that uses it: its execs are canceled by the test's `signal`
  * (Vitest aborts it when the test times out) and the last command is remembered for the failure
- * report. Everything else is the VM's own: the view delegates, as testcontainers'
- * `AbstractStartedContainer` does.
+ * report. Everything else is the VM's own: the view delegates (its facts through `forwardVmFacts`, one
+ * list for every VM property), as testcontainers' `AbstractStartedContainer` does.
  */
-import type { VmDisk } from '../disks/prepare.js';
 import type { ForwardPortOptions } from '../network/port-forward.js';
-import type { KernelInfo } from '../boot/kernel.js';
 import type { ExecOptions } from '../options.js';
 import type { ExecResult } from '../vm/exec-result.js';
-import type { ExecOutput, GdbInfo, Vm } from '../vm/vm.js';
+import { type ExecOutput, forwardVmFacts, type Vm, type VmFacts } from '../vm/vm.js';
 import type { WaitForPortOptions, WaitOptions } from '../vm/wait-until.js';
 
 /** What the failure report needs from the last command a test ran in a VM. */
@@ -59,9 +57,16 @@ function recordOf(value: unknown): LastExec | undefined {
 	};
 }
 
+/** The VM's facts (`qemuArgv`, `kernel`, …) are getters that read the wrapped VM's (see `forwardVmFacts`). */
+export interface VmView extends VmFacts {}
+
 export class VmView implements Vm {
 	readonly #vm: Vm;
 	readonly #binding: () => TestBinding | undefined;
+
+	static {
+		forwardVmFacts(VmView.prototype, (view) => view.#vm);
+	}
 
 	/**
 	 * @param vm The VM the view runs commands in.
@@ -71,42 +76,6 @@ export class VmView implements Vm {
 	constructor(vm: Vm, binding: () => TestBinding | undefined) {
 		this.#vm = vm;
 		this.#binding = binding;
-	}
-
-	get qemuArgv(): readonly string[] {
-		return this.#vm.qemuArgv;
-	}
-
-	get accel(): 'kvm' | 'tcg' {
-		return this.#vm.accel;
-	}
-
-	get sharedDir(): string | undefined {
-		return this.#vm.sharedDir;
-	}
-
-	get kernel(): Readonly<KernelInfo> {
-		return this.#vm.kernel;
-	}
-
-	get pid(): number | undefined {
-		return this.#vm.pid;
-	}
-
-	get bootedFrom(): 'snapshot' | 'cold' {
-		return this.#vm.bootedFrom;
-	}
-
-	get lanAddress(): string | undefined {
-		return this.#vm.lanAddress;
-	}
-
-	get disks(): readonly Readonly<VmDisk>[] {
-		return this.#vm.disks;
-	}
-
-	get consoleLog(): string {
-		return this.#vm.consoleLog;
 	}
 
 	get closed(): boolean {
@@ -132,10 +101,6 @@ export class VmView implements Vm {
 	fail<Encoding extends 'utf8' | 'buffer'>(script: string, options?: ExecOptions<Encoding>): Promise<ExecResult<ExecOutput<Encoding>>>;
 	fail(script: string, options?: ExecOptions): Promise<ExecResult<string | Buffer>> {
 		return this.#run(script, options as ExecOptions | undefined, (bound) => this.#vm.fail(script, bound));
-	}
-
-	get gdb(): GdbInfo | undefined {
-		return this.#vm.gdb;
 	}
 
 	// The wait helpers run under the test's signal too, and their last attempt is the recorded command.

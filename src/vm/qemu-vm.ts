@@ -4,41 +4,33 @@
  * releases, last first, everything `startVm()` acquired for it. A guest that stops answering while execs wait
  * on it is declared unresponsive: every pending and later call rejects with a `VmUnresponsiveError`.
  */
-import type { KernelInfo } from '../boot/kernel.js';
-import { tailOf, VmClosedError, VmCrashedError, VmError, type VmUnresponsiveError } from '../errors.js';
+import { consoleTailSection, tailOf, VmClosedError, VmCrashedError, VmError, type VmUnresponsiveError } from '../errors.js';
 import { createDebug } from '../debug.js';
 import type { ResourceStack } from '../lifecycle/resource-stack.js';
 import { type ForwardPortOptions, PortForwards } from '../network/port-forward.js';
-import type { VmNetwork } from '../network/setup.js';
 import type { NormalizedExecOptions } from '../options.js';
 import type { ControlChannel } from '../protocol/control-channel.js';
 import type { RunningQemu } from '../qemu/launch.js';
+import { isHeldByDebugger } from '../qemu/state.js';
 import { BaseVm } from './base-vm.js';
+import { buildUserLookup, parsePasswdLine, VmUnknownUserError, wrapScriptForUser } from './exec-as-user.js';
 import type { ExecResult } from './exec-result.js';
 import { GuestExecs } from './guest-execs.js';
+import { registerVmInternals } from './internals-registry.js';
+import type { QemuVmParts } from './qemu-vm-parts.js';
 import { describeUnresponsiveGuest } from './unresponsive.js';
-import { isHeldByDebugger } from '../qemu/state.js';
-import type { VmDisk } from '../disks/prepare.js';
+import type { GdbInfo } from './vm.js';
 
 const debug = createDebug('exec');
 /** How long closing waits for the guest to sync its writable disks before QEMU is stopped anyway. */
 const DISK_SYNC_TIMEOUT_MS = 10_000;
-import { buildUserLookup, parsePasswdLine, VmUnknownUserError, wrapScriptForUser } from './exec-as-user.js';
-import { registerVmInternals } from './internals-registry.js';
-import type { QemuVmParts } from './qemu-vm-parts.js';
-import type { GdbInfo } from './vm.js';
+
+/** How to reach the gdb stub listening on `socket`. */
+function gdbInfoOf(socket: string | undefined): GdbInfo | undefined {
+	return socket ? { socket, target: `target remote ${socket}`, command: `gdb -ex 'target remote ${socket}'` } : undefined;
+}
 
 export class QemuVm extends BaseVm {
-	readonly qemuArgv: readonly string[];
-	readonly accel: 'kvm' | 'tcg';
-	readonly sharedDir: string | undefined;
-	readonly kernel: Readonly<KernelInfo>;
-	readonly pid: number | undefined;
-	readonly bootedFrom: 'snapshot' | 'cold';
-	readonly lanAddress: string | undefined;
-	readonly disks: readonly Readonly<VmDisk>[];
-
-	readonly #gdb: GdbInfo | undefined;
 	readonly #shell: string;
 	readonly #qemu: RunningQemu;
 	readonly #control: ControlChannel;
@@ -52,21 +44,24 @@ export class QemuVm extends BaseVm {
 
 	/** @internal Use `startVm()`. */
 	constructor(parts: QemuVmParts) {
-		super();
+		const console = parts.qemu.console;
+		super({
+			qemuArgv: parts.qemu.argv,
+			accel: parts.accel,
+			sharedDir: parts.sharedDir,
+			kernel: parts.kernel,
+			pid: parts.qemu.pid,
+			bootedFrom: parts.bootedFrom ?? 'cold',
+			lanAddress: parts.network?.lanAddress,
+			disks: parts.disks ?? [],
+			get consoleLog() {
+				return console.text;
+			},
+			gdb: gdbInfoOf(parts.gdbSocket),
+		});
 		this.#qemu = parts.qemu;
 		this.#resources = parts.resources;
-		this.qemuArgv = parts.qemu.argv;
-		this.accel = parts.accel;
-		this.sharedDir = parts.sharedDir;
-		this.kernel = parts.kernel;
-		this.pid = parts.qemu.pid;
-		this.bootedFrom = parts.bootedFrom ?? 'cold';
-		this.lanAddress = parts.network?.lanAddress;
-		this.disks = parts.disks ?? [];
 		this.#control = parts.control;
-		this.#gdb = parts.gdbSocket
-			? { socket: parts.gdbSocket, target: `target remote ${parts.gdbSocket}`, command: `gdb -ex 'target remote ${parts.gdbSocket}'` }
-			: undefined;
 		this.#shell = parts.env.SHELL ?? '/bin/sh';
 		registerVmInternals(this, parts);
 		if (parts.network?.userNetwork) {
@@ -91,7 +86,7 @@ export class QemuVm extends BaseVm {
 			const panicked = /Kernel panic/.test(consoleLog);
 			const how = exit.signal ? `QEMU was killed by ${exit.signal}` : `QEMU exited with code ${exit.exitCode}`;
 			this.#crash = new VmCrashedError(
-				`The VM crashed: ${panicked ? 'the guest kernel panicked' : how}.${consoleLog.trim() ? `\nConsole tail:\n${tailOf(consoleLog, 2000).trimEnd()}` : ''}`,
+				`The VM crashed: ${panicked ? 'the guest kernel panicked' : how}.${consoleTailSection(consoleLog)}`,
 				{
 					consoleLog: tailOf(consoleLog),
 					qemuArgv: this.qemuArgv,
@@ -102,14 +97,6 @@ export class QemuVm extends BaseVm {
 			this.#execs.rejectAll(this.#crash);
 			void this.#resources.dispose().catch(() => {});
 		});
-	}
-
-	override get gdb(): GdbInfo | undefined {
-		return this.#gdb;
-	}
-
-	get consoleLog(): string {
-		return this.#qemu.console.text;
 	}
 
 	async forwardPort(guestPort: number, options: ForwardPortOptions = {}): Promise<number> {

@@ -24,10 +24,11 @@ export interface GdbInfo {
 export type ExecOutput<Encoding> = Encoding extends 'buffer' ? Buffer : string;
 
 /**
- * A started VM: run scripts in it with `exec`, `succeed` and `fail`, then `close()` it (or let
- * `await using` do it).
+ * What a started VM is, as read-only properties: declared once here; every VM gives them (qemu-vm.ts,
+ * launcher/launcher-vm.ts: the object passed to `BaseVm`) and every view forwards them (`forwardVmFacts`).
+ * Adding one is an edit here and in `VM_FACT_NAMES`, plus its value in each VM; the compiler checks the rest.
  */
-export interface Vm extends AsyncDisposable {
+export interface VmFacts {
 	/** The QEMU command line (binary first), as passed to the process; for a launcher VM, the launcher's command line. */
 	readonly qemuArgv: readonly string[];
 	/**
@@ -52,10 +53,52 @@ export interface Vm extends AsyncDisposable {
 	readonly disks: readonly Readonly<VmDisk>[];
 	/** Everything the guest printed on its console so far (boot messages, kernel warnings, panics). */
 	readonly consoleLog: string;
-	/** Whether the VM was closed or has died. */
-	readonly closed: boolean;
 	/** How to attach gdb to the guest kernel, with the `gdb` option; else undefined. */
 	readonly gdb: GdbInfo | undefined;
+}
+
+/** Every property of `VmFacts`, for the code that forwards them (the compiler checks the list is whole). */
+export const VM_FACT_NAMES = [
+	'qemuArgv',
+	'accel',
+	'sharedDir',
+	'kernel',
+	'pid',
+	'bootedFrom',
+	'lanAddress',
+	'disks',
+	'consoleLog',
+	'gdb',
+] as const satisfies readonly (keyof VmFacts)[];
+
+/** `true` only while `VM_FACT_NAMES` names every fact: a fact added to `VmFacts` alone fails to compile here. */
+const everyFactNamed: Exclude<keyof VmFacts, (typeof VM_FACT_NAMES)[number]> extends never ? true : never = true;
+void everyFactNamed;
+
+/**
+ * Define on `prototype` a getter for each fact that reads it from the object `source` gives for an
+ * instance: the one place a fact is forwarded (the VM base class reads its own facts object, a test's
+ * view reads the VM it wraps). Pair it with `interface X extends VmFacts {}` for the types.
+ */
+export function forwardVmFacts<T extends object>(prototype: T, source: (self: T) => VmFacts): void {
+	for (const name of VM_FACT_NAMES) {
+		Object.defineProperty(prototype, name, {
+			configurable: true,
+			enumerable: false,
+			get(this: T) {
+				return source(this)[name];
+			},
+		});
+	}
+}
+
+/**
+ * A started VM: run scripts in it with `exec`, `succeed` and `fail`, then `close()` it (or let
+ * `await using` do it).
+ */
+export interface Vm extends VmFacts, AsyncDisposable {
+	/** Whether the VM was closed or has died. */
+	readonly closed: boolean;
 
 	/**
 	 * Run a shell script in the guest as root (`/bin/sh`, or its `#!` interpreter). Resolves with its

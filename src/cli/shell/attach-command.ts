@@ -9,7 +9,7 @@ import type { RunIo } from '../run-script.js';
 import { UsageError } from '../usage-error.js';
 import { runShellSession } from './run-shell-session.js';
 import { assertTerminal } from './shell-command.js';
-import type { ShellSession, ShellSize } from './shell-session.js';
+import type { ShellSession, ShellSize } from '../../shell/shell-session.js';
 
 export const ATTACH_USAGE = `Usage: vm-exec attach [--norc] <id>
 

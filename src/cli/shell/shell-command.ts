@@ -12,7 +12,7 @@ import type { RunArgs } from '../parse-args.js';
 import { type RunIo, toVmOptions } from '../run-script.js';
 import { UsageError } from '../usage-error.js';
 import { runShellSession } from './run-shell-session.js';
-import { openShellSession } from './shell-session.js';
+import { openShellSession } from '../../shell/shell-session.js';
 
 export function assertTerminal(io: RunIo, what: string): void {
 	if (!io.stdin.isTTY || !(io.stdout as NodeJS.WriteStream).isTTY) {

@@ -1,7 +1,7 @@
 /**
  * The guest side of an interactive shell, as pure functions: the exec that starts bash on a console port.
  */
-import { shellQuote } from '../../protocol/exec-files.js';
+import { shellQuote } from '../protocol/exec-files.js';
 
 /** hvc ttys the guest creates up front (HVC_ALLOC_TTY_ADAPTERS): the most shells one VM can have open. */
 export const MAX_SHELLS = 8;

@@ -13,11 +13,11 @@
  * change is `stty rows R cols C` on the tty, which makes the kernel send SIGWINCH to its foreground job.
  */
 import path from 'node:path';
-import { VmError } from '../../errors.js';
-import type { ExecResult } from '../../vm/exec-result.js';
-import { vmInternalsOf } from '../../vm/internals-registry.js';
-import type { VmInternals } from '../../vm/internals-registry.js';
-import { shellQuote } from '../../protocol/exec-files.js';
+import { VmError } from '../errors.js';
+import type { ExecResult } from '../vm/exec-result.js';
+import { vmInternalsOf } from '../vm/internals-registry.js';
+import type { VmInternals } from '../vm/internals-registry.js';
+import { shellQuote } from '../protocol/exec-files.js';
 import { buildShellScript, MAX_SHELLS, shellPortName } from './shell-script.js';
 
 /** What a shell session needs from a VM: exec, and the machinery `startVm` registered for it. */
