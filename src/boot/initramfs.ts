@@ -14,12 +14,12 @@ import { MAX_INITRAMFS_FILES, markCacheHit, pruneCachedFiles } from '../cache/pr
 import { type GuestShell, guestShellIdentity, resolveGuestShell } from './guest-shell.js';
 import { type CpioEntry, packCpio } from './cpio.js';
 import { parseModulesDevname } from './devnames.js';
-import { readModuleFile } from './module-file.js';
+import { readModuleFile } from '../kernel/module-file.js';
 
 export { readModuleFile };
 import { readBusyboxApplets } from './busybox-applets.js';
-import { guestModules, NETWORK_MODULES, parseModulesBuiltin, parseModulesDep, resolveModuleLoadOrder } from './module-deps.js';
-import { deviceModuleFiles, formatDeviceAliases, resolveDeviceAliases } from '../disks/device-modules.js';
+import { guestModules, NETWORK_MODULES, parseModulesBuiltin, parseModulesDep, resolveModuleLoadOrder } from '../kernel/module-deps.js';
+import { deviceModuleFiles, formatDeviceAliases, resolveDeviceAliases } from './device-modules.js';
 
 const INITRAMFS_FORMAT = 'initramfs-v6';
 

@@ -11,7 +11,7 @@ import type { ExecResult } from '../vm/exec-result.js';
 import { BaseVm } from '../vm/base-vm.js';
 import type { Vm } from '../vm/vm.js';
 import { findOnPath } from '../qemu/host-tools.js';
-import type { KernelInfo } from '../boot/kernel.js';
+import type { KernelInfo } from '../kernel/kernel.js';
 import type { NormalizedExecOptions, NormalizedVmOptions } from '../options.js';
 import { ResourceStack } from '../lifecycle/resource-stack.js';
 import { prepareSharedDir } from '../lifecycle/shared-dir.js';

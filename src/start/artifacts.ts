@@ -12,8 +12,8 @@ import { resolveCacheDir } from '../cache/dir.js';
 import { findBusybox, findQboot, findQemu } from '../qemu/host-tools.js';
 import { prepareInitramfs } from '../boot/initramfs.js';
 import { resolveRootShell } from '../boot/root-shell.js';
-import { guestCpuModel, hostIsaLevel } from '../boot/isa-level.js';
-import { findKernel, type KernelInfo } from '../boot/kernel.js';
+import { guestCpuModel, hostIsaLevel } from '../elf/isa-level.js';
+import { findKernel, type KernelInfo } from '../kernel/kernel.js';
 import { prepareBootKernel } from '../boot/vmlinux.js';
 import type { NormalizedVmOptions } from '../options.js';
 

@@ -7,7 +7,7 @@ import type { VmDisk } from '../disks/prepare.js';
 import { tailOf, VmClosedError } from '../errors.js';
 import type { ForwardPortOptions } from '../network/port-forward.js';
 import { type ExecOptions, type NormalizedExecOptions, normalizeExecOptions, validateScript } from '../options.js';
-import type { KernelInfo } from '../boot/kernel.js';
+import type { KernelInfo } from '../kernel/kernel.js';
 import { type ExecResult, expectOutcome } from './exec-result.js';
 import type { ExecOutput, GdbInfo, Vm } from './vm.js';
 import { fileCheck, portCheck, waitUntil, type WaitForPortOptions, type WaitOptions } from './wait-until.js';

@@ -4,7 +4,7 @@
  * releases, last first, everything `startVm()` acquired for it. A guest that stops answering while execs wait
  * on it is declared unresponsive: every pending and later call rejects with a `VmUnresponsiveError`.
  */
-import type { KernelInfo } from '../boot/kernel.js';
+import type { KernelInfo } from '../kernel/kernel.js';
 import { tailOf, VmClosedError, VmCrashedError, VmError, type VmUnresponsiveError } from '../errors.js';
 import { createDebug } from '../debug.js';
 import type { ResourceStack } from '../lifecycle/resource-stack.js';

@@ -9,9 +9,9 @@
  * string functions, which TCG runs slower (a file-heavy script took ~12-20 % longer).
  */
 import { readFile } from 'node:fs/promises';
-import { elfNotes, isElf64, PT_NOTE, programHeaders } from './elf-pvh.js';
+import { elfNotes, isElf64, PT_NOTE, programHeaders } from './elf64.js';
 import { fileIdentity } from '../cache/dir.js';
-import { guestShellFiles, resolveGuestShell } from './guest-shell.js';
+import { guestShellFiles, resolveGuestShell } from '../boot/guest-shell.js';
 
 const PT_GNU_PROPERTY = 0x6474e553;
 const NT_GNU_PROPERTY_TYPE_0 = 5;

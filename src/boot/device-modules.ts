@@ -4,7 +4,7 @@
  * libkmod and the module indexes read over 9p) cost 0.4–0.65 s of a disk VM's ~0.9 s coldplug.
  * Pure: the packing (src/boot/initramfs.ts) reads the files, the guest (coldplug.sh) reads the table.
  */
-import { moduleNameOf, resolveModuleLoadOrder } from '../boot/module-deps.js';
+import { moduleNameOf, resolveModuleLoadOrder } from '../kernel/module-deps.js';
 
 /**
  * The drivers of the devices vm-exec itself adds (`disks`: virtio-blk) and of the cheapest common ones

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { readKernelRelease } from '../../../src/boot/kernel.js';
-import { hasPvhNote, isElf64 } from '../../../src/boot/elf-pvh.js';
+import { readKernelRelease } from '../../../src/kernel/kernel.js';
+import { hasPvhNote, isElf64 } from '../../../src/elf/elf64.js';
 
 function fakeBzImage(release: string): Buffer {
 	const image = Buffer.alloc(0x1000);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { guestCpuModel, x86IsaLevelNeeded } from '../../../src/boot/isa-level.js';
+import { guestCpuModel, x86IsaLevelNeeded } from '../../../src/elf/isa-level.js';
 
 const GNU_PROPERTY_X86_FEATURE_1_AND = 0xc0000002;
 const GNU_PROPERTY_X86_ISA_1_NEEDED = 0xc0008002;
