@@ -10,7 +10,7 @@ import { createDebug } from '../debug.js';
 import { VmBootError } from '../errors.js';
 import { resolveCacheDir } from '../cache/dir.js';
 import { findBusybox, findQboot, findQemu } from '../qemu/host-tools.js';
-import { prepareInitramfs } from '../boot/initramfs.js';
+import { prepareInitramfs } from '../boot/prepare-initramfs.js';
 import { resolveRootShell } from '../boot/root-shell.js';
 import { guestCpuModel, hostIsaLevel } from '../boot/guest-cpu.js';
 import { findKernel, type KernelInfo } from '../kernel/kernel.js';
