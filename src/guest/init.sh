@@ -1,6 +1,6 @@
 #!/bin/sh
 # vm-exec's guest init: PID 1 of every VM, run by the initramfs's static busybox (its ash shell).
-# prepareInitramfs (src/boot/initramfs.ts) packs it as /init, with runner.sh, root.sh, network.sh, coldplug.sh and hotplug.sh in /etc/vm-exec/,
+# The initramfs (laid out in src/boot/initramfs.ts) holds it as /init, with runner.sh, root.sh, network.sh, coldplug.sh and hotplug.sh in /etc/vm-exec/,
 # the kernel modules to load (and a modules.dep for them), device nodes, the init's named pipes (/pipes) and,
 # when it can, a copy of the host's shell. The initramfs's
 # cache key covers the text of every script, and the snapshot key covers the initramfs (the QEMU argv it

@@ -9,10 +9,10 @@ import { archSpec } from '../arch/arch.js';
 import { createDebug } from '../debug.js';
 import { VmBootError } from '../errors.js';
 import { findBusybox, findQboot, findQemu } from '../qemu/host-tools.js';
-import { prepareInitramfs } from '../boot/initramfs.js';
+import { prepareInitramfs } from '../boot/prepare-initramfs.js';
 import { resolveRootShell } from '../boot/root-shell.js';
-import { guestCpuModel, hostIsaLevel } from '../boot/isa-level.js';
-import { findKernel, type KernelInfo } from '../boot/kernel.js';
+import { guestCpuModel, hostIsaLevel } from '../boot/guest-cpu.js';
+import { findKernel, type KernelInfo } from '../kernel/kernel.js';
 import { prepareBootKernel } from '../boot/vmlinux.js';
 import type { NormalizedVmOptions } from '../options.js';
 
@@ -26,7 +26,7 @@ export interface Artifacts {
 	kernelKey: string;
 	initramfs: string;
 	bios: string | undefined;
-	/** `-cpu` for a host whose programs need more than x86-64 baseline (see isa-level.ts); else QEMU's default. */
+	/** `-cpu` for a host whose programs need more than x86-64 baseline (see boot/guest-cpu.ts); else QEMU's default. */
 	cpuModel: string | undefined;
 	cacheDir: string;
 }

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { archSpec } from '../arch/arch.js';
-import type { KernelInfo } from '../boot/kernel.js';
+import type { KernelInfo } from '../kernel/kernel.js';
 import type { Deadline } from '../lifecycle/deadline.js';
 import type { Workspace } from '../lifecycle/workspace.js';
 import type { ResourceStack } from '../lifecycle/resource-stack.js';

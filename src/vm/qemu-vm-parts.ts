@@ -3,7 +3,7 @@
  * acquired. Its own file, because both the VM (qemu-vm.ts) and the registry of VM internals
  * (internals-registry.ts, for the shell and keeping a failed test's VM) speak of it.
  */
-import type { KernelInfo } from '../boot/kernel.js';
+import type { KernelInfo } from '../kernel/kernel.js';
 import type { VmDisk } from '../disks/prepare.js';
 import type { ResourceStack } from '../lifecycle/resource-stack.js';
 import type { VmNetwork } from '../network/setup.js';

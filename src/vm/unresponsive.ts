@@ -4,7 +4,7 @@
  * kernel report on the console, what ran last. QMP still answers when the guest's kernel is frozen (QEMU's
  * main loop is not the guest's), but not when QEMU's process is stopped: then the process state says so.
  */
-import { describeAddress, loadKernelSymbols } from '../boot/kernel-symbols.js';
+import { describeAddress, loadKernelSymbols } from '../kernel/kernel-symbols.js';
 import { consoleTailSection, tailOf, type VcpuLocation, VmUnresponsiveError } from '../errors.js';
 import { readProcessState } from '../lifecycle/process-alive.js';
 import { withDeadline } from '../lifecycle/wait.js';

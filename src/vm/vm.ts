@@ -3,7 +3,7 @@
  * qemu-vm.ts), `startVm({ launcher })` (an external launcher, see launcher/launcher-vm.ts), and the
  * test runners' fixtures (a view bound to one test, see test-runners/vm-view.ts).
  */
-import type { KernelInfo } from '../boot/kernel.js';
+import type { KernelInfo } from '../kernel/kernel.js';
 import type { VmDisk } from '../disks/prepare.js';
 import type { ForwardPortOptions } from '../network/port-forward.js';
 import type { ExecOptions } from '../options.js';

@@ -2,7 +2,7 @@
  * The doctor's KVM check: whether /dev/kvm is there and usable, and what the cached probe verdict says.
  */
 import { stat } from 'node:fs/promises';
-import type { KernelInfo } from '../../boot/kernel.js';
+import type { KernelInfo } from '../../kernel/kernel.js';
 import { prepareBootKernel } from '../../boot/vmlinux.js';
 import { accelVerdictFile, canOpenKvm, readAccelVerdict } from '../../qemu/accel.js';
 import type { QemuBinary } from '../../qemu/host-tools.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { KernelInfo } from '../../../src/boot/kernel.js';
+import type { KernelInfo } from '../../../src/kernel/kernel.js';
 import { normalizeOptions } from '../../../src/options/normalize-vm-options.js';
 import { planGuestSettings } from '../../../src/start/plan.js';
 

@@ -1,7 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { readKernelRelease } from '../../../src/boot/kernel.js';
-import { hasPvhNote, isElf64 } from '../../../src/boot/elf-pvh.js';
+import { readKernelRelease } from '../../../src/kernel/kernel.js';
 
 function fakeBzImage(release: string): Buffer {
 	const image = Buffer.alloc(0x1000);
@@ -28,12 +27,5 @@ describe('readKernelRelease', () => {
 	it('reads the release of the installed kernels', () => {
 		expect(installed.length, 'no /boot/vmlinuz-* installed: run scripts/install-host-deps.sh').toBeGreaterThan(0);
 		for (const name of installed) expect(readKernelRelease(readFileSync(`/boot/${name}`))).toBe(name.slice('vmlinuz-'.length));
-	});
-});
-
-describe('hasPvhNote', () => {
-	it('is false for data that is not a 64-bit ELF', () => {
-		expect(isElf64(Buffer.from('MZ'))).toBe(false);
-		expect(hasPvhNote(Buffer.alloc(128))).toBe(false);
 	});
 });

@@ -6,7 +6,7 @@ import {
 	kernelNeeds,
 	parseKernelConfig,
 	readModuleVermagic,
-} from '../../../src/boot/kernel-check.js';
+} from '../../../src/kernel/kernel-check.js';
 import { readBusyboxApplets } from '../../../src/boot/busybox-applets.js';
 
 /** What Debian's standard amd64 kernel has: virtio PCI, 9p and overlay as modules, 8250 built in. */

@@ -2,9 +2,10 @@
  * Device drivers the initramfs carries, so that the coldplug loads them with busybox's `insmod` instead
  * of the host's `modprobe`: that one runs in the guest's root over 9p, and a first run in a VM (libcrypto,
  * libkmod and the module indexes read over 9p) cost 0.4–0.65 s of a disk VM's ~0.9 s coldplug.
- * Pure: the packing (src/boot/initramfs.ts) reads the files, the guest (coldplug.sh) reads the table.
+ * Pure: the initramfs's plan (initramfs-plan.ts) picks the files, its packing (prepare-initramfs.ts) reads
+ * them, the guest (coldplug.sh) reads the table.
  */
-import { moduleNameOf, resolveModuleLoadOrder } from '../boot/module-deps.js';
+import { moduleNameOf, resolveModuleLoadOrder } from '../kernel/module-deps.js';
 
 /**
  * The drivers of the devices vm-exec itself adds (`disks`: virtio-blk) and of the cheapest common ones

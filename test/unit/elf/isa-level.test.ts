@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { guestCpuModel, x86IsaLevelNeeded } from '../../../src/boot/isa-level.js';
+import { x86IsaLevelNeeded } from '../../../src/elf/isa-level.js';
 
 const GNU_PROPERTY_X86_FEATURE_1_AND = 0xc0000002;
 const GNU_PROPERTY_X86_ISA_1_NEEDED = 0xc0008002;
@@ -68,12 +68,5 @@ describe('the x86-64 level a host binary needs', () => {
 		expect(
 			x86IsaLevelNeeded(Buffer.from('#!/bin/sh\necho not an ELF file, but long enough to look at its header at all\n')),
 		).toBeUndefined();
-	});
-
-	it('gives the guest every CPU feature only when the host needs more than baseline', () => {
-		expect(guestCpuModel(undefined)).toBeUndefined();
-		expect(guestCpuModel(1)).toBeUndefined();
-		expect(guestCpuModel(2)).toBe('max');
-		expect(guestCpuModel(3)).toBe('max');
 	});
 });

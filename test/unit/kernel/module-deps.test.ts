@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { moduleNameOf, parseModulesBuiltin, parseModulesDep, resolveModuleLoadOrder } from '../../../src/boot/module-deps.js';
+import { moduleNameOf, parseModulesBuiltin, parseModulesDep, resolveModuleLoadOrder } from '../../../src/kernel/module-deps.js';
 
 // An excerpt of Debian 12's modules.dep (6.1): each line lists all dependencies, deepest last.
 const MODULES_DEP = `kernel/drivers/virtio/virtio.ko:

@@ -1,17 +1,11 @@
 /**
- * The x86-64 ISA level the host's userland needs, and the guest CPU that satisfies it. The guest runs the
- * host's own binaries, and QEMU's default CPU model (`qemu64`) is x86-64 baseline: on a distribution built
- * for x86-64-v2 (RHEL 9 and its rebuilds) or v3 (RHEL 10), the host's programs refuse to start in the
- * guest ("CPU does not support x86-64-v2"). glibc (2.33 and later) marks libc with the level it was built
- * for in a GNU property note, and so do the compilers most binaries come from; Debian's say baseline.
- *
- * Baseline hosts keep QEMU's default CPU: under software emulation, `-cpu max` makes glibc pick its AVX2
- * string functions, which TCG runs slower (a file-heavy script took ~12-20 % longer).
+ * The x86-64 ISA level an ELF64 program or library says it needs. glibc (2.33 and later) marks libc with
+ * the level it was built for in a GNU property note (GNU_PROPERTY_X86_ISA_1_NEEDED), and so do the
+ * compilers most binaries come from. What the guest's CPU must then offer is decided in boot/guest-cpu.ts.
  */
 import { readFile } from 'node:fs/promises';
-import { elfNotes, isElf64, PT_NOTE, programHeaders } from './elf-pvh.js';
+import { elfNotes, isElf64, PT_NOTE, programHeaders } from './elf64.js';
 import { fileIdentity } from '../cache/dir.js';
-import { guestShellFiles, resolveGuestShell } from './guest-shell.js';
 
 const PT_GNU_PROPERTY = 0x6474e553;
 const NT_GNU_PROPERTY_TYPE_0 = 5;
@@ -54,18 +48,11 @@ function align(value: number, to: number): number {
 	return Math.ceil(value / to) * to;
 }
 
-/**
- * The guest CPU model for a host whose userland needs `level`: `max` (everything the accelerator offers:
- * x86-64-v3 under TCG since QEMU 7.2, the host's features under KVM) above baseline, else QEMU's default.
- */
-export function guestCpuModel(level: IsaLevel | undefined): string | undefined {
-	return level !== undefined && level >= 2 ? 'max' : undefined;
-}
-
 /** Levels by file identity: a start reads no file twice. */
 const known = new Map<string, Promise<IsaLevel | undefined>>();
 
-async function fileIsaLevel(file: string): Promise<IsaLevel | undefined> {
+/** The level `file` says it needs, read once per file identity (undefined when unreadable or unmarked). */
+export async function readIsaLevel(file: string): Promise<IsaLevel | undefined> {
 	const identity = await fileIdentity(file).catch(() => file);
 	let level = known.get(identity);
 	if (!level) {
@@ -73,15 +60,4 @@ async function fileIsaLevel(file: string): Promise<IsaLevel | undefined> {
 		known.set(identity, level);
 	}
 	return level;
-}
-
-/**
- * The highest level that the host's `shell`, its loader or its libraries (libc among them) say they
- * need: what every dynamic host program needs at least.
- */
-export async function hostIsaLevel(shell: string): Promise<IsaLevel | undefined> {
-	const resolved = await resolveGuestShell(shell);
-	const levels = await Promise.all((resolved ? guestShellFiles(resolved) : [shell]).map(fileIsaLevel));
-	const known = levels.filter((level): level is IsaLevel => level !== undefined);
-	return known.length ? (Math.max(...known) as IsaLevel) : undefined;
 }

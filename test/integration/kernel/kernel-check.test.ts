@@ -7,7 +7,7 @@ import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { dir as tempDir } from 'tmp-promise';
 import { describe, expect, it } from 'vitest';
-import { findKernel } from '../../../src/boot/kernel.js';
+import { findKernel } from '../../../src/kernel/kernel.js';
 import { startVm, VmBootError } from '../../../src/index.js';
 import { assertCliBuilt, runCli } from '../../helpers/built-cli.js';
 import { AARCH64_ROOT, ARCH_DIR, kernelIn, requireUnpacked } from '../../helpers/arch-dirs.js';

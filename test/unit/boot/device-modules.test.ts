@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseModulesDep } from '../../../src/boot/module-deps.js';
-import { deviceModuleFiles, formatDeviceAliases, resolveDeviceAliases } from '../../../src/disks/device-modules.js';
+import { parseModulesDep } from '../../../src/kernel/module-deps.js';
+import { deviceModuleFiles, formatDeviceAliases, resolveDeviceAliases } from '../../../src/boot/device-modules.js';
 
 const DEP = parseModulesDep(
 	[

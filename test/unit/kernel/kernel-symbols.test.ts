@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeAddress, lookupSymbol, parseSymbolMap, UNRELOCATED_TEXT } from '../../../src/boot/kernel-symbols.js';
+import { describeAddress, lookupSymbol, parseSymbolMap, UNRELOCATED_TEXT } from '../../../src/kernel/kernel-symbols.js';
 
 /** A System.map-like table: `_text`, 1000 functions 0x100 apart, `_etext`, a data symbol and a module symbol. */
 function fakeMap(base: bigint): string {
