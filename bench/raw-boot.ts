@@ -10,7 +10,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { startVm } from '../src/index.js';
 import { createWorkspace, workspacePaths, type WorkspacePaths } from '../src/lifecycle/workspace.js';
-import { buildQemuArgv, type QemuPlan } from '../src/qemu/argv.js';
+import { buildQemuArgv, type QemuPlan } from '../src/qemu/argv/qemu-argv.js';
 import { launchQemu } from '../src/qemu/launch.js';
 
 export interface RawBootSetup {

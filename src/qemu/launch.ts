@@ -8,7 +8,7 @@ import { ControlChannel } from '../protocol/control-channel.js';
 import { ConsoleBuffer } from './console-buffer.js';
 import { registerExitCleanup } from '../lifecycle/exit-cleanup.js';
 import { findOnPath } from './host-tools.js';
-import { buildQemuArgv, type QemuPlan } from './argv.js';
+import { buildQemuArgv, type QemuPlan } from './argv/qemu-argv.js';
 import { QmpClient } from './qmp-client.js';
 import { listenUnixSocket } from './unix-socket.js';
 import { BACKGROUND_NICENESS, type LaunchPriority } from './launch-priority.js';

@@ -15,7 +15,7 @@ import type { Deadline } from '../lifecycle/deadline.js';
 import type { ControlChannel } from '../protocol/control-channel.js';
 import { ensureDir, fileIdentity } from '../cache/dir.js';
 import type { RunningQemu } from '../qemu/launch.js';
-import { buildQemuArgv, type QemuPlan } from '../qemu/argv.js';
+import { buildQemuArgv, type QemuPlan } from '../qemu/argv/qemu-argv.js';
 import { computeSnapshotKey, normalizeQemuArgs } from './key.js';
 import { snapshotMemoryMiB } from './memory.js';
 import { tryAcquireSnapshotLock } from './lock.js';

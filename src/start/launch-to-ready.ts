@@ -11,7 +11,7 @@ import type { Deadline } from '../lifecycle/deadline.js';
 import { DeadlineError } from '../lifecycle/wait.js';
 import type { ControlChannel } from '../protocol/control-channel.js';
 import type { GuestMessage } from '../protocol/messages.js';
-import type { QemuPlan } from '../qemu/argv.js';
+import type { QemuPlan } from '../qemu/argv/qemu-argv.js';
 import { launchQemu, type RunningQemu } from '../qemu/launch.js';
 import { describeQemuState } from '../qemu/state.js';
 import type { BootContext } from './plan.js';

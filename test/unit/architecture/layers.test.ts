@@ -15,8 +15,8 @@ const srcDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..
 const LAYERS: LayerTable = [
 	['debug.ts', 'errors.ts', 'arch/'],
 	['lifecycle/', 'protocol/', 'guest/', 'cache/', 'kernel-log/', 'tap/'],
-	['options/', 'options.ts', 'qemu/', 'disks/', 'network/'],
-	['boot/', 'kernel/', 'elf/', 'snapshot/'],
+	['options/', 'options.ts', 'qemu/', 'disks/'],
+	['boot/', 'kernel/', 'elf/', 'snapshot/', 'network/'],
 	['vm/'],
 	['shell/', 'keep/', 'launcher/'],
 	['start/'],

@@ -5,7 +5,7 @@
  * snapshot is keyed on) does not depend on the VM. The guest finds each card by that MAC, and gives its
  * LAN card a per-VM MAC itself after `go` (see guest/init.sh).
  */
-import { type ArchSpec, archSpec, virtioDevice } from '../arch/arch.js';
+import { type ArchSpec, archSpec, virtioDevice } from '../../arch/arch.js';
 
 /** MAC of the user-mode (NAT) card: QEMU's usual default. */
 export const USER_NIC_MAC = '52:54:00:12:34:56';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { archSpec } from '../../../src/arch/arch.js';
-import { buildDiskArgs } from '../../../src/disks/argv.js';
+import { archSpec } from '../../../../src/arch/arch.js';
+import { buildDiskArgs } from '../../../../src/qemu/argv/disk-args.js';
 
 describe('buildDiskArgs', () => {
 	it('gives each disk a virtio-blk device, in order, with its format, read-only flag and serial', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { buildKernelCommandLine, buildQemuArgv, type QemuPlan } from '../../../src/qemu/argv.js';
-import { escapeOptionValue } from '../../../src/qemu/option-syntax.js';
-import { samplePlan } from '../../helpers/qemu-plan.js';
+import { buildKernelCommandLine, buildQemuArgv, type QemuPlan } from '../../../../src/qemu/argv/qemu-argv.js';
+import { escapeOptionValue } from '../../../../src/qemu/argv/option-syntax.js';
+import { samplePlan } from '../../../helpers/qemu-plan.js';
 
 const plan: QemuPlan = samplePlan();
 

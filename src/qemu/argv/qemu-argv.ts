@@ -1,10 +1,10 @@
 /**
  * The QEMU command line, built by a pure function from a plan. Passed to execa as an array: no shell.
  */
-import { type Arch, type ArchSpec, archSpec, virtioDevice } from '../arch/arch.js';
-import { buildNetworkArgs, type NetworkPlan } from '../network/argv.js';
-import { buildDiskArgs } from '../disks/argv.js';
-import type { NormalizedDisk } from '../disks/options.js';
+import { type Arch, type ArchSpec, archSpec, virtioDevice } from '../../arch/arch.js';
+import { buildNetworkArgs, type NetworkPlan } from './network-args.js';
+import { buildDiskArgs } from './disk-args.js';
+import type { NormalizedDisk } from '../../disks/options.js';
 import { escapeOptionValue } from './option-syntax.js';
 
 /** Kernel flags measured to shorten the boot under software emulation (see DESIGN.md), for every arch. */

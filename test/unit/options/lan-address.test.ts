@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { automaticLanAddress, formatLanAddress, lanMacAddress, parseLanAddress } from '../../../src/network/address.js';
+import { automaticLanAddress, formatLanAddress, lanMacAddress, parseLanAddress } from '../../../src/options/lan-address.js';
 
 describe('parseLanAddress', () => {
 	it('reads an address with or without a prefix (24 by default)', () => {

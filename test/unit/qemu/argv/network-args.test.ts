@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { buildNetworkArgs } from '../../../src/network/argv.js';
-import { buildQemuArgv, type QemuPlan } from '../../../src/qemu/argv.js';
-import { samplePlan } from '../../helpers/qemu-plan.js';
+import { buildNetworkArgs } from '../../../../src/qemu/argv/network-args.js';
+import { buildQemuArgv, type QemuPlan } from '../../../../src/qemu/argv/qemu-argv.js';
+import { samplePlan } from '../../../helpers/qemu-plan.js';
 
 const plan: QemuPlan = samplePlan('/tmp/w', { kernel: '/cache/vmlinux', initramfs: '/cache/initramfs.cpio', bios: undefined });
 

@@ -4,9 +4,9 @@
  * /dev/vda, /dev/vdb, … (virtio_blk probes them in PCI slot order; on virt, QEMU gives the first
  * virtio-mmio device on the command line the transport Linux probes first).
  */
-import { type ArchSpec, archSpec, virtioDevice } from '../arch/arch.js';
-import { escapeOptionValue } from '../qemu/option-syntax.js';
-import type { NormalizedDisk } from './options.js';
+import { type ArchSpec, archSpec, virtioDevice } from '../../arch/arch.js';
+import { escapeOptionValue } from './option-syntax.js';
+import type { NormalizedDisk } from '../../disks/options.js';
 
 export function buildDiskArgs(
 	disks: readonly Pick<NormalizedDisk, 'path' | 'format' | 'readOnly' | 'serial'>[],
