@@ -11,9 +11,9 @@ import { startVm } from '../start-vm.js';
 import type { Vm } from '../vm/vm.js';
 import type { CliIo } from './cli-io.js';
 import { EXIT_CODES, exitCodeForSignal } from './exit-codes.js';
-import type { RunArgs } from './parse-args.js';
+import type { RunArgs } from './args/parse-args.js';
 import { readStdinUnlessTty } from './read-stdin.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from './args/usage-error.js';
 
 export interface RunIo extends CliIo {
 	stdin: NodeJS.ReadStream;

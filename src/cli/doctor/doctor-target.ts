@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { type Arch, ARCHES, archSpec } from '../../arch/arch.js';
 import { ARCH_ALIASES, archValue, rootValue } from '../../arch/arch-options.js';
-import { UsageError } from '../usage-error.js';
+import { UsageError } from '../args/usage-error.js';
 
 export interface DoctorTarget {
 	arch: Arch;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildShellScript, shellPortName } from '../../../src/shell/shell-script.js';
-import { parseRunArgs } from '../../../src/cli/parse-args.js';
+import { parseRunArgs } from '../../../src/cli/args/parse-args.js';
 
 describe('the guest side of a shell', () => {
 	it('waits for its named port, then runs a login shell in a new session on the tty, sized and with default signals', () => {

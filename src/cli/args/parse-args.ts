@@ -3,8 +3,8 @@
  * parameter). Flag values are checked here only as far as the CLI's own syntax goes (durations, `K=V`);
  * the library's options gate validates the rest.
  */
-import type { Accel } from '../options.js';
-import type { DiskOptions } from '../disks/options.js';
+import type { Accel } from '../../options.js';
+import type { DiskOptions } from '../../disks/options.js';
 import { type FlagSpec, parseFlags } from './parse-flags.js';
 import { UsageError } from './usage-error.js';
 

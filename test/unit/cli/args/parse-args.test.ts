@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseDisk, parseDuration, parseEnvAssignment, parseRunArgs } from '../../../src/cli/parse-args.js';
-import { parseFlags } from '../../../src/cli/parse-flags.js';
-import { UsageError } from '../../../src/cli/usage-error.js';
+import { parseDisk, parseDuration, parseEnvAssignment, parseRunArgs } from '../../../../src/cli/args/parse-args.js';
+import { parseFlags } from '../../../../src/cli/args/parse-flags.js';
+import { UsageError } from '../../../../src/cli/args/usage-error.js';
 
 function runArgs(argv: string[], env: Record<string, string> = {}) {
 	const command = parseRunArgs(argv, env);

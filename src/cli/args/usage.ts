@@ -1,7 +1,7 @@
 /**
  * The `vm-exec --help` text. Subcommands list themselves from the registry, so adding one is one entry there.
  */
-import { EXIT_CODES } from './exit-codes.js';
+import { EXIT_CODES } from '../exit-codes.js';
 
 /** The options of a script run and of `vm-exec shell` (the same VM options), for both usages. */
 export const RUN_OPTIONS_HELP = `Options (the seed launcher's):
