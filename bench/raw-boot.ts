@@ -1,6 +1,6 @@
 /**
  * Raw QEMU boots, for the benchmarks that time the kernel itself: the QEMU command line of a real cold VM
- * (no snapshot, no shared dir, no network), built by the real argv builder (src/qemu/argv.ts) and started
+ * (no snapshot, no shared dir, no network), built by the real argv builder (src/qemu/argv/qemu-argv.ts) and started
  * by the real launcher (src/qemu/launch.ts) in a fresh workspace. A benchmark changes only what it says it
  * changes (the kernel flags, the initramfs) and stops QEMU once the console shows what it waits for.
  */

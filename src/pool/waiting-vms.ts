@@ -93,7 +93,7 @@ export class WaitingVms {
 		if (this.#entries.length === 0) this.#stopWatch();
 	}
 
-	/** Every waiting VM back to normal priority (background-priority.ts). */
+	/** Every waiting VM back to normal priority (qemu/launch-priority.ts). */
 	restorePriorities(): void {
 		for (const entry of this.#entries) entry.priority?.restore();
 	}
