@@ -27,7 +27,6 @@ import { guestDiskName } from './disks/options.js';
 import { diskLockError, prepareDisks } from './disks/prepare.js';
 import { VmBootError } from './errors.js';
 
-
 /**
  * Boot a VM running the host's kernel, with the host's file system read-only under a throw-away overlay.
  * Close it with `await vm.close()` or `await using vm = await startVm()`.

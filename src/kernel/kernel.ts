@@ -152,7 +152,9 @@ export async function findKernel(options: FindKernelOptions): Promise<KernelInfo
 				);
 			}
 		}
-		const dirs = options.modules ? [path.resolve(options.modules)] : modulesDirFor(candidate.path, release ?? '', options.root, options.environment?.modules);
+		const dirs = options.modules
+			? [path.resolve(options.modules)]
+			: modulesDirFor(candidate.path, release ?? '', options.root, options.environment?.modules);
 		let modulesDir: string | undefined;
 		for (const dir of dirs) {
 			if (await exists(path.join(dir, 'modules.dep'))) {

@@ -66,7 +66,10 @@ function snapshotValue(value: unknown, consoleMode: 'capture' | 'inherit'): 'aut
  * explicit option beats its variable, which beats the default). Runs once per VM: everything below the
  * gate takes the normalized options and never reads `process.env` itself.
  */
-export function normalizeOptions(options: VmOptions = {}, env: Readonly<Record<string, string | undefined>> = process.env): NormalizedVmOptions {
+export function normalizeOptions(
+	options: VmOptions = {},
+	env: Readonly<Record<string, string | undefined>> = process.env,
+): NormalizedVmOptions {
 	assertOptionsObject(options, 'the options');
 	rejectUnknown(options, VM_OPTION_NAMES, 'startVm()');
 	const accel = options.accel ?? 'auto';

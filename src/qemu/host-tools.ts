@@ -126,7 +126,11 @@ export async function isStaticElf(file: string): Promise<boolean> {
  * reachable): `VM_EXEC_BUSYBOX`, else one in the `root` directory, else (for the host's arch) the host's.
  */
 export async function findBusybox(
-	options: { arch?: Arch | undefined; root?: string | undefined; /** `VM_EXEC_BUSYBOX`, as the options gate read it. */ explicit?: string | undefined } = {},
+	options: {
+		arch?: Arch | undefined;
+		root?: string | undefined;
+		/** `VM_EXEC_BUSYBOX`, as the options gate read it. */ explicit?: string | undefined;
+	} = {},
 ): Promise<string> {
 	const arch = options.arch ?? hostArch() ?? 'x86_64';
 	const ofArch = async (file: string) => (await elfArchOf(file).catch(() => undefined)) === arch;

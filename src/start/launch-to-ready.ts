@@ -21,10 +21,7 @@ const debug = createDebug('start');
 function bootFailure(message: string, qemu: RunningQemu | undefined, cause?: unknown, exitCode?: number): VmBootError {
 	const consoleLog = qemu?.console.text ?? '';
 	const qemuStderr = qemu?.stderr() ?? '';
-	const details = [
-		qemuStderr.trim() ? `\nQEMU said:\n${tailOf(qemuStderr, 2000).trimEnd()}` : '',
-		consoleTailSection(consoleLog),
-	].join('');
+	const details = [qemuStderr.trim() ? `\nQEMU said:\n${tailOf(qemuStderr, 2000).trimEnd()}` : '', consoleTailSection(consoleLog)].join('');
 	return new VmBootError(message + details, {
 		consoleLog: tailOf(consoleLog),
 		qemuStderr,
@@ -35,12 +32,7 @@ function bootFailure(message: string, qemu: RunningQemu | undefined, cause?: unk
 }
 
 /** Wait for a guest message, failing early if QEMU exits or the guest reports an error. */
-export async function waitForGuest(
-	qemu: RunningQemu,
-	control: ControlChannel,
-	type: 'ready' | 'up',
-	deadline: Deadline,
-): Promise<void> {
+export async function waitForGuest(qemu: RunningQemu, control: ControlChannel, type: 'ready' | 'up', deadline: Deadline): Promise<void> {
 	const arrived = control.waitFor((message): message is GuestMessage => message.type === type || message.type === 'error');
 	const exited = qemu.exited.then((exit) => {
 		throw bootFailure(
@@ -50,15 +42,17 @@ export async function waitForGuest(
 			exit.exitCode,
 		);
 	});
-	const message = await deadline.race(Promise.race([arrived, exited]), () => new DeadlineError('the guest did not answer in time')).catch(async (error: unknown) => {
-		if (!(error instanceof DeadlineError)) throw error;
-		// Where the guest is stuck, for telling a hang from a slow machine.
-		const state = await describeQemuState(() => qemu.qmp());
-		throw bootFailure(
-			`The VM did not finish booting within ${deadline.description} (the guest never said it was ${type}). Raise \`bootTimeout\` if the machine is slow or busy.${state ? `\n${state}` : ''}`,
-			qemu,
-		);
-	});
+	const message = await deadline
+		.race(Promise.race([arrived, exited]), () => new DeadlineError('the guest did not answer in time'))
+		.catch(async (error: unknown) => {
+			if (!(error instanceof DeadlineError)) throw error;
+			// Where the guest is stuck, for telling a hang from a slow machine.
+			const state = await describeQemuState(() => qemu.qmp());
+			throw bootFailure(
+				`The VM did not finish booting within ${deadline.description} (the guest never said it was ${type}). Raise \`bootTimeout\` if the machine is slow or busy.${state ? `\n${state}` : ''}`,
+				qemu,
+			);
+		});
 	if (message.type === 'error') throw bootFailure(`The guest could not set itself up: ${message.text}.`, qemu);
 }
 

@@ -36,7 +36,9 @@ function describeLastExec(last: LastExec | undefined): string {
 
 function describeConsoleTail(vm: Vm): string {
 	const consoleLog = vm.consoleLog.trim();
-	return consoleLog ? `Guest console ended with:\n${indent(tailOf(consoleLog, CONSOLE_TAIL_CHARS).trimEnd())}` : 'The guest console was empty.';
+	return consoleLog
+		? `Guest console ended with:\n${indent(tailOf(consoleLog, CONSOLE_TAIL_CHARS).trimEnd())}`
+		: 'The guest console was empty.';
 }
 
 /**

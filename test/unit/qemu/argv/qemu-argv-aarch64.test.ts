@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { buildKernelCommandLine, buildQemuArgv, FAST_BOOT_KERNEL_FLAGS, LOCKUP_REPORT_KERNEL_FLAGS } from '../../../../src/qemu/argv/qemu-argv.js';
+import {
+	buildKernelCommandLine,
+	buildQemuArgv,
+	FAST_BOOT_KERNEL_FLAGS,
+	LOCKUP_REPORT_KERNEL_FLAGS,
+} from '../../../../src/qemu/argv/qemu-argv.js';
 import { samplePlan } from '../../../helpers/qemu-plan.js';
 
 const plan = { ...samplePlan(), arch: 'aarch64' as const, bios: undefined, cpuModel: 'cortex-a57', kernel: '/k/Image' };
