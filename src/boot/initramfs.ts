@@ -192,7 +192,8 @@ export function initramfsEntries(contents: {
 		entries.push({ type: 'dir', path: dir });
 	}
 	// The named pipes of the guest init (see guest/init.sh and root.sh): carried, they cost it no mkfifo.
-	for (const pipe of ['runs', 'started', 'slot1', 'slot2', 'slot3', 'slot4', 'fstab', 'unstage']) {
+	// kmsg and kmsggo carry the kernel log to the host (init.sh's kernel log block).
+	for (const pipe of ['runs', 'started', 'slot1', 'slot2', 'slot3', 'slot4', 'fstab', 'unstage', 'kmsg', 'kmsggo']) {
 		entries.push({ type: 'fifo', path: `pipes/${pipe}` });
 	}
 	entries.push({ type: 'fifo', path: 'stage/.pivot' });

@@ -194,6 +194,23 @@ exec 5>&-
 exec 3<>/dev/vmx-control
 stty -F /dev/vmx-control raw -echo
 
+# --- Kernel log delivery (issue 22; src/kernel-log/ is the host's side) ---
+# Every record of the kernel log reaches the host, whatever the console loglevel: as the file xchg/kmsg,
+# a plain host file through the exchange dir's 9p share, which the host follows. Both processes start here,
+# before the snapshot point, so that a restored VM (a snapshot, a warm pool VM) forks nothing for it:
+# - a loop reads /dev/kmsg (one record per read, in the kernel's format, with its sequence number) into a
+#   pipe; until `go` the pipe (64 KiB) and the kernel's ring buffer hold the records. A read fails (EPIPE)
+#   when the ring buffer wrapped past the reader, and cat ends: the loop starts it again, and it re-reads
+#   from the oldest record left (the host drops the records it has by seq; a gap in seq counts the lost);
+# - the other waits until the exchange dir is mounted (the agent writes /pipes/kmsggo after building the
+#   root), then copies the pipe into xchg/kmsg.
+# Writes to /dev/kmsg from user space (the exec markers of runner.sh and the agent) are rate-limited by
+# default (10 per 5 s): a marker must never be dropped.
+echo on >/proc/sys/kernel/printk_devkmsg
+while [ -c /dev/kmsg ]; do cat /dev/kmsg; done 1<>/pipes/kmsg </dev/null 2>/dev/null 3>&- 4>&- 6>&- 7>&- 8>&- 9>&- &
+sh -c 'read -r go </pipes/kmsggo && exec cat /pipes/kmsg >>"$1/kmsg"' sh "$X" </dev/null 2>/dev/null 3>&- 4>&- 6>&- 7>&- 8>&- 9>&- &
+# --- end of kernel log delivery ---
+
 # Slots whose processes have all left (a background daemon may outlive its exec) are free again.
 recheck_slots() {
 	b=$busy
@@ -214,7 +231,13 @@ agent() {
 		[ "$verb" = go ] && break
 	done
 	build_root
+	# Kernel log delivery: the exchange dir is mounted now. Opened read-write so that the write cannot block
+	# even if the copier is gone.
+	echo go 1<>/pipes/kmsggo
 	say up
+	# Kernel log delivery: the taint a VM is handed out with, as a record the host reads (see runner.sh).
+	read -r tainted </proc/sys/kernel/tainted
+	echo "<7>vm-exec: up tainted=$tainted" >/dev/kmsg
 	while read -r verb id <&3; do
 		case "$verb:$id" in
 		run:*[!a-z0-9]*|run:|kill:*[!a-z0-9]*|kill:|reap:*[!a-z0-9]*|reap:|ping:*[!a-z0-9]*|ping:) ;;
