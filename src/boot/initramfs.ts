@@ -250,6 +250,8 @@ export function initramfsEntries(contents: {
 	entries.push({ type: 'symlink', path: 'etc/vm-exec/dev/vmx-control', target: control.kind === 'serial' ? control.device : 'hvc0' });
 	entries.push({ type: 'dir', path: 'etc/vm-exec/dev/pts' });
 	entries.push({ type: 'dir', path: 'etc/vm-exec/dev/shm' });
+	// The kernel log's taint reader's pipe (init.sh's kernel log block): in /dev, the runner sees it in its root.
+	entries.push({ type: 'fifo', path: 'etc/vm-exec/dev/vmx-taint' });
 	const nodeDirs = new Set<string>(['pts', 'shm']);
 	for (const node of parseModulesDevname(contents.devnames ?? '')) {
 		const parts = node.name.split('/');

@@ -41,9 +41,10 @@ vmx_slot_loop() {
 		# Split on purpose: $3 becomes the exec id the subshell printed, or stays empty if its read failed.
 		# shellcheck disable=SC2086
 		set -- "$1" "$2" $vmx_out
-		# Kernel log delivery: the exec's end and the taint after it, logged before `done` so that the host,
-		# given `done`, knows every record of the exec is on its way.
-		[ -z "$3" ] || { read -r vmx_t </proc/sys/kernel/tainted; echo "<7>vm-exec: exec $3 end tainted=$vmx_t" >/dev/kmsg; } 2>/dev/null
+		# Kernel log delivery: the exec's end, logged before `done` so that the host, given `done`, knows every
+		# record of the exec is on its way; then the taint after it, which init.sh's taint reader logs (a
+		# shell cannot read /proc/sys/kernel/tainted whole). Read-write opens of its pipe never block.
+		[ -z "$3" ] || { echo "<7>vm-exec: exec $3 end" >/dev/kmsg; echo "exec $3" 1<>/dev/vmx-taint; } 2>/dev/null
 		# A read that failed (no id) sleeps before the loop forks again; so does a failed report, harmlessly.
 		# shellcheck disable=SC2015
 		[ -n "$3" ] && echo "done $3 $vmx_status" >/dev/vmx-control || sleep 1
@@ -62,7 +63,7 @@ while :; do
 		  echo "<7>vm-exec: exec $vmx_id begin" >/dev/kmsg 2>/dev/null
 		  . "/run/vm-exec/xchg/$vmx_id.sh" )
 		vmx_status=$?
-		{ read -r vmx_t </proc/sys/kernel/tainted; echo "<7>vm-exec: exec $vmx_id end tainted=$vmx_t" >/dev/kmsg; } 2>/dev/null
+		{ echo "<7>vm-exec: exec $vmx_id end" >/dev/kmsg; echo "exec $vmx_id" 1<>/dev/vmx-taint; } 2>/dev/null
 		echo "done $vmx_id $vmx_status" >/dev/vmx-control
 	  } & ) || sleep 1
 done

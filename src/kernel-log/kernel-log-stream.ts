@@ -44,7 +44,7 @@ export interface ExecSpan {
 	endSeq?: number;
 	/** /proc/sys/kernel/tainted as the previous marker gave it (the `up` or the previous exec's end). */
 	taintBefore?: number;
-	/** /proc/sys/kernel/tainted right after the exec (from its end marker). */
+	/** /proc/sys/kernel/tainted right after the exec (from its taint marker). */
 	taintAfter?: number;
 }
 
@@ -176,10 +176,14 @@ export class KernelLogStream {
 
 	/**
 	 * Resolves true once the exec's end marker has arrived (every record logged during the exec is then
-	 * here), false when `ms` pass or `signal` aborts first.
+	 * here) and, unless `taint` is false, its taint marker (logged right after it, see exec-markers.ts);
+	 * false when `ms` pass or `signal` aborts first.
 	 */
-	async waitForExecEnd(id: string, options: { ms: number; signal?: AbortSignal }): Promise<boolean> {
-		const ended = () => this.#spans.get(id)?.endSeq !== undefined;
+	async waitForExecEnd(id: string, options: { ms: number; signal?: AbortSignal; taint?: boolean }): Promise<boolean> {
+		const ended = () => {
+			const span = this.#spans.get(id);
+			return span?.endSeq !== undefined && (options.taint === false || span.taintAfter !== undefined);
+		};
 		if (ended()) return true;
 		if (this.#closed || options.signal?.aborted) return false;
 		return new Promise<boolean>((resolve) => {
@@ -271,12 +275,12 @@ export class KernelLogStream {
 			this.#trimSpans();
 		} else if (marker?.type === 'end') {
 			const span = this.#spans.get(marker.id);
-			if (span) {
-				span.endSeq = record.seq;
-				if (marker.tainted !== undefined) span.taintAfter = marker.tainted;
-			}
+			if (span) span.endSeq = record.seq;
 			this.#running.delete(marker.id);
-			if (marker.tainted !== undefined) this.#taint = marker.tainted;
+		} else if (marker?.type === 'taint') {
+			const span = this.#spans.get(marker.id);
+			if (span) span.taintAfter = marker.tainted;
+			this.#taint = marker.tainted;
 		} else {
 			this.#records.push({ ...record, execIds: [...this.#running] });
 			if (this.#records.length > this.#maxRecords) {
