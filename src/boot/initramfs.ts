@@ -62,7 +62,8 @@ export function initramfsEntries(contents: {
 		entries.push({ type: 'dir', path: dir });
 	}
 	// The named pipes of the guest init (see guest/init.sh and root.sh): carried, they cost it no mkfifo.
-	for (const pipe of ['runs', 'started', 'slot1', 'slot2', 'slot3', 'slot4', 'fstab', 'unstage']) {
+	// kmsg and kmsggo carry the kernel log to the host (init.sh's kernel log block).
+	for (const pipe of ['runs', 'started', 'slot1', 'slot2', 'slot3', 'slot4', 'fstab', 'unstage', 'kmsg', 'kmsggo']) {
 		entries.push({ type: 'fifo', path: `pipes/${pipe}` });
 	}
 	entries.push({ type: 'fifo', path: 'stage/.pivot' });
@@ -119,6 +120,8 @@ export function initramfsEntries(contents: {
 	entries.push({ type: 'symlink', path: 'etc/vm-exec/dev/vmx-control', target: control.kind === 'serial' ? control.device : 'hvc0' });
 	entries.push({ type: 'dir', path: 'etc/vm-exec/dev/pts' });
 	entries.push({ type: 'dir', path: 'etc/vm-exec/dev/shm' });
+	// The kernel log's taint reader's pipe (init.sh's kernel log block): in /dev, the runner sees it in its root.
+	entries.push({ type: 'fifo', path: 'etc/vm-exec/dev/vmx-taint' });
 	const nodeDirs = new Set<string>(['pts', 'shm']);
 	for (const node of parseModulesDevname(contents.devnames ?? '')) {
 		const parts = node.name.split('/');

@@ -102,7 +102,10 @@ describe('the initramfs and network drivers', () => {
 			'pipes/slot4',
 			'pipes/fstab',
 			'pipes/unstage',
+			'pipes/kmsg',
+			'pipes/kmsggo',
 			'stage/.pivot',
+			'etc/vm-exec/dev/vmx-taint',
 		]);
 		expect(entries.find((entry) => entry.path === 'bin/vmx-modprobe')).toMatchObject({ type: 'file', mode: 0o755 });
 	});
