@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { startVm } from '../src/index.js';
-import { findKernel } from '../src/boot/kernel.js';
+import { findKernel } from '../src/kernel/kernel.js';
 import { KernelLogStream } from '../src/kernel-log/kernel-log-stream.js';
 import { workspaceOf } from '../test/helpers/vm-leaks.js';
 import { formatTable, median, type BenchRow } from './table.js';

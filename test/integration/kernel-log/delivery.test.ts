@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { dir, type DirectoryResult } from 'tmp-promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startVm, type Vm } from '../../../src/index.js';
-import { findKernel } from '../../../src/boot/kernel.js';
+import { findKernel } from '../../../src/kernel/kernel.js';
 import { KernelLogStream, type ExecRecord } from '../../../src/kernel-log/kernel-log-stream.js';
 import { newFailingTaint } from '../../../src/kernel-log/taint.js';
 import { leftovers, workspaceOf } from '../../helpers/vm-leaks.js';
