@@ -108,6 +108,7 @@ export async function startNormalizedVm(normalized: NormalizedVmOptions, setting
 			bootedFrom,
 			disks,
 			liveness: normalized.liveness,
+			kernelReports: normalized.kernelReports,
 			...(normalized.gdb ? { gdbSocket: gdbSocketPath(workspace) } : {}),
 			...(normalized.keep === false
 				? {}

@@ -170,6 +170,11 @@ export class KernelLogStream {
 		return this.#taint;
 	}
 
+	/** The seq of the newest record read (vm-exec's markers included), -1 before the first. */
+	get lastSeq(): number {
+		return this.#sequence.next - 1;
+	}
+
 	get losses(): KernelLogLosses {
 		return { lost: this.#sequence.lost, droppedRecords: this.#droppedRecords, droppedReports: this.#droppedReports };
 	}

@@ -140,6 +140,11 @@ export class KmsgSequence {
 	/** Records dropped as seen before. */
 	duplicates = 0;
 
+	/** The seq the next new record has (one past the newest accepted). */
+	get next(): number {
+		return this.#next;
+	}
+
 	/** Whether the record is new; a new record past a gap adds the gap to `lost`. */
 	accept(record: KernelLogRecord): boolean {
 		if (record.seq < this.#next) {

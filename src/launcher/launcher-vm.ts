@@ -10,6 +10,7 @@ import { VmBootError, VmClosedError, VmCrashedError, VmError } from '../errors.j
 import type { ExecResult } from '../vm/exec-result.js';
 import { BaseVm } from '../vm/base-vm.js';
 import type { Vm } from '../vm/vm.js';
+import { NO_KERNEL_LOG } from '../kernel-log/kernel-verdict.js';
 import { findOnPath } from '../qemu/host-tools.js';
 import type { NormalizedExecOptions, NormalizedVmOptions } from '../options.js';
 import { ResourceStack } from '../lifecycle/resource-stack.js';
@@ -68,6 +69,8 @@ export class LauncherVm extends BaseVm {
 			// Launchers print their console into the script's output (with `console: 'inherit'`), so there is none to keep.
 			consoleLog: '',
 			gdb: undefined,
+			// The launcher's VM is not ours: its kernel log never reaches this process.
+			kernelLog: NO_KERNEL_LOG,
 		});
 		this.#options = options;
 		this.#resources = resources;

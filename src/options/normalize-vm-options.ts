@@ -21,7 +21,7 @@ import {
 	signalValue,
 	timeoutValue,
 } from './validators.js';
-import type { NormalizedVmOptions, VmOptions } from './vm-options.js';
+import type { KernelReportPolicy, NormalizedVmOptions, VmOptions } from './vm-options.js';
 
 const VM_OPTION_NAMES: ReadonlySet<string> = new Set([
 	'kernel',
@@ -51,6 +51,7 @@ const VM_OPTION_NAMES: ReadonlySet<string> = new Set([
 	'snapshot',
 	'onProgress',
 	'pool',
+	'kernelReports',
 ]);
 
 function snapshotValue(value: unknown, consoleMode: 'capture' | 'inherit'): 'auto' | false {
@@ -128,7 +129,14 @@ export function normalizeOptions(
 		gdb: booleanValue('gdb', options.gdb),
 		keep: keepValue(options.keep) ?? environment.keep,
 		keepLimit: timeoutValue('keepLimit', options.keepLimit, environment.keepLimitMs ?? DEFAULT_KEEP_LIMIT_MS, false),
+		kernelReports: kernelReportPolicy(options.kernelReports) ?? 'report',
 	};
+}
+
+/** The `kernelReports` option (undefined when not given: its default depends on who starts the VM). */
+export function kernelReportPolicy(value: unknown): KernelReportPolicy | undefined {
+	if (value === undefined || value === 'fail' || value === 'report' || value === 'ignore') return value;
+	throw invalid('kernelReports', "`'fail'`, `'report'` or `'ignore'`", value);
 }
 
 function keepValue(value: unknown): 'failed' | false | undefined {

@@ -164,7 +164,20 @@ export interface VmOptions {
 	 * @default `$VM_EXEC_KEEP_LIMIT` (seconds), else 1800000 (30 min)
 	 */
 	keepLimit?: number;
+	/**
+	 * What the guest kernel's reports (`WARNING:`, `BUG:`, an oops, a lockup, …) and a failing new taint
+	 * (`W`, `D`, `L`, …; not `O`/`E`) do to the work during which they were logged: `'fail'` fails it, `'report'`
+	 * shows them without failing, `'ignore'` neither. The work is a test for the test fixtures (the test fails
+	 * after its own assertions, with the report) and an exec for `startVm()` (it rejects with a
+	 * `VmKernelError`). Either way each exec's result carries them (`kernelReports`, `taint`). See
+	 * docs/kernel-reports.md. A launcher VM has no kernel log.
+	 * @default 'fail' in the test fixtures, 'report' for `startVm()` and `runInVm()`
+	 */
+	kernelReports?: KernelReportPolicy;
 }
+
+/** What a kernel report does to the work it was logged during (the `kernelReports` option). */
+export type KernelReportPolicy = 'fail' | 'report' | 'ignore';
 
 /** The VM options with their defaults filled in, checked. */
 export interface NormalizedVmOptions {
@@ -207,4 +220,6 @@ export interface NormalizedVmOptions {
 	gdb: boolean;
 	keep: 'failed' | false;
 	keepLimit: number;
+	/** `'fail'` makes an exec reject with a `VmKernelError` (the fixtures start their VMs with `'report'`). */
+	kernelReports: KernelReportPolicy;
 }

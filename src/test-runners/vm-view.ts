@@ -7,7 +7,9 @@
 import type { ForwardPortOptions } from '../network/port-forward.js';
 import type { ExecOptions } from '../options.js';
 import type { ExecResult } from '../vm/exec-result.js';
-import { type ExecOutput, forwardVmFacts, type Vm, type VmFacts } from '../vm/vm.js';
+import type { KernelReport } from '../kernel-log/kernel-reports.js';
+import { type KernelMark, markKernelLog } from './kernel-verdicts.js';
+import { type ExecOutput, type ExpectKernelReportOptions, forwardVmFacts, type Vm, type VmFacts } from '../vm/vm.js';
 import type { WaitForPortOptions, WaitOptions } from '../vm/wait-until.js';
 
 /** What the failure report needs from the last command a test ran in a VM. */
@@ -29,10 +31,23 @@ export interface TestBinding {
 	signal: AbortSignal | undefined;
 	/** The VMs the test ran commands in (or asked for), with the last command each ran. */
 	used: Map<Vm, LastExec | undefined>;
+	/**
+	 * The VMs whose kernel log this test answers for, with where its part begins (kernel-verdicts.ts): a VM it
+	 * got or used, from the test's start (a VM up by then) or from when it got it.
+	 */
+	kernelMarks: Map<Vm, KernelMark>;
+	/** The marks of the VMs that were up when the test started (the file's VM), for when it first uses one. */
+	startMarks: Map<Vm, KernelMark>;
 }
 
-export function createBinding(signal: AbortSignal | undefined): TestBinding {
-	return { signal, used: new Map() };
+/** A binding for a test starting now; `upVms`: the VMs up already that it may use (the file's VM). */
+export function createBinding(signal: AbortSignal | undefined, upVms: Iterable<Vm> = []): TestBinding {
+	return { signal, used: new Map(), kernelMarks: new Map(), startMarks: new Map([...upVms].map((vm) => [vm, markKernelLog(vm)])) };
+}
+
+/** The test answers for `vm`'s kernel log from its start (if the VM was up then) or from now. */
+export function answerForKernelLog(binding: TestBinding, vm: Vm): void {
+	if (!binding.kernelMarks.has(vm)) binding.kernelMarks.set(vm, binding.startMarks.get(vm) ?? markKernelLog(vm));
 }
 
 /** The exec options with the test's signal added (combined with the call's own, if it gives one). */
@@ -132,6 +147,10 @@ export class VmView implements Vm {
 		return this.#vm.forwardPort(guestPort, options);
 	}
 
+	expectKernelReport(pattern?: RegExp | string, options?: ExpectKernelReportOptions): Promise<KernelReport> {
+		return this.#vm.expectKernelReport(pattern, options);
+	}
+
 	close(): Promise<void> {
 		return this.#vm.close();
 	}
@@ -148,6 +167,7 @@ export class VmView implements Vm {
 	): Promise<ExecResult<string | Buffer>> {
 		const binding = this.#binding();
 		const vm = this.#vm;
+		if (binding) answerForKernelLog(binding, vm);
 		const previous = binding?.used.get(vm);
 		binding?.used.set(vm, { script, exitCode: undefined, stderr: '', timedOut: false, isCanceled: false, running: true });
 		try {

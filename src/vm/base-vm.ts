@@ -8,7 +8,9 @@ import { tailOf, VmClosedError } from '../errors.js';
 import type { ForwardPortOptions } from '../network/port-forward.js';
 import { type ExecOptions, type NormalizedExecOptions, normalizeExecOptions, validateScript } from '../options.js';
 import { type ExecResult, expectOutcome } from './exec-result.js';
-import { type ExecOutput, forwardVmFacts, type Vm, type VmFacts } from './vm.js';
+import type { KernelReport } from '../kernel-log/kernel-reports.js';
+import { expectKernelReport } from './expect-kernel-report.js';
+import { type ExecOutput, type ExpectKernelReportOptions, forwardVmFacts, type Vm, type VmFacts } from './vm.js';
 import { fileCheck, portCheck, waitUntil, type WaitForPortOptions, type WaitOptions } from './wait-until.js';
 
 /** The facts (`qemuArgv`, `kernel`, …) are getters over the object the subclass passed in (see `forwardVmFacts`). */
@@ -75,6 +77,10 @@ export abstract class BaseVm implements Vm {
 
 	async waitForOpenPort(port: number, options: WaitForPortOptions = {}): Promise<ExecResult<string>> {
 		return waitUntil(this, portCheck(port, options.host), 'success', options, 'waitForOpenPort');
+	}
+
+	async expectKernelReport(pattern?: RegExp | string, options: ExpectKernelReportOptions = {}): Promise<KernelReport> {
+		return expectKernelReport(this.kernelLog, pattern, options, this.qemuArgv);
 	}
 
 	abstract forwardPort(guestPort: number, options?: ForwardPortOptions): Promise<number>;

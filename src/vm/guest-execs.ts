@@ -93,7 +93,11 @@ export class GuestExecs {
 	 * Run one exec to its end. `assertUsable` is asked again once the files are written, since the VM may
 	 * have died or been closed meanwhile.
 	 */
-	async run(script: string, options: NormalizedExecOptions, assertUsable: () => void): Promise<ExecResult<string | Buffer>> {
+	async run(
+		script: string,
+		options: NormalizedExecOptions,
+		assertUsable: () => void,
+	): Promise<ExecResult<string | Buffer> & { /** The exec's id, as the guest's kernel log markers name it. */ execId: string }> {
 		const { control, xchgDir } = this.#settings;
 		const started = performance.now();
 		const id = `${this.#idPrefix}${(this.#nextExec++).toString(36)}`;
@@ -166,6 +170,7 @@ export class GuestExecs {
 				durationMs: performance.now() - started,
 				timedOut,
 				isCanceled,
+				execId: id,
 			};
 		} finally {
 			if (timer) clearTimeout(timer);

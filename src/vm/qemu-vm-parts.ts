@@ -7,6 +7,7 @@ import type { KernelInfo } from '../kernel/kernel.js';
 import type { VmDisk } from '../disks/prepare.js';
 import type { ResourceStack } from '../lifecycle/resource-stack.js';
 import type { VmNetwork } from '../network/setup.js';
+import type { KernelReportPolicy } from '../options.js';
 import type { ControlChannel } from '../protocol/control-channel.js';
 import type { RunningQemu } from '../qemu/launch.js';
 
@@ -30,6 +31,8 @@ export interface QemuVmParts {
 	disks?: readonly VmDisk[];
 	/** The gdb stub's socket, with the `gdb` option. */
 	gdbSocket?: string;
+	/** `'fail'`: an exec during which the kernel reported a problem rejects with a `VmKernelError` (the `kernelReports` option). */
+	kernelReports?: KernelReportPolicy;
 	/** The liveness check while execs wait (`VM_EXEC_LIVENESS`, read by the options gate). @default true */
 	liveness?: boolean;
 	/** The start of the VM's exec ids, when it must differ from this process's default (a keeper's: see GuestExecs). */

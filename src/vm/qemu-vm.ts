@@ -4,8 +4,11 @@
  * releases, last first, everything `startVm()` acquired for it. A guest that stops answering while execs wait
  * on it is declared unresponsive: every pending and later call rejects with a `VmUnresponsiveError`.
  */
+import path from 'node:path';
 import { consoleTailSection, tailOf, VmClosedError, VmCrashedError, VmError, type VmUnresponsiveError } from '../errors.js';
 import { createDebug } from '../debug.js';
+import { KernelLogStream } from '../kernel-log/kernel-log-stream.js';
+import type { KernelLog } from '../kernel-log/kernel-verdict.js';
 import type { ResourceStack } from '../lifecycle/resource-stack.js';
 import { type ForwardPortOptions, PortForwards } from '../network/port-forward.js';
 import type { NormalizedExecOptions } from '../options.js';
@@ -14,6 +17,7 @@ import type { RunningQemu } from '../qemu/launch.js';
 import { isHeldByDebugger } from '../qemu/state.js';
 import { BaseVm } from './base-vm.js';
 import { buildUserLookup, parsePasswdLine, VmUnknownUserError, wrapScriptForUser } from './exec-as-user.js';
+import { withExecKernelLog } from './exec-kernel-log.js';
 import type { ExecResult } from './exec-result.js';
 import { GuestExecs } from './guest-execs.js';
 import { registerVmInternals } from './internals-registry.js';
@@ -30,8 +34,43 @@ function gdbInfoOf(socket: string | undefined): GdbInfo | undefined {
 	return socket ? { socket, target: `target remote ${socket}`, command: `gdb -ex 'target remote ${socket}'` } : undefined;
 }
 
+/** Exec scripts remembered for naming the exec a kernel report was logged during. */
+const REMEMBERED_COMMANDS = 1000;
+
+/**
+ * The public view of a VM's kernel log stream; reports are acknowledged by their seq (their objects are
+ * copied). `commands` maps exec ids to their scripts (filled by runExec).
+ */
+function kernelLogOf(stream: KernelLogStream, commands: Map<string, string>): KernelLog {
+	const acknowledged = new Set<number>();
+	return {
+		commandOf: (execId) => commands.get(execId),
+		get lastSeq() {
+			return stream.lastSeq;
+		},
+		sync: () => stream.readNow(),
+		acknowledge: (report) => void acknowledged.add(report.seq),
+		isAcknowledged: (report) => acknowledged.has(report.seq),
+		get records() {
+			return stream.records();
+		},
+		get reports() {
+			return stream.reports();
+		},
+		get taint() {
+			return stream.taint;
+		},
+		get losses() {
+			return stream.losses;
+		},
+	};
+}
+
 export class QemuVm extends BaseVm {
 	readonly #shell: string;
+	readonly #kernelLog: KernelLogStream;
+	readonly #commands: Map<string, string>;
+	readonly #kernelReports: QemuVmParts['kernelReports'];
 	readonly #qemu: RunningQemu;
 	readonly #control: ControlChannel;
 	readonly #resources: ResourceStack;
@@ -45,6 +84,9 @@ export class QemuVm extends BaseVm {
 	/** @internal Use `startVm()`. */
 	constructor(parts: QemuVmParts) {
 		const console = parts.qemu.console;
+		// The guest copies its /dev/kmsg into xchg/kmsg from `go` on (init.sh): follow it from the start.
+		const kernelLog = new KernelLogStream({ path: path.join(parts.xchgDir, 'kmsg') });
+		const commands = new Map<string, string>();
 		super({
 			qemuArgv: parts.qemu.argv,
 			accel: parts.accel,
@@ -58,7 +100,12 @@ export class QemuVm extends BaseVm {
 				return console.text;
 			},
 			gdb: gdbInfoOf(parts.gdbSocket),
+			kernelLog: kernelLogOf(kernelLog, commands),
 		});
+		this.#kernelLog = kernelLog;
+		this.#commands = commands;
+		this.#kernelReports = parts.kernelReports;
+		parts.resources.defer('kernel log', () => kernelLog.close());
 		this.#qemu = parts.qemu;
 		this.#resources = parts.resources;
 		this.#control = parts.control;
@@ -109,10 +156,18 @@ export class QemuVm extends BaseVm {
 
 	protected async runExec(script: string, options: NormalizedExecOptions): Promise<ExecResult<string | Buffer>> {
 		await this.#assertResponsive();
-		if (options.user === undefined) return this.#execs.run(script, options, () => this.assertUsable());
 		// As another user: the guest runs a root wrapper around the script (exec-as-user.ts); the result names the script.
-		const body = await this.#wrapForUser(script, options.user, options.signal);
-		return { ...(await this.#execs.run(body, options, () => this.assertUsable())), script };
+		const body = options.user === undefined ? script : await this.#wrapForUser(script, options.user, options.signal);
+		const { execId, ...result } = await this.#execs.run(body, options, () => this.assertUsable());
+		this.#commands.set(execId, script);
+		if (this.#commands.size > REMEMBERED_COMMANDS) this.#commands.delete(this.#commands.keys().next().value!);
+		return withExecKernelLog({ ...result, script }, execId, {
+			stream: this.#kernelLog,
+			policy: this.#kernelReports ?? 'report',
+			release: this.kernel.release,
+			alive: !this.closed && !this.#qemu.hasExited(),
+			details: { consoleLog: tailOf(this.consoleLog), qemuArgv: this.qemuArgv },
+		});
 	}
 
 	async #wrapForUser(script: string, user: string, signal: AbortSignal | undefined): Promise<string> {

@@ -3,6 +3,8 @@
  * qemu-vm.ts), `startVm({ launcher })` (an external launcher, see launcher/launcher-vm.ts), and the
  * test runners' fixtures (a view bound to one test, see test-runners/vm-view.ts).
  */
+import type { KernelReport, KernelReportKind } from '../kernel-log/kernel-reports.js';
+import type { KernelLog } from '../kernel-log/kernel-verdict.js';
 import type { KernelInfo } from '../kernel/kernel.js';
 import type { VmDisk } from '../disks/prepare.js';
 import type { ForwardPortOptions } from '../network/port-forward.js';
@@ -18,6 +20,14 @@ export interface GdbInfo {
 	target: string;
 	/** A whole command line to start gdb attached (add the kernel's debug vmlinux as its last argument for symbols). */
 	command: string;
+}
+
+/** Options of `vm.expectKernelReport()`. */
+export interface ExpectKernelReportOptions {
+	/** Only a report of this kind (`'WARNING'`, `'BUG'`, `'Oops'`, `'soft lockup'`, …; case-insensitive). */
+	kind?: KernelReportKind | Lowercase<KernelReportKind>;
+	/** How long to wait for it, in ms. @default 5000 */
+	timeout?: number;
 }
 
 /** What `stdout` and `stderr` are for an `encoding`: a Buffer for `'buffer'`, else a string. */
@@ -55,6 +65,12 @@ export interface VmFacts {
 	readonly consoleLog: string;
 	/** How to attach gdb to the guest kernel, with the `gdb` option; else undefined. */
 	readonly gdb: GdbInfo | undefined;
+	/**
+	 * The guest kernel's log as records (every level, whatever the console shows) and the reports found in it
+	 * (`WARNING:`, `BUG:`, an oops, a lockup, …), delivered while the VM runs. Empty for a launcher VM. See
+	 * docs/kernel-reports.md.
+	 */
+	readonly kernelLog: KernelLog;
 }
 
 /** Every property of `VmFacts`, for the code that forwards them (the compiler checks the list is whole). */
@@ -69,6 +85,7 @@ export const VM_FACT_NAMES = [
 	'disks',
 	'consoleLog',
 	'gdb',
+	'kernelLog',
 ] as const satisfies readonly (keyof VmFacts)[];
 
 /** `true` only while `VM_FACT_NAMES` names every fact: a fact added to `VmFacts` alone fails to compile here. */
@@ -137,6 +154,15 @@ export interface Vm extends VmFacts, AsyncDisposable {
 	waitForFile(path: string, options?: WaitOptions): Promise<ExecResult<string>>;
 	/** Wait until a TCP connection to `port` succeeds from inside the guest (to `host`, default 127.0.0.1). */
 	waitForOpenPort(port: number, options?: WaitForPortOptions): Promise<ExecResult<string>>;
+
+	/**
+	 * Wait (up to `timeout` ms, default 5000) until the guest kernel has logged a report that matches — `pattern`
+	 * in its title, message or text, of `kind` (`'WARNING'`, `'BUG'`, …) when given — and that nothing expected
+	 * yet; resolve with it and acknowledge it, so that the test fixtures fail nothing for it (nor for the taint
+	 * it sets). Rejects with a `VmError` listing the reports logged when none matches in time. For a test that
+	 * triggers a splat on purpose: `await vm.expectKernelReport(/deliberate warning/, { kind: 'WARNING' })`.
+	 */
+	expectKernelReport(pattern?: RegExp | string, options?: ExpectKernelReportOptions): Promise<KernelReport>;
 
 	/**
 	 * Forward a free TCP (or UDP) port on the host's 127.0.0.1 to `guestPort` in the guest; resolves with

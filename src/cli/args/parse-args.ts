@@ -26,6 +26,7 @@ export const RUN_FLAGS: Readonly<Record<string, FlagSpec>> = {
 	lan: { type: 'string' },
 	disk: { type: 'list' },
 	gdb: { type: 'boolean' },
+	'kernel-reports': { type: 'string' },
 	norc: { type: 'boolean' },
 	help: { type: 'boolean', short: 'h' },
 	version: { type: 'boolean' },
@@ -58,6 +59,11 @@ export interface RunArgs {
 	disks: DiskOptions[];
 	/** `--gdb`: start QEMU's gdb stub and print how to connect. */
 	gdb: boolean;
+	/**
+	 * `--kernel-reports=fail|report|ignore`: what a kernel report during the script does: `fail` exits with
+	 * EXIT_CODES.kernelReport, `report` (the default) prints a notice on stderr, `ignore` nothing.
+	 */
+	kernelReports: 'fail' | 'report' | 'ignore';
 	/** `--norc` (interactive shell only): bash without the user's startup files. */
 	norc: boolean;
 	/** Everything after `--`, for QEMU (or the launcher's QEMU). */
@@ -153,6 +159,10 @@ export function parseRunArgs(
 		if (entry) env[entry[0]] = entry[1];
 	}
 	const timeoutText = optionalString(flags.timeout);
+	const kernelReports = optionalString(flags['kernel-reports']) ?? 'report';
+	if (kernelReports !== 'fail' && kernelReports !== 'report' && kernelReports !== 'ignore') {
+		throw new UsageError(`Expected \`--kernel-reports\` to be fail, report or ignore, got \`${kernelReports}\`.`);
+	}
 	return {
 		kind: positionals.length === 0 ? 'shell' : 'run',
 		args: {
@@ -174,6 +184,7 @@ export function parseRunArgs(
 			lan: parseLan(optionalString(flags.lan)),
 			disks: ((flags.disk as string[] | undefined) ?? []).map(parseDisk),
 			gdb: flags.gdb === true,
+			kernelReports,
 			norc: flags.norc === true,
 			qemuArgs: rest ?? [],
 		},

@@ -26,6 +26,9 @@ More options:
   --disk=PATH[:SIZE][,ro] Attach a disk image as /dev/vda, /dev/vdb, … (repeatable); SIZE (64M, 2G)
                           creates a missing file (qcow2 for *.qcow2, else sparse raw); ,ro: read-only
   --gdb                   Start QEMU's gdb stub (kernel booted with nokaslr) and print the gdb command
+  --kernel-reports=fail|report|ignore
+                          What a guest kernel report during the script (WARNING, BUG, oops, lockup, a new
+                          W/D/L taint) does: report (default) prints a notice on stderr, fail also exits ${EXIT_CODES.kernelReport}
   --launcher=COMMAND      Run the script with an external launcher with the same interface instead
                           (e.g. a Nix build of …config.system.build.vmExec)
   -h, --help              Show this help
@@ -50,6 +53,7 @@ Exit status: the script's own (0-255; 128+N if it was killed by signal N), or vm
   ${EXIT_CODES.usage}   usage error (unknown option, missing script, bad value)
   ${EXIT_CODES.bootFailure}   the VM could not start (run vm-exec doctor)
   ${EXIT_CODES.crash}   the VM crashed while the script ran (kernel panic, QEMU died)
+  ${EXIT_CODES.kernelReport}   --kernel-reports=fail: the guest kernel reported a problem while the script ran
   ${EXIT_CODES.unresponsive}   the guest stopped answering while the script ran (a frozen kernel)
   ${EXIT_CODES.timeout}  --timeout expired
   130/143 vm-exec was interrupted (SIGINT/SIGTERM); the VM was stopped

@@ -13,8 +13,8 @@ const srcDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..
 
 /** Bottom first. A folder is named with its `/`, a file at the root of `src/` by its name. */
 const LAYERS: LayerTable = [
-	['debug.ts', 'errors.ts', 'arch/'],
-	['lifecycle/', 'protocol/', 'guest/', 'cache/', 'kernel-log/', 'tap/'],
+	['debug.ts', 'errors.ts', 'arch/', 'kernel-log/'],
+	['lifecycle/', 'protocol/', 'guest/', 'cache/', 'tap/'],
 	['options/', 'options.ts', 'qemu/', 'disks/'],
 	['boot/', 'kernel/', 'elf/', 'snapshot/', 'network/'],
 	['vm/'],

@@ -6,6 +6,7 @@
 import { describe, expect, test } from 'vitest';
 import { VmClosedError, VmCrashedError, VmExecError, VmTimeoutError } from '../../../src/errors.js';
 import type { NormalizedExecOptions } from '../../../src/options.js';
+import { NO_KERNEL_LOG } from '../../../src/kernel-log/kernel-verdict.js';
 import { BaseVm } from '../../../src/vm/base-vm.js';
 import type { ExecResult } from '../../../src/vm/exec-result.js';
 
@@ -22,6 +23,7 @@ class StubVm extends BaseVm {
 			disks: [],
 			consoleLog: '[    1.0] booted\n',
 			gdb: undefined,
+			kernelLog: NO_KERNEL_LOG,
 		});
 	}
 
