@@ -37,6 +37,17 @@ describe('an aarch64 VM over an arm64 root', () => {
 		expect(vm.qemuArgv).toContain('virt,memory-backend=ram');
 	});
 
+	it("delivers the kernel's log and its taint: a record a command makes the kernel log, and a new W taint that counts as a failure", async () => {
+		// The kernel logs `sh (PID): drop_caches: 3` (a kernel record, at info level) for a write to drop_caches; a
+		// write to /proc/sys/kernel/tainted sets the bits written (512: W, "kernel issued warning").
+		const result = await vm.exec('echo 3 >/proc/sys/vm/drop_caches; echo 512 >/proc/sys/kernel/tainted');
+		expect(result.exitCode).toBe(0);
+		expect(result.kernelLog!.map((record) => record.text).some((text) => /drop_caches: 3$/.test(text))).toBe(true);
+		expect(result.taint!.failing.map((flag) => flag.letter)).toEqual(['W']);
+		expect(vm.kernelLog.taint! & 512).toBe(512);
+		expect(vm.kernelLog.records.some((record) => record.text.startsWith('Booting Linux') || record.text.startsWith('Linux version'))).toBe(true);
+	});
+
 	it('returns stdout, stderr and exit codes byte for byte', async () => {
 		const result = await vm.exec("printf 'a\\0b\\n\\377'; printf 'err\\r\\n' >&2; exit 42", { encoding: 'buffer' });
 		expect(result.stdout).toEqual(Buffer.from([0x61, 0, 0x62, 0x0a, 0xff]));
