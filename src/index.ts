@@ -20,3 +20,5 @@ export {
 export type { VcpuLocation } from './errors.js';
 export type { WaitOptions, WaitForPortOptions } from './vm/wait-until.js';
 export { VmUnknownUserError } from './vm/exec-as-user.js';
+export { execTap, type ExecTapOptions, type ExecTapResult, type TapExecutor } from './vm/exec-tap.js';
+export * from './tap/index.js';

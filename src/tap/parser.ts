@@ -9,6 +9,7 @@
  * next result line, where kselftest and KTAP print them. The parser never throws: what is wrong with the
  * stream (no plan, a short plan, a crash mid-subtest) is recorded in each document's `problems`.
  */
+import { StringDecoder } from 'node:string_decoder';
 import { classifyLine, isStructural, measureIndent, type TapLine } from './line.js';
 import type { TapCase, TapDirective, TapDocument, TapEvent, TapStatus } from './types.js';
 
@@ -73,6 +74,8 @@ export class TapParser {
 	private readonly stack: Frame[] = [];
 	private readonly listener: ((event: TapEvent) => void) | undefined;
 	private partial = '';
+	// A chunk of bytes may end inside a UTF-8 character: decode across chunks.
+	private readonly decoder = new StringDecoder('utf8');
 	private lineNumber = 0;
 	private yaml: OpenYaml | undefined;
 	private bailedOut = false;
@@ -87,7 +90,7 @@ export class TapParser {
 	/** Feed the next chunk of the stream (any split: a line may arrive in pieces). */
 	write(chunk: string | Buffer): void {
 		if (this.ended) throw new Error('TapParser.write() after end()');
-		const text = this.partial + (typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
+		const text = this.partial + (typeof chunk === 'string' ? chunk : this.decoder.write(chunk));
 		const lines = text.split('\n');
 		this.partial = lines.pop() ?? '';
 		for (const line of lines) this.processLine(line.replace(/\r$/, ''));
@@ -96,6 +99,7 @@ export class TapParser {
 	/** The stream is over (the program exited, crashed or was killed): close what is open and return the tree. */
 	end(): TapDocument {
 		if (this.ended) return this.document;
+		this.partial += this.decoder.end();
 		if (this.partial !== '') this.processLine(this.partial.replace(/\r$/, ''));
 		this.partial = '';
 		this.closeYaml();
