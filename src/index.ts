@@ -21,4 +21,23 @@ export type { VcpuLocation } from './errors.js';
 export type { WaitOptions, WaitForPortOptions } from './vm/wait-until.js';
 export { VmUnknownUserError } from './vm/exec-as-user.js';
 export { execTap, type ExecTapOptions, type ExecTapResult, type TapExecutor } from './vm/exec-tap.js';
-export * from './tap/index.js';
+export {
+	parseTap,
+	TapParser,
+	summarizeTap,
+	describeTapSummary,
+	parseKselftestRun,
+	KselftestRunParser,
+	judgeKselftest,
+} from './tap/index.js';
+export type {
+	TapCase,
+	TapDirective,
+	TapDocument,
+	TapEvent,
+	TapPlan,
+	TapStatus,
+	TapFailure,
+	TapSummary,
+	KselftestRunResult,
+} from './tap/index.js';

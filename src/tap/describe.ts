@@ -58,6 +58,8 @@ export function describeTapSummary(summary: TapSummary, limits: DescribeLimits =
 export function describeProgress(testCase: TapCase, path: string[]): string {
 	const mark = { pass: '✓', fail: '✗', skip: '↓', todo: '○', xfail: '✓' }[testCase.status];
 	const where = path.length > 0 ? `${path.join(' › ')} › ` : '';
-	const directive = testCase.directive ? ` # ${testCase.directive.kind.toUpperCase()}${testCase.directive.reason ? ` ${testCase.directive.reason}` : ''}` : '';
-	return `${mark} ${testCase.number} ${where}${testCase.name}${directive}`;
+	const directive = testCase.directive
+		? ` # ${testCase.directive.kind.toUpperCase()}${testCase.directive.reason ? ` ${testCase.directive.reason}` : ''}`
+		: '';
+	return `${mark} ${testCase.number} ${where}${testCase.name}`.trimEnd() + directive;
 }

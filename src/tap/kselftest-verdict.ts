@@ -48,7 +48,12 @@ export function judgeKselftest(outcome: KselftestOutcome): KselftestVerdict {
 	const tap = parseTap(outcome.output);
 	const summary = summarizeTap(tap);
 	if (outcome.timedOut) {
-		return { status: 'timeout', reason: `killed at its timeout of ${outcome.timeoutSeconds} s (${summary.total} cases had finished)`, tap, summary };
+		return {
+			status: 'timeout',
+			reason: `killed at its timeout of ${outcome.timeoutSeconds} s (${summary.total} cases had finished)`,
+			tap,
+			summary,
+		};
 	}
 	if (outcome.exitCode === KSFT_SKIP) return { status: 'skip', reason: skipReason(tap, outcome.output), tap, summary };
 	if (outcome.exitCode === 0) return { status: 'pass', reason: 'exit status 0', tap, summary };

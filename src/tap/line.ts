@@ -42,7 +42,12 @@ function splitDescription(text: string): { name: string; directive: TapDirective
 		const name = unescape(text.slice(0, index).trim());
 		const rest = text.slice(index + 1).trim();
 		const match = DIRECTIVE.exec(rest);
-		if (match) return { name, directive: { kind: match[1]!.toLowerCase() as TapDirective['kind'], reason: (match[2] ?? '').trim() }, note: undefined };
+		if (match)
+			return {
+				name,
+				directive: { kind: match[1]!.toLowerCase() as TapDirective['kind'], reason: (match[2] ?? '').trim() },
+				note: undefined,
+			};
 		return { name, directive: undefined, note: rest };
 	}
 	return { name: unescape(text.trim()), directive: undefined, note: undefined };
@@ -67,7 +72,14 @@ export function classifyLine(content: string): TapLine {
 	const result = RESULT.exec(trimmed);
 	if (result) {
 		const { name, directive, note } = splitDescription(result[3] ?? '');
-		return { kind: 'result', ok: result[1] === 'ok', number: result[2] === undefined ? undefined : Number(result[2]), name, directive, note };
+		return {
+			kind: 'result',
+			ok: result[1] === 'ok',
+			number: result[2] === undefined ? undefined : Number(result[2]),
+			name,
+			directive,
+			note,
+		};
 	}
 	const bail = BAIL_OUT.exec(trimmed);
 	if (bail) return { kind: 'bail-out', reason: bail[1]!.trim() };

@@ -50,7 +50,9 @@ function hasFailure(doc: TapDocument): boolean {
 }
 
 function hasNestedBailOut(doc: TapDocument): boolean {
-	return doc.cases.some((testCase) => testCase.subtest !== undefined && (testCase.subtest.bailOut !== undefined || hasNestedBailOut(testCase.subtest)));
+	return doc.cases.some(
+		(testCase) => testCase.subtest !== undefined && (testCase.subtest.bailOut !== undefined || hasNestedBailOut(testCase.subtest)),
+	);
 }
 
 /** Count the cases of a tree and list its failures and problems. */
@@ -90,7 +92,8 @@ export function summarizeTap(document: TapDocument): TapSummary {
 		const where = path.length > 0 ? `${path.join(' › ')}: ` : '';
 		for (const problem of doc.problems) summary.problems.push(`${where}${problem}`);
 		// The top level repeats a nested document's bail-out (for `document.bailOut`): report it once, where it was.
-		if (doc.bailOut !== undefined && !(doc === document && hasNestedBailOut(document))) summary.problems.push(`${where}Bail out!${doc.bailOut ? ` ${doc.bailOut}` : ''}`);
+		if (doc.bailOut !== undefined && !(doc === document && hasNestedBailOut(document)))
+			summary.problems.push(`${where}Bail out!${doc.bailOut ? ` ${doc.bailOut}` : ''}`);
 		for (const testCase of doc.cases) {
 			const subtest = testCase.subtest;
 			if (!subtest || subtest.cases.length === 0) {

@@ -95,7 +95,8 @@ export function listKselftests(installDir: string, options: ListKselftestsOption
 	return wanted
 		.filter((name) => !excluded.has(name))
 		.map((name) => {
-			const timeoutSeconds = parseKselftestSettingsTimeout(readText(path.join(dir, name, 'settings')) ?? '') ?? KSELFTEST_DEFAULT_TIMEOUT_SECONDS;
+			const timeoutSeconds =
+				parseKselftestSettingsTimeout(readText(path.join(dir, name, 'settings')) ?? '') ?? KSELFTEST_DEFAULT_TIMEOUT_SECONDS;
 			const tests = entries
 				.filter((entry) => entry.collection === name && !excluded.has(`${name}:${entry.name}`))
 				.map((entry) => ({ collection: name, name: entry.name, id: `${name}:${entry.name}`, installDir: dir, timeoutSeconds }));

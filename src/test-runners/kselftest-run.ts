@@ -68,7 +68,10 @@ function quote(text: string): string {
 
 /** runner.sh's name of the per-test arguments variable: `KSELFTEST_<NAME, upper-cased, non-alphanumerics as _>_ARGS`. */
 export function kselftestArgsVariable(name: string): string {
-	return `KSELFTEST_${name.replace(/[\s\p{Cc}]/gu, '').replace(/[^A-Za-z0-9_]/g, '_').toUpperCase()}_ARGS`;
+	return `KSELFTEST_${name
+		.replace(/[\s\p{Cc}]/gu, '')
+		.replace(/[^A-Za-z0-9_]/g, '_')
+		.toUpperCase()}_ARGS`;
 }
 
 /** The guest script that runs one selftest (pure). */
@@ -114,7 +117,8 @@ function timeoutOf(test: KselftestTest, options: RunKselftestOptions): number {
 /** Run one selftest in `vm` and judge it. Resolves for every outcome; `failure` is the error to throw. */
 export async function runKselftest(vm: TapExecutor, test: KselftestTest, options: RunKselftestOptions = {}): Promise<KselftestOutcome> {
 	const via = options.via ?? 'program';
-	if (via !== 'program' && via !== 'run_kselftest') throw new TypeError(`Expected the \`via\` option to be 'program' or 'run_kselftest', got ${String(via)}.`);
+	if (via !== 'program' && via !== 'run_kselftest')
+		throw new TypeError(`Expected the \`via\` option to be 'program' or 'run_kselftest', got ${String(via)}.`);
 	const timeout = timeoutOf(test, options);
 	const progress = options.onProgress;
 	const onTapEvent =
@@ -136,7 +140,12 @@ export async function runKselftest(vm: TapExecutor, test: KselftestTest, options
 		const result = parseKselftestRun(exec.stdout).find((entry) => entry.collection === test.collection && entry.test === test.name);
 		output = result?.output ?? exec.stdout;
 		const exitCode = result === undefined ? exec.exitCode || 1 : result.status === 'pass' ? 0 : result.status === 'skip' ? 4 : 1;
-		verdict = judgeKselftest({ exitCode, timedOut: exec.timedOut || result?.status === 'timeout', output, timeoutSeconds: test.timeoutSeconds });
+		verdict = judgeKselftest({
+			exitCode,
+			timedOut: exec.timedOut || result?.status === 'timeout',
+			output,
+			timeoutSeconds: test.timeoutSeconds,
+		});
 		if (result?.note && verdict.status === 'fail') verdict.reason = `run_kselftest.sh: ${result.note}`;
 	} else {
 		verdict = judgeKselftest({ exitCode: exec.exitCode, timedOut: exec.timedOut, output, timeoutSeconds });

@@ -15,7 +15,12 @@ import { listKselftests, type KselftestCollection, type KselftestTest, type List
 import { runKselftest, type RunKselftestOptions } from './kselftest-run.js';
 import { useVm } from './vitest.js';
 
-export { KSELFTEST_DEFAULT_TIMEOUT_SECONDS, listKselftests, parseKselftestList, parseKselftestSettingsTimeout } from './kselftest-install.js';
+export {
+	KSELFTEST_DEFAULT_TIMEOUT_SECONDS,
+	listKselftests,
+	parseKselftestList,
+	parseKselftestSettingsTimeout,
+} from './kselftest-install.js';
 export type { KselftestCollection, KselftestTest, ListKselftestsOptions } from './kselftest-install.js';
 export { buildKselftestScript, KselftestError, runKselftest } from './kselftest-run.js';
 export type { KselftestOutcome, RunKselftestOptions } from './kselftest-run.js';

@@ -55,7 +55,8 @@ function execProblem(result: TapResultLike): string | undefined {
 function describeExecTail(result: TapResultLike): string {
 	const lines: string[] = [];
 	if (result.script !== undefined) lines.push(`script: ${summarizeScript(result.script, 400)}`);
-	if ('exitCode' in result) lines.push(`exit code: ${result.timedOut ? 'timed out (killed)' : String(result.exitCode ?? 'none (the VM died)')}`);
+	if ('exitCode' in result)
+		lines.push(`exit code: ${result.timedOut ? 'timed out (killed)' : String(result.exitCode ?? 'none (the VM died)')}`);
 	const stderr = result.stderr === undefined ? '' : String(result.stderr);
 	if (stderr.trim() !== '') lines.push(`stderr:\n${tailOf(stderr, 2000).trimEnd().replace(/^/gm, '  ')}`);
 	return lines.join('\n');
@@ -68,7 +69,8 @@ export const tapMatchers = {
 			const kind = received === null ? 'null' : typeof received;
 			return {
 				pass: false,
-				message: () => `expect(received).toPassTap() needs what execTap() resolves (an object with a TAP \`summary\`), got ${kind}. Did you forget to await it?`,
+				message: () =>
+					`expect(received).toPassTap() needs what execTap() resolves (an object with a TAP \`summary\`), got ${kind}. Did you forget to await it?`,
 			};
 		}
 		const { summary } = received;

@@ -40,7 +40,8 @@ export interface TapExecutor {
  * ```
  */
 export async function execTap(vm: TapExecutor, script: string, options: ExecTapOptions = {}): Promise<ExecTapResult> {
-	if (typeof options !== 'object' || options === null) throw new TypeError(`Expected the execTap() options to be an object, got ${String(options)}.`);
+	if (typeof options !== 'object' || options === null)
+		throw new TypeError(`Expected the execTap() options to be an object, got ${String(options)}.`);
 	const { onTapEvent, onStdout, ...execOptions } = options;
 	if (onTapEvent !== undefined && typeof onTapEvent !== 'function') {
 		throw new TypeError(`Expected the \`onTapEvent\` option to be a function, got ${typeof onTapEvent}.`);

@@ -101,11 +101,15 @@ describe("run_kselftest.sh's two-level output", () => {
 
 describe('judgeKselftest', () => {
 	test('exit 4 is a skip with the reason the selftest gave', () => {
-		expect(judgeKselftest({ exitCode: 4, timedOut: false, output: 'TAP version 13\n1..0 # SKIP needs CONFIG_FOO\n', timeoutSeconds: 45 })).toMatchObject({
+		expect(
+			judgeKselftest({ exitCode: 4, timedOut: false, output: 'TAP version 13\n1..0 # SKIP needs CONFIG_FOO\n', timeoutSeconds: 45 }),
+		).toMatchObject({
 			status: 'skip',
 			reason: 'needs CONFIG_FOO',
 		});
-		expect(judgeKselftest({ exitCode: 4, timedOut: false, output: 'no /dev/watchdog\n', timeoutSeconds: 45 }).reason).toBe('no /dev/watchdog');
+		expect(judgeKselftest({ exitCode: 4, timedOut: false, output: 'no /dev/watchdog\n', timeoutSeconds: 45 }).reason).toBe(
+			'no /dev/watchdog',
+		);
 	});
 
 	test('a timeout says how many cases had finished', () => {
@@ -115,6 +119,8 @@ describe('judgeKselftest', () => {
 
 	test('a failing exit status fails even with passing TAP, and a VM that died has none', () => {
 		expect(judgeKselftest({ exitCode: 1, timedOut: false, output: '1..1\nok 1 a\n', timeoutSeconds: 45 }).status).toBe('fail');
-		expect(judgeKselftest({ exitCode: undefined, timedOut: false, output: '', timeoutSeconds: 45 }).reason).toBe('no exit status (the VM died)');
+		expect(judgeKselftest({ exitCode: undefined, timedOut: false, output: '', timeoutSeconds: 45 }).reason).toBe(
+			'no exit status (the VM died)',
+		);
 	});
 });

@@ -16,11 +16,25 @@ describe('classifyLine', () => {
 		['ok 1 - reads a plan', { kind: 'result', ok: true, number: 1, name: 'reads a plan', directive: undefined, note: undefined }],
 		[
 			"ok 3 # SKIP CLOCK_BOOTTIME_ALARM isn't supported",
-			{ kind: 'result', ok: true, number: 3, name: '', directive: { kind: 'skip', reason: "CLOCK_BOOTTIME_ALARM isn't supported" }, note: undefined },
+			{
+				kind: 'result',
+				ok: true,
+				number: 3,
+				name: '',
+				directive: { kind: 'skip', reason: "CLOCK_BOOTTIME_ALARM isn't supported" },
+				note: undefined,
+			},
 		],
 		[
 			'not ok 7 selftests: timens: futex # TIMEOUT 45 seconds',
-			{ kind: 'result', ok: false, number: 7, name: 'selftests: timens: futex', directive: { kind: 'timeout', reason: '45 seconds' }, note: undefined },
+			{
+				kind: 'result',
+				ok: false,
+				number: 7,
+				name: 'selftests: timens: futex',
+				directive: { kind: 'timeout', reason: '45 seconds' },
+				note: undefined,
+			},
 		],
 		[
 			'not ok 2 selftests: rlimits: rlimits-per-userns # exit=1',
@@ -30,7 +44,10 @@ describe('classifyLine', () => {
 			'ok 4 global.mmap # XFAIL no huge pages',
 			{ kind: 'result', ok: true, number: 4, name: 'global.mmap', directive: { kind: 'xfail', reason: 'no huge pages' }, note: undefined },
 		],
-		['not ok 3 - escapes \\# in names # TODO later', { kind: 'result', ok: false, number: 3, name: 'escapes # in names', directive: { kind: 'todo', reason: 'later' }, note: undefined }],
+		[
+			'not ok 3 - escapes \\# in names # TODO later',
+			{ kind: 'result', ok: false, number: 3, name: 'escapes # in names', directive: { kind: 'todo', reason: 'later' }, note: undefined },
+		],
 		['ok', { kind: 'result', ok: true, number: undefined, name: '', directive: undefined, note: undefined }],
 		['Bail out! no database', { kind: 'bail-out', reason: 'no database' }],
 		['# Subtest: list-kunit-test', { kind: 'subtest', name: 'list-kunit-test' }],
@@ -69,7 +86,14 @@ describe('parseTap on hand-written edge cases', () => {
 		const summary = summarizeTap(doc);
 		expect(summary).toMatchObject({ ok: false, total: 6, passed: 3, failed: 1, skipped: 1, xfail: 1, todo: 0, problems: [] });
 		expect(summary.failures).toEqual([
-			{ number: 2, name: 'list_test_list_add', path: ['list-kunit-test'], diagnostics: list.cases[1]!.diagnostics, yaml: undefined, note: undefined },
+			{
+				number: 2,
+				name: 'list_test_list_add',
+				path: ['list-kunit-test'],
+				diagnostics: list.cases[1]!.diagnostics,
+				yaml: undefined,
+				note: undefined,
+			},
 		]);
 	});
 
