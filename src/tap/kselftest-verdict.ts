@@ -50,7 +50,7 @@ export function judgeKselftest(outcome: KselftestOutcome): KselftestVerdict {
 	if (outcome.timedOut) {
 		return {
 			status: 'timeout',
-			reason: `killed at its timeout of ${outcome.timeoutSeconds} s (${summary.total} cases had finished)`,
+			reason: `killed at its timeout of ${outcome.timeoutSeconds} s (${summary.total} ${summary.total === 1 ? 'case' : 'cases'} had finished)`,
 			tap,
 			summary,
 		};

@@ -97,7 +97,7 @@ export function buildKselftestScript(test: KselftestTest, via: 'program' | 'run_
 
 /** The failure message: headline, failing cases, then the tail of the selftest's own output. */
 export function describeKselftestFailure(test: KselftestTest, verdict: KselftestVerdict, output: string): string {
-	const counts = verdict.summary.total > 0 ? `, ${verdict.summary.failed} of ${verdict.summary.total} cases failed` : '';
+	const counts = verdict.summary.failed > 0 ? `, ${verdict.summary.failed} of ${verdict.summary.total} cases failed` : '';
 	const lines = [`kselftest ${test.id} ${verdict.status === 'timeout' ? 'timed out' : 'failed'}: ${verdict.reason}${counts}`, ''];
 	// A selftest that prints no TAP at all (many shell ones): its output alone says what happened.
 	const printedTap = verdict.tap.plan !== undefined || verdict.tap.cases.length > 0;
