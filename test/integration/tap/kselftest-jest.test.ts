@@ -14,7 +14,7 @@ afterAll(async () => {
 });
 
 test('the timens selftests pass as Jest tests, one per selftest', async () => {
-	const installDir = await buildKselftests(['timens', 'kcmp']);
+	const installDir = await buildKselftests();
 	const temp = await tempDir({ prefix: 'vm-exec-kselftest-jest-', unsafeCleanup: true });
 	cleanup = temp.cleanup;
 	const { env, marker } = createRunMarker();

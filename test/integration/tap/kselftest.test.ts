@@ -27,7 +27,7 @@ describe('the kernel selftests as Vitest tests', () => {
 	let marker: string;
 
 	beforeAll(async () => {
-		const installDir = await buildKselftests(['timens', 'kcmp']);
+		const installDir = await buildKselftests();
 		const temp = await tempDir({ prefix: 'vm-exec-kselftest-test-', unsafeCleanup: true });
 		cleanup = temp.cleanup;
 		const run = createRunMarker();
