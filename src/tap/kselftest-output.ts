@@ -4,8 +4,8 @@
  * and between each selftest's `# selftests: coll: name` header and its result line, the selftest's own
  * output (KTAP, mostly) prefixed with `# ` by the runner.
  */
-import { parseTap } from './parser.js';
-import type { TapDocument } from './types.js';
+import { TapParser } from './parser.js';
+import type { TapDocument, TapEvent } from './types.js';
 
 /** How `run_kselftest.sh` judged one selftest (it judges by the exit status: 0 pass, 4 skip, 124 timeout). */
 export type KselftestStatus = 'pass' | 'fail' | 'skip' | 'timeout';
@@ -42,11 +42,20 @@ function unprefix(line: string): string {
 export class KselftestRunParser {
 	readonly results: KselftestRunResult[] = [];
 	private partial = '';
-	private open: { collection: string; test: string; lines: string[] } | undefined;
+	private open: { collection: string; test: string; lines: string[]; tap: TapParser } | undefined;
 	private readonly onResult: ((result: KselftestRunResult) => void) | undefined;
+	private readonly onTapEvent: ((event: TapEvent, selftest: { collection: string; test: string }) => void) | undefined;
 
-	constructor(onResult?: (result: KselftestRunResult) => void) {
+	/**
+	 * `onResult` is called as each selftest's result line comes; `onTapEvent` as each case of a selftest's
+	 * own (nested) TAP finishes, for progress while the selftest still runs.
+	 */
+	constructor(
+		onResult?: (result: KselftestRunResult) => void,
+		onTapEvent?: (event: TapEvent, selftest: { collection: string; test: string }) => void,
+	) {
 		this.onResult = onResult;
+		this.onTapEvent = onTapEvent;
 	}
 
 	write(chunk: string | Buffer): void {
@@ -70,7 +79,10 @@ export class KselftestRunParser {
 		const header = HEADER.exec(line);
 		if (header) {
 			if (this.open) this.finish(this.open.collection, this.open.test, 0, 'fail', 'no result line: the next selftest began');
-			this.open = { collection: header[1]!, test: header[2]!, lines: [] };
+			const selftest = { collection: header[1]!, test: header[2]! };
+			const listener = this.onTapEvent;
+			const tap = new TapParser(listener ? (event) => listener(event, selftest) : undefined);
+			this.open = { ...selftest, lines: [], tap };
 			return;
 		}
 		const result = RESULT.exec(line);
@@ -79,14 +91,18 @@ export class KselftestRunParser {
 			this.finish(collection!, test!, Number(number), statusOf(verdict === 'ok', note), note);
 			return;
 		}
-		this.open?.lines.push(unprefix(line));
+		if (!this.open) return;
+		const text = unprefix(line);
+		this.open.lines.push(text);
+		this.open.tap.write(`${text}\n`);
 	}
 
 	private finish(collection: string, test: string, number: number, status: KselftestStatus, note: string | undefined): void {
-		const lines = this.open && this.open.collection === collection && this.open.test === test ? this.open.lines : [];
+		const open = this.open && this.open.collection === collection && this.open.test === test ? this.open : undefined;
 		this.open = undefined;
-		const output = lines.length > 0 ? `${lines.join('\n')}\n` : '';
-		const result: KselftestRunResult = { collection, test, number, status, note, output, tap: parseTap(output) };
+		const output = open && open.lines.length > 0 ? `${open.lines.join('\n')}\n` : '';
+		const tap = open ? open.tap.end() : new TapParser().end();
+		const result: KselftestRunResult = { collection, test, number, status, note, output, tap };
 		this.results.push(result);
 		this.onResult?.(result);
 	}

@@ -5,7 +5,7 @@
  * then, and its report shows the cases it had finished.
  */
 import { describeProgress, describeTapSummary } from '../tap/describe.js';
-import { parseKselftestRun } from '../tap/kselftest-output.js';
+import { KselftestRunParser } from '../tap/kselftest-output.js';
 import { judgeKselftest, type KselftestVerdict } from '../tap/kselftest-verdict.js';
 import type { TapEvent } from '../tap/types.js';
 import type { ExecResult } from '../vm/exec-result.js';
@@ -121,23 +121,22 @@ export async function runKselftest(vm: TapExecutor, test: KselftestTest, options
 		throw new TypeError(`Expected the \`via\` option to be 'program' or 'run_kselftest', got ${String(via)}.`);
 	const timeout = timeoutOf(test, options);
 	const progress = options.onProgress;
-	const onTapEvent =
-		progress && via === 'program'
-			? (event: TapEvent) => {
-					if (event.type === 'case') progress(`${test.id} ${describeProgress(event.case, event.path)}`);
-				}
-			: undefined;
+	const report = (event: TapEvent) => {
+		if (progress && event.type === 'case') progress(`${test.id} ${describeProgress(event.case, event.path)}`);
+	};
+	// Through run_kselftest.sh, the selftest's own TAP is nested in the runner's: read it as it comes too.
+	const runner = via === 'run_kselftest' ? new KselftestRunParser(undefined, report) : undefined;
 	const exec = await execTap(vm, buildKselftestScript(test, via), {
 		timeout,
 		...(options.env ? { env: options.env } : {}),
 		...(options.signal ? { signal: options.signal } : {}),
-		...(onTapEvent ? { onTapEvent } : {}),
+		...(runner ? { onStdout: (chunk: Buffer) => runner.write(chunk) } : { onTapEvent: report }),
 	});
 	let verdict: KselftestVerdict;
 	let output = exec.stdout;
 	const timeoutSeconds = timeout / 1000;
 	if (via === 'run_kselftest') {
-		const result = parseKselftestRun(exec.stdout).find((entry) => entry.collection === test.collection && entry.test === test.name);
+		const result = runner!.end().find((entry) => entry.collection === test.collection && entry.test === test.name);
 		output = result?.output ?? exec.stdout;
 		const exitCode = result === undefined ? exec.exitCode || 1 : result.status === 'pass' ? 0 : result.status === 'skip' ? 4 : 1;
 		verdict = judgeKselftest({

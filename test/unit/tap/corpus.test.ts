@@ -3,7 +3,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { parseKselftestRun } from '../../../src/tap/kselftest-output.js';
+import { KselftestRunParser, parseKselftestRun } from '../../../src/tap/kselftest-output.js';
 import { judgeKselftest } from '../../../src/tap/kselftest-verdict.js';
 import { parseTap } from '../../../src/tap/parser.js';
 import { summarizeTap } from '../../../src/tap/summary.js';
@@ -86,6 +86,18 @@ describe("run_kselftest.sh's two-level output", () => {
 		// The nested YAML keeps its one-space indentation once the runner's "# " is off.
 		expect(results[9]!.tap.cases[0]!.yaml).toMatch(/^Total: +\d+\nFree:/);
 		expect(results[12]!.output).toMatch(/^FAIL: test_module kernel module load should work$/m);
+	});
+
+	test('fed in chunks, it gives the same results and reports each nested case as it arrives', () => {
+		const text = corpus('kselftest-6.1/run_kselftest.txt');
+		const seen: string[] = [];
+		const parser = new KselftestRunParser(undefined, (event, selftest) => {
+			if (event.type === 'case') seen.push(`${selftest.collection}:${selftest.test} ${event.case.number}`);
+		});
+		for (let at = 0; at < text.length; at += 100) parser.write(text.slice(at, at + 100));
+		expect(parser.end()).toEqual(parseKselftestRun(text));
+		expect(seen.slice(0, 3)).toEqual(['timens:timens 1', 'timens:timens 2', 'timens:timens 3']);
+		expect(seen).toHaveLength(10 + 3 + 3 + 4 + 2 + 1 + 2 + 3 + 1 + 5);
 	});
 
 	test('a timeout, and a run cut off inside a selftest', () => {

@@ -120,7 +120,9 @@ describe('runKselftest', () => {
 		const vm = fakeVm([
 			'TAP version 13\n1..1\n# selftests: timens: timerfd\n# 1..1\n# not ok 1 clockid=7\nnot ok 1 selftests: timens: timerfd # exit=1\n',
 		]);
-		const outcome = await runKselftest(vm, selftest, { via: 'run_kselftest' });
+		const lines: string[] = [];
+		const outcome = await runKselftest(vm, selftest, { via: 'run_kselftest', onProgress: (line) => lines.push(line) });
 		expect([outcome.status, outcome.reason, outcome.output]).toEqual(['fail', 'run_kselftest.sh: exit=1', '1..1\nnot ok 1 clockid=7\n']);
+		expect(lines).toEqual(['timens:timerfd ✗ 1 clockid=7']);
 	});
 });
