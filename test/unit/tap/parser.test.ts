@@ -161,6 +161,20 @@ describe('parseTap on hand-written edge cases', () => {
 		expect(parseTap('1..2\nok 1\nok 2\n1..3\n').problems).toEqual(['a second plan 1..3 at line 4']);
 	});
 
+	test('TAP 14 subtests three levels deep without `# Subtest:` lines take the names of their result lines', () => {
+		const doc = parseTap('TAP version 14\n1..1\n    1..1\n        1..1\n        not ok 1 - deep\n    not ok 1 - middle\nnot ok 1 - top\n');
+		expect(summarizeTap(doc).failures.map((f) => [f.path, f.name])).toEqual([[['top', 'middle'], 'deep']]);
+		expect(doc.cases[0]!.subtest!.cases[0]!.subtest!.name).toBe('middle');
+	});
+
+	test('a YAML block left open ends where the indentation does', () => {
+		const doc = parseTap('1..2\nok 1 - a\n  ---\n  foo: 1\nok 2 - b\n');
+		expect(doc.cases.map((c) => [c.name, c.yaml])).toEqual([
+			['a', 'foo: 1'],
+			['b', undefined],
+		]);
+	});
+
 	test('no output at all fails with a problem', () => {
 		expect(summarizeTap(parseTap(''))).toMatchObject({ ok: false, problems: ['no plan and no results'] });
 	});
