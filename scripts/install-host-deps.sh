@@ -136,7 +136,7 @@ if [ "$dev" = 1 ]; then
 	# (its selftests' `make install` needs rsync).
 	command -v rsync >/dev/null 2>&1 || missing="$missing rsync"
 	# (Debian bookworm's kernel source; on a release without it the tests that need it say so.)
-	if [ ! -e /usr/src/linux-source-6.1.tar.xz ] && command -v apt-cache >/dev/null 2>&1 && apt-cache show linux-source-6.1 >/dev/null 2>&1; then
+	if [ ! -e /usr/src/linux-source-6.1.tar.xz ] && grep -q '^VERSION_CODENAME=bookworm' /etc/os-release 2>/dev/null; then
 		missing="$missing linux-source-6.1"
 	fi
 	for k in /boot/vmlinuz-*; do
