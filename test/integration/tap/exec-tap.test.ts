@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startVm, type Vm } from '../../../src/index.js';
+import { leftovers } from '../../helpers/vm-leaks.js';
 import { execTap } from '../../../src/vm/exec-tap.js';
 import { vmMatchers } from '../../../src/test-runners/matchers.js';
 import type {} from '../../../src/test-runners/vitest.js';
@@ -17,6 +18,8 @@ beforeAll(async () => {
 });
 afterAll(async () => {
 	await vm?.close();
+	// Nothing of the VM (QEMU, its workspace) outlives the file.
+	if (vm) expect(leftovers(vm)).toEqual([]);
 });
 
 function failureOf(assertion: () => void): string {

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startVm, type Vm } from '../../../src/index.js';
+import { leftovers } from '../../helpers/vm-leaks.js';
 import { parseKselftestRun } from '../../../src/tap/kselftest-output.js';
 import { parseTap } from '../../../src/tap/parser.js';
 import type { TapDocument } from '../../../src/tap/types.js';
@@ -31,6 +32,8 @@ beforeAll(async () => {
 }, 300_000);
 afterAll(async () => {
 	await vm?.close();
+	// Nothing of the VM (QEMU, its workspace) outlives the file.
+	if (vm) expect(leftovers(vm)).toEqual([]);
 });
 
 describe('the stored kselftest corpus matches what linux-source-6.1 prints today', () => {
