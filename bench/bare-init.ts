@@ -10,7 +10,7 @@ import path from 'node:path';
 import { withDir } from 'tmp-promise';
 import { findBusybox } from '../src/qemu/host-tools.js';
 import { packCpio, type CpioEntry } from '../src/boot/cpio.js';
-import type { QemuPlan } from '../src/qemu/argv.js';
+import type { QemuPlan } from '../src/qemu/argv/qemu-argv.js';
 import { bootToConsole, type RawBootSetup } from './raw-boot.js';
 
 const MARK = 'vm-exec-bench: /init runs';

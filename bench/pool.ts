@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { dir as tempDir } from 'tmp-promise';
-import { resolveBudgetMiB } from '../src/pool/policy.js';
+import { resolveBudgetMiB } from '../src/options/environment.js';
 import { WarmPool } from '../src/pool/warm-pool.js';
 import type { VmOptions } from '../src/index.js';
 import { qemuMemoryMiB } from './qemu-memory.js';

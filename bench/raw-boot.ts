@@ -1,6 +1,6 @@
 /**
  * Raw QEMU boots, for the benchmarks that time the kernel itself: the QEMU command line of a real cold VM
- * (no snapshot, no shared dir, no network), built by the real argv builder (src/qemu/argv.ts) and started
+ * (no snapshot, no shared dir, no network), built by the real argv builder (src/qemu/argv/qemu-argv.ts) and started
  * by the real launcher (src/qemu/launch.ts) in a fresh workspace. A benchmark changes only what it says it
  * changes (the kernel flags, the initramfs) and stops QEMU once the console shows what it waits for.
  */
@@ -10,7 +10,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { startVm } from '../src/index.js';
 import { createWorkspace, workspacePaths, type WorkspacePaths } from '../src/lifecycle/workspace.js';
-import { buildQemuArgv, type QemuPlan } from '../src/qemu/argv.js';
+import { buildQemuArgv, type QemuPlan } from '../src/qemu/argv/qemu-argv.js';
 import { launchQemu } from '../src/qemu/launch.js';
 
 export interface RawBootSetup {

@@ -2,6 +2,8 @@
  * Error classes of vm-exec. Each carries the data a user needs to act on it, like execa's errors:
  * the first line of `message` says what went wrong, the properties hold the evidence.
  */
+import type { ExecRecord, ExecReport } from './kernel-log/kernel-log-stream.js';
+import type { TaintChange } from './kernel-log/kernel-verdict.js';
 
 /** Base class of every error vm-exec throws on purpose. */
 export class VmError extends Error {
@@ -65,6 +67,15 @@ export interface ExecResultFields<Output extends string | Buffer = string> {
 	timedOut: boolean;
 	/** Whether the command was killed because its `signal` was aborted. */
 	isCanceled: boolean;
+	/**
+	 * The guest kernel's log records logged while the command ran (every level; see docs/kernel-reports.md).
+	 * Absent for a launcher VM and for a command canceled before it ran.
+	 */
+	kernelLog?: readonly ExecRecord[];
+	/** The kernel's reports (`WARNING:`, `BUG:`, an oops, …) logged while the command ran. Absent as `kernelLog` is. */
+	kernelReports?: readonly ExecReport[];
+	/** `/proc/sys/kernel/tainted` before and after the command, and the bits it newly set. Absent as `kernelLog` is. */
+	taint?: TaintChange;
 }
 
 /** `vm.succeed()` saw a non-zero exit, `vm.fail()` saw a zero exit, or an exec timed out / was aborted. */
@@ -77,6 +88,10 @@ export class VmExecError extends VmError implements ExecResultFields<string | Bu
 	durationMs: number;
 	timedOut: boolean;
 	isCanceled: boolean;
+
+	kernelLog?: readonly ExecRecord[];
+	kernelReports?: readonly ExecReport[];
+	taint?: TaintChange;
 
 	constructor(
 		message: string,
@@ -91,6 +106,33 @@ export class VmExecError extends VmError implements ExecResultFields<string | Bu
 		this.durationMs = result.durationMs;
 		this.timedOut = result.timedOut;
 		this.isCanceled = result.isCanceled;
+		if (result.kernelLog) this.kernelLog = result.kernelLog;
+		if (result.kernelReports) this.kernelReports = result.kernelReports;
+		if (result.taint) this.taint = result.taint;
+	}
+}
+
+/**
+ * The guest kernel reported a problem while a command ran — a `WARNING:`, `BUG:`, an oops, a lockup, … — or
+ * newly set a taint bit that counts as a failure (`W`, `D`, `L`, …), and the VM was started with
+ * `kernelReports: 'fail'`. Also a `VmExecError`: it carries the command's result, and `reports` and
+ * `failingTaint` say what the kernel said.
+ */
+export class VmKernelError extends VmExecError {
+	override name = 'VmKernelError';
+	/** The kernel's reports logged while the command ran. */
+	reports: readonly ExecReport[];
+	/** The taint bits the command newly set that count as a failure (letter, bit, meaning). */
+	failingTaint: TaintChange['failing'];
+
+	constructor(
+		message: string,
+		result: ExecResultFields<string | Buffer>,
+		details: { consoleLog?: string; qemuArgv?: readonly string[]; reports: readonly ExecReport[]; failingTaint: TaintChange['failing'] },
+	) {
+		super(message, result, details);
+		this.reports = details.reports;
+		this.failingTaint = details.failingTaint;
 	}
 }
 
@@ -195,6 +237,14 @@ export class VmUnresponsiveError extends VmError {
 /** An operation on a VM that was already closed. */
 export class VmClosedError extends VmError {
 	override name = 'VmClosedError';
+}
+
+/**
+ * The "Console tail:" section that boot, crash and unresponsive errors end their message with (empty when
+ * the console printed nothing): the last `maxChars` of the guest console.
+ */
+export function consoleTailSection(consoleLog: string, maxChars = 2000): string {
+	return consoleLog.trim() ? `\nConsole tail:\n${tailOf(consoleLog, maxChars).trimEnd()}` : '';
 }
 
 /** Keep the last `maxChars` characters of a log, starting at a line boundary when possible. */

@@ -1,8 +1,13 @@
 export { startVm } from './start-vm.js';
 export { runInVm, type RunInVmOptions } from './run-in-vm.js';
-export type { Vm, GdbInfo } from './vm/vm.js';
+export type { Vm, VmFacts, GdbInfo, ExpectKernelReportOptions } from './vm/vm.js';
+export type { KernelLog, TaintChange } from './kernel-log/kernel-verdict.js';
+export type { ExecRecord, ExecReport, KernelLogLosses } from './kernel-log/kernel-log-stream.js';
+export type { KernelFrame, KernelReport, KernelReportKind } from './kernel-log/kernel-reports.js';
+export type { KernelLogRecord } from './kernel-log/kmsg-record.js';
+export type { TaintFlag } from './kernel-log/taint.js';
 export type { ExecResult } from './vm/exec-result.js';
-export type { VmOptions, ExecOptions, Accel } from './options.js';
+export type { VmOptions, ExecOptions, Accel, KernelReportPolicy } from './options.js';
 export type { ForwardPortOptions } from './network/port-forward.js';
 export type { DiskOptions, DiskFormat } from './disks/options.js';
 export type { VmDisk } from './disks/prepare.js';
@@ -10,6 +15,7 @@ export {
 	VmError,
 	VmBootError,
 	VmExecError,
+	VmKernelError,
 	VmTimeoutError,
 	VmCrashedError,
 	VmClosedError,

@@ -5,7 +5,7 @@
  * mapped for as long as the VM runs and copies `filesz` bytes of each segment, then touches 23 MB
  * less of it: less resident memory per VM, and a smaller cache file. Pure.
  */
-import { isElf64, PT_LOAD, programHeaders } from './elf-pvh.js';
+import { isElf64, PT_LOAD, programHeaders } from '../elf/elf64.js';
 
 const PAGE = 4096;
 

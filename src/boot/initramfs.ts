@@ -1,152 +1,22 @@
 /**
- * Build the guest's initramfs: static busybox, the guest's scripts (guest/init.sh as /init, the rest of guest/*.sh in /etc/vm-exec/),
- * the kernel modules the guest needs (virtio, 9p, overlay) in dependency order, decompressed, and a copy of
- * the host's shell with its libraries (see guest-shell.ts). Cached by content in the cache directory.
+ * What the guest's initramfs holds, entry by entry: static busybox and its applet links, the guest's
+ * scripts (guest/init.sh as /init, the rest of guest/*.sh in /etc/vm-exec/), the kernel modules the guest
+ * needs (virtio, 9p, overlay) in load order, decompressed, device nodes, the init's pipes and mount points,
+ * and a copy of the host's shell with its libraries (see guest-shell.ts). Pure once the files are read.
+ *
+ * Which files go in and the archive's cache key: initramfs-plan.ts. Reading, packing and caching it:
+ * prepare-initramfs.ts.
  */
-import { readFile, stat } from 'node:fs/promises';
-import path from 'node:path';
-import { execa } from 'execa';
 import { type Arch, archSpec } from '../arch/arch.js';
-import { VmBootError } from '../errors.js';
 import { readGuestScripts, runnerProgram } from '../guest/scripts.js';
-import { ensureDir, fileIdentity, hashKey, writeFileAtomic } from '../cache/dir.js';
-import { MAX_INITRAMFS_FILES, markCacheHit, pruneCachedFiles } from '../cache/prune.js';
-import { type GuestShell, guestShellIdentity, resolveGuestShell } from './guest-shell.js';
-import { type CpioEntry, packCpio } from './cpio.js';
+import type { CpioEntry } from './cpio.js';
 import { parseModulesDevname } from './devnames.js';
-import { readModuleFile } from './module-file.js';
-
-export { readModuleFile };
-import { readBusyboxApplets } from './busybox-applets.js';
-import { guestModules, NETWORK_MODULES, parseModulesBuiltin, parseModulesDep, resolveModuleLoadOrder } from './module-deps.js';
-import { deviceModuleFiles, formatDeviceAliases, resolveDeviceAliases } from '../disks/device-modules.js';
-
-const INITRAMFS_FORMAT = 'initramfs-v6';
-
-export interface InitramfsInputs {
-	/** The guest's architecture (which virtio transport and control modules it loads). @default 'x86_64' */
-	arch?: Arch | undefined;
-	busybox: string;
-	modulesDir: string;
-	/** The kernel's release (`uname -r` in the guest): where the packed modules.dep goes, for one modprobe of them all. */
-	release?: string | undefined;
-	extraModules?: readonly string[];
-	/** The shell that runs the guest's scripts (its path on the host and in the guest). @default '/bin/sh' */
-	runnerShell?: string;
-	/** The shell file to carry for the guest's runner (default: the runner shell, when it can be; `false`: never). */
-	shell?: string | false;
-	/** A shell already resolved for carrying (a `root`'s static shell), used instead of `shell`. */
-	carriedShell?: GuestShell | undefined;
-}
-
-export interface InitramfsPlan {
-	/** Module files (relative to the modules dir), dependencies first. */
-	moduleOrder: string[];
-	/** Network driver files (not already in `moduleOrder`), dependencies first: loaded after `go`, when needed. */
-	networkModuleOrder: string[];
-	/** Device driver files (disks, RNG), loaded by the coldplug for the devices that need them (src/disks/device-modules.ts). */
-	deviceModuleOrder: string[];
-	/** The coldplug's table of those drivers' modaliases (`GLOB FILE…` a line). */
-	deviceAliases: string;
-	/** The kernel's modules.devname: device nodes whose first open loads their module. */
-	devnames: string;
-	/** The host's shell and libraries to carry, if it can be carried. */
-	shell: GuestShell | undefined;
-	/** The shell that runs the guest's scripts. */
-	runnerShell: string;
-	/** The kernel's release, when known. */
-	release: string | undefined;
-	/** Cache key over everything that goes into the archive. */
-	key: string;
-}
-
-/** Load orders this process has resolved, by the identity of modules.dep and modules.builtin. */
-const resolvedOrders = new Map<string, ResolvedOrders>();
-
-interface ResolvedOrders {
-	order: string[];
-	networkOrder: string[];
-	deviceOrder: string[];
-	deviceAliases: string;
-}
 
 /**
- * The module files to pack, dependencies first. Parsing modules.dep takes a while, so the result is
- * remembered for as long as modules.dep and modules.builtin stay the same files.
+ * The layout's version, part of the cache key (initramfs-plan.ts): the key covers the files that go in,
+ * not this code, so a change to what the archive holds or where must bump it.
  */
-async function resolveModuleOrders(inputs: InitramfsInputs): Promise<ResolvedOrders> {
-	const depFile = path.join(inputs.modulesDir, 'modules.dep');
-	const builtinFile = path.join(inputs.modulesDir, 'modules.builtin');
-	const aliasFile = path.join(inputs.modulesDir, 'modules.alias');
-	const wanted = [...guestModules(archSpec(inputs.arch ?? 'x86_64')), ...(inputs.extraModules ?? [])];
-	const identityOrMissing = (file: string) => fileIdentity(file).catch(() => `${file}:missing`);
-	const identity = [
-		await identityOrMissing(depFile),
-		await identityOrMissing(builtinFile),
-		await identityOrMissing(aliasFile),
-		...wanted,
-	].join('\0');
-	const known = resolvedOrders.get(identity);
-	if (known) return known;
-	const depText = await readFile(depFile, 'utf8').catch((error: unknown) => {
-		throw new VmBootError(
-			`Cannot read ${depFile}: the modules directory does not match a kernel. Pass \`modules\` pointing at /lib/modules/<release>, or run \`depmod\`.`,
-			{ cause: error },
-		);
-	});
-	const builtinText = await readFile(builtinFile, 'utf8').catch(() => '');
-	const dep = parseModulesDep(depText);
-	const builtin = parseModulesBuiltin(builtinText);
-	// A wanted module that is in neither list is taken to be built in (kernels without modules.builtin).
-	const { order } = resolveModuleLoadOrder(dep, wanted, builtin);
-	const networkOrder = resolveModuleLoadOrder(dep, NETWORK_MODULES, builtin).order.filter((file) => !order.includes(file));
-	// Without modules.alias the coldplug has no table and leaves every device to modprobe, as before.
-	const aliasText = await readFile(aliasFile, 'utf8').catch(() => '');
-	const deviceOrder = aliasText ? deviceModuleFiles(dep, order, builtin).filter((file) => !networkOrder.includes(file)) : [];
-	const deviceAliases = aliasText ? formatDeviceAliases(resolveDeviceAliases(aliasText, dep, order, builtin)) : '';
-	const resolved = { order, networkOrder, deviceOrder, deviceAliases };
-	resolvedOrders.set(identity, resolved);
-	return resolved;
-}
-
-/** Decide the archive's contents and its cache key (cheap: stats, no module reads). */
-export async function planInitramfs(inputs: InitramfsInputs): Promise<InitramfsPlan> {
-	const { order, networkOrder, deviceOrder, deviceAliases } = await resolveModuleOrders(inputs);
-	const stats = await Promise.all(
-		[inputs.busybox, ...[...order, ...networkOrder, ...deviceOrder].map((file) => path.join(inputs.modulesDir, file))].map(fileIdentity),
-	);
-	const devnames = await readFile(path.join(inputs.modulesDir, 'modules.devname'), 'utf8').catch(() => '');
-	const runnerShell = inputs.runnerShell ?? '/bin/sh';
-	const shell = inputs.carriedShell ?? (inputs.shell === false ? undefined : await resolveGuestShell(inputs.shell ?? runnerShell));
-	// A shell or library replaced since (an upgrade) is a different file: a new archive, never a stale copy.
-	const shellIdentity = shell ? await guestShellIdentity(shell).catch(() => undefined) : undefined;
-	const carried = shellIdentity ? shell : undefined;
-	// The scripts' text is in the key: an edited init.sh, runner.sh, root.sh or network.sh is a new archive, and so (the QEMU argv
-	// names the archive by this key) a new snapshot key too.
-	const guest = readGuestScripts();
-	return {
-		moduleOrder: order,
-		networkModuleOrder: networkOrder,
-		deviceModuleOrder: deviceOrder,
-		deviceAliases,
-		devnames,
-		shell: carried,
-		runnerShell,
-		release: inputs.release,
-		key: hashKey(
-			INITRAMFS_FORMAT,
-			inputs.arch ?? 'x86_64',
-			inputs.release ?? 'no release',
-			guest.init,
-			...Object.entries(guest.files).flat(),
-			devnames,
-			deviceAliases,
-			runnerShell,
-			...stats,
-			...(shellIdentity ?? ['no shell']),
-		),
-	};
-}
+export const INITRAMFS_FORMAT = 'initramfs-v6';
 
 /** The archive's entries; pure once the file contents are read. */
 export function initramfsEntries(contents: {
@@ -158,7 +28,7 @@ export function initramfsEntries(contents: {
 	applets: readonly string[];
 	modules: readonly { name: string; data: Buffer }[];
 	networkModules?: readonly { name: string; data: Buffer }[];
-	/** Device drivers and the coldplug's table of their modaliases (src/disks/device-modules.ts). */
+	/** Device drivers and the coldplug's table of their modaliases (device-modules.ts). */
 	deviceModules?: readonly { name: string; data: Buffer }[];
 	deviceAliases?: string;
 	devnames?: string;
@@ -192,7 +62,8 @@ export function initramfsEntries(contents: {
 		entries.push({ type: 'dir', path: dir });
 	}
 	// The named pipes of the guest init (see guest/init.sh and root.sh): carried, they cost it no mkfifo.
-	for (const pipe of ['runs', 'started', 'slot1', 'slot2', 'slot3', 'slot4', 'fstab', 'unstage']) {
+	// kmsg and kmsggo carry the kernel log to the host (init.sh's kernel log block).
+	for (const pipe of ['runs', 'started', 'slot1', 'slot2', 'slot3', 'slot4', 'fstab', 'unstage', 'kmsg', 'kmsggo']) {
 		entries.push({ type: 'fifo', path: `pipes/${pipe}` });
 	}
 	entries.push({ type: 'fifo', path: 'stage/.pivot' });
@@ -249,6 +120,8 @@ export function initramfsEntries(contents: {
 	entries.push({ type: 'symlink', path: 'etc/vm-exec/dev/vmx-control', target: control.kind === 'serial' ? control.device : 'hvc0' });
 	entries.push({ type: 'dir', path: 'etc/vm-exec/dev/pts' });
 	entries.push({ type: 'dir', path: 'etc/vm-exec/dev/shm' });
+	// The kernel log's taint reader's pipe (init.sh's kernel log block): in /dev, the runner sees it in its root.
+	entries.push({ type: 'fifo', path: 'etc/vm-exec/dev/vmx-taint' });
 	const nodeDirs = new Set<string>(['pts', 'shm']);
 	for (const node of parseModulesDevname(contents.devnames ?? '')) {
 		const parts = node.name.split('/');
@@ -276,68 +149,4 @@ export function initramfsEntries(contents: {
 		entries.push({ type: 'file', path: 'stage/.vmx/busybox', data: Buffer.alloc(0), mode: 0o755 });
 	}
 	return entries;
-}
-
-/** The initramfs file for these inputs, built and cached on first use. */
-export async function prepareInitramfs(inputs: InitramfsInputs, cacheDir: string): Promise<{ path: string; key: string }> {
-	const plan = await planInitramfs(inputs);
-	const file = path.join(cacheDir, `initramfs-${plan.key}.cpio`);
-	if (
-		await stat(file).then(
-			(info) => info.isFile(),
-			() => false,
-		)
-	) {
-		markCacheHit(file);
-		return { path: file, key: plan.key };
-	}
-	await ensureDir(cacheDir);
-	const busybox = await readFile(inputs.busybox);
-	// Read from the binary (it may be of another arch than the host's); `--list` for a busybox built without the table.
-	const parsed = readBusyboxApplets(busybox);
-	const applets = parsed.length >= 20 ? parsed : (await execa(inputs.busybox, ['--list'])).stdout.split('\n').filter(Boolean);
-	const readModules = (order: readonly string[]) =>
-		Promise.all(
-			order.map(async (relative) => ({
-				name: path.basename(relative).replace(/\.(xz|zst|gz)$/, ''),
-				data: await readModuleFile(path.join(inputs.modulesDir, relative)),
-			})),
-		);
-	const [modules, networkModules, deviceModules, shell] = await Promise.all([
-		readModules(plan.moduleOrder),
-		readModules(plan.networkModuleOrder),
-		readModules(plan.deviceModuleOrder),
-		readGuestShell(plan.shell),
-	]);
-	// Uncompressed on purpose: unpacking a compressed initramfs costs boot time under software emulation.
-	await writeFileAtomic(
-		file,
-		packCpio(
-			initramfsEntries({
-				arch: inputs.arch,
-				release: plan.release,
-				busybox,
-				applets,
-				modules,
-				networkModules,
-				deviceModules,
-				deviceAliases: plan.deviceAliases,
-				devnames: plan.devnames,
-				runnerShell: plan.runnerShell,
-				shell,
-			}),
-		),
-	);
-	await pruneCachedFiles(cacheDir, { prefix: 'initramfs-', suffix: '.cpio', keep: path.basename(file), max: MAX_INITRAMFS_FILES });
-	return { path: file, key: plan.key };
-}
-
-async function readGuestShell(shell: GuestShell | undefined) {
-	if (!shell) return undefined;
-	const [sh, interpreter, libraries] = await Promise.all([
-		readFile(shell.shell),
-		shell.interpreter ? readFile(shell.interpreter) : undefined,
-		Promise.all(shell.libraries.map(async ({ name, file }) => ({ name, data: await readFile(file) }))),
-	]);
-	return { sh, interpreter, libraries };
 }

@@ -12,7 +12,7 @@ import { execa } from 'execa';
 import { createDebug } from '../debug.js';
 import { ensureDir, fileIdentity, hashKey, writeFileAtomic } from '../cache/dir.js';
 import { MAX_VMLINUX_FILES, markCacheHit, pruneCachedFiles } from '../cache/prune.js';
-import { hasPvhNote, isElf64 } from './elf-pvh.js';
+import { hasPvhNote, isElf64 } from '../elf/elf64.js';
 import { trimElfZeros } from './elf-trim.js';
 
 const debug = createDebug('kernel');

@@ -4,16 +4,10 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 
-export function resolveCacheDir(option?: string): string {
-	if (option) return path.resolve(option);
-	if (process.env.VM_EXEC_CACHE) return path.resolve(process.env.VM_EXEC_CACHE);
-	const xdg = process.env.XDG_CACHE_HOME;
-	const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), '.cache');
-	return path.join(base, 'vm-exec');
-}
+/** The cache's subdirectory of saved VM snapshots (its files: snapshot/layout.ts); the rest are flat files. */
+export const SNAPSHOTS_SUBDIR = 'snapshots';
 
 /**
  * Create `dir` and its missing parents. Not `mkdir({ recursive: true })`: Node's recursive mkdir spins

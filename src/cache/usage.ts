@@ -6,7 +6,7 @@
  */
 import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { SNAPSHOTS_SUBDIR } from '../snapshot/layout.js';
+import { SNAPSHOTS_SUBDIR } from './dir.js';
 
 /** Names of what vm-exec caches: extracted kernels, initramfs archives, KVM verdicts, temp files of atomic writes. */
 const CACHE_FILE_PATTERN = /^(?:vmlinux-[0-9a-f]+(?:\.none)?|initramfs-[0-9a-f]+\.cpio|accel-[0-9a-f]+\.json)(?:\.tmp-[\w-]+)?$/;

@@ -1,11 +1,11 @@
 /**
  * `vm-exec cache [--clear]`: show how much disk the cache uses (kernels, initramfs, snapshots), or empty it.
  */
-import { resolveCacheDir } from '../cache/dir.js';
+import { resolveCacheDir } from '../options/environment.js';
 import { clearCache, describeCacheUsage, formatBytes, measureCache } from '../cache/usage.js';
 import type { CliIo } from './cli-io.js';
-import { parseFlags } from './parse-flags.js';
-import { UsageError } from './usage-error.js';
+import { parseFlags } from './args/parse-flags.js';
+import { UsageError } from './args/usage-error.js';
 
 export const CACHE_USAGE = `Usage: vm-exec cache [--clear] [--cache-dir=DIR]
 

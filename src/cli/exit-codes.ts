@@ -17,6 +17,12 @@ export const EXIT_CODES = {
 	 * `VmUnresponsiveError` (sysexits EX_PROTOCOL: the other end stopped following the protocol).
 	 */
 	unresponsive: 76,
+	/**
+	 * With `--kernel-reports=fail`: the guest kernel reported a problem while the script ran (a `WARNING:`, a
+	 * `BUG:`, an oops, a lockup, …) or newly set a failing taint bit (sysexits EX_OSERR: the operating system
+	 * found an error), whatever the script's own status was.
+	 */
+	kernelReport: 71,
 	/** `--timeout` expired and the script's processes were killed, like timeout(1). */
 	timeout: 124,
 } as const;

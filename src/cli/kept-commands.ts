@@ -4,7 +4,7 @@
 import { isProcessAlive } from '../lifecycle/process-alive.js';
 import { type KeptVmRecord, listKeptVms, removeKeptRecord } from '../keep/kept-registry.js';
 import type { CliIo } from './cli-io.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from './args/usage-error.js';
 
 export const PS_USAGE = `Usage: vm-exec ps
 

@@ -5,12 +5,12 @@
 import { readFile } from 'node:fs/promises';
 import type { CliIo } from './cli-io.js';
 import { EXIT_CODES } from './exit-codes.js';
-import { parseRunArgs } from './parse-args.js';
+import { parseRunArgs } from './args/parse-args.js';
 import { type RunIo, runScriptCommand } from './run-script.js';
 import { runShellCommand } from './shell/shell-command.js';
 import { findHelpOrVersion, findSubcommand, SUBCOMMANDS } from './subcommands.js';
-import { formatUsage } from './usage.js';
-import { UsageError } from './usage-error.js';
+import { formatUsage } from './args/usage.js';
+import { UsageError } from './args/usage-error.js';
 
 async function readVersion(): Promise<string> {
 	// dist/cli/run-cli.js and src/cli/run-cli.ts are both two levels below package.json.

@@ -5,15 +5,16 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { VmBootError, VmUnresponsiveError } from '../errors.js';
+import { describeKernelReport, describeTaint, isKernelFailure, type KernelVerdict, taintChange } from '../kernel-log/kernel-verdict.js';
 import { findOnPath } from '../qemu/host-tools.js';
 import type { VmOptions } from '../options.js';
 import { startVm } from '../start-vm.js';
 import type { Vm } from '../vm/vm.js';
 import type { CliIo } from './cli-io.js';
 import { EXIT_CODES, exitCodeForSignal } from './exit-codes.js';
-import type { RunArgs } from './parse-args.js';
+import type { RunArgs } from './args/parse-args.js';
 import { readStdinUnlessTty } from './read-stdin.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from './args/usage-error.js';
 
 export interface RunIo extends CliIo {
 	stdin: NodeJS.ReadStream;
@@ -60,6 +61,20 @@ export function toVmOptions(args: RunArgs, signal: AbortSignal, bash: string | u
 /** Another root has its own shells: the CLI runs scripts with its bash when it has one, else its /bin/sh (undefined). */
 export function rootScriptShell(root: string): string | undefined {
 	return existsSync(path.join(root, 'bin', 'bash')) ? '/bin/bash' : undefined;
+}
+
+/** The notice of a kernel report during the script: what the kernel said, in a few lines, and what to do next. */
+export function describeKernelNotice(verdict: KernelVerdict, exitCode: number | undefined, scriptStatus: number): string {
+	const what = [
+		...verdict.reports.map((report) => describeKernelReport(report, 4)),
+		...(verdict.taint.failing.length > 0 ? [`the kernel became tainted: ${describeTaint(verdict.taint.failing)}`] : []),
+	];
+	const head = `the guest kernel reported ${verdict.reports.length === 1 ? 'a problem' : `${Math.max(1, verdict.reports.length)} problems`} while the script ran (docs/kernel-reports.md):`;
+	const tail =
+		exitCode === undefined
+			? '(--kernel-reports=fail exits with a status of its own for it; the script exited with ' + scriptStatus + ')'
+			: `(exit status ${exitCode}; the script itself exited with ${scriptStatus})`;
+	return `${head}\n${what.map((text) => `  ${text.replaceAll('\n', '\n  ')}`).join('\n')}\n${tail}`;
 }
 
 function describeVm(vm: Vm, args: RunArgs): string {
@@ -143,6 +158,12 @@ export async function runScriptCommand(args: RunArgs, io: RunIo): Promise<number
 			return EXIT_CODES.crash;
 		}
 		if (result.exitCode !== 0) progress(`the script exited with status ${result.exitCode}`);
+		const verdict = { reports: result.kernelReports ?? [], taint: result.taint ?? taintChange(undefined, undefined) };
+		if (args.kernelReports !== 'ignore' && isKernelFailure(verdict)) {
+			// vm-exec's own words, on stderr even with --quiet: the script's streams stay the script's.
+			report(describeKernelNotice(verdict, args.kernelReports === 'fail' ? EXIT_CODES.kernelReport : undefined, result.exitCode));
+			if (args.kernelReports === 'fail') return EXIT_CODES.kernelReport;
+		}
 		return result.exitCode;
 	} catch (error) {
 		const signal = signals.received();

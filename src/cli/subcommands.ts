@@ -6,11 +6,11 @@
 import type { RunIo } from './run-script.js';
 import { runCacheCommand } from './cache-command.js';
 import { runDoctorCommand } from './doctor/doctor.js';
-import { parseRunArgs } from './parse-args.js';
+import { parseRunArgs } from './args/parse-args.js';
 import { runShellCommand } from './shell/shell-command.js';
 import { runAttachCommand } from './shell/attach-command.js';
 import { runKillCommand, runPsCommand } from './kept-commands.js';
-import { SHELL_USAGE } from './usage.js';
+import { SHELL_USAGE } from './args/usage.js';
 import { DOCTOR_USAGE } from './doctor/doctor.js';
 import { CACHE_USAGE } from './cache-command.js';
 import { ATTACH_USAGE } from './shell/attach-command.js';

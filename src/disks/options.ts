@@ -1,6 +1,6 @@
 /**
  * The `disks` option, validated and defaulted as pure logic (the file system checks come later, in
- * prepare-disks.ts, still before QEMU starts).
+ * prepare.ts, still before QEMU starts).
  */
 import path from 'node:path';
 

@@ -6,7 +6,7 @@
 # Coldplug, as udev does at boot: load the driver of every device that has none yet (its modalias), and
 # the /dev/disk/by-id links of disks with a serial. The drivers of vm-exec's own disks (virtio-blk) and of
 # a virtio RNG come from the initramfs (insmod, listed in /etc/vm-exec/driver-aliases, see
-# src/disks/device-modules.ts): the host's modprobe runs in the guest's root over 9p, and a first run in a VM
+# src/boot/device-modules.ts): the host's modprobe runs in the guest's root over 9p, and a first run in a VM
 # (its libraries and module indexes over 9p) cost 0.4-0.65 s. Only the devices they do not cover go to one modprobe for all of them. The chipset
 # every VM has (host and ISA bridges, power management, PC speaker, framebuffer, and the ACPI devices of a VM
 # that has ACPI for hotplug: floppy controller, buttons, fw_cfg…) is left without drivers, and

@@ -1,6 +1,6 @@
 #!/bin/sh
 # vm-exec's guest init: PID 1 of every VM, run by the initramfs's static busybox (its ash shell).
-# prepareInitramfs (src/boot/initramfs.ts) packs it as /init, with runner.sh, root.sh, network.sh, coldplug.sh and hotplug.sh in /etc/vm-exec/,
+# The initramfs (laid out in src/boot/initramfs.ts) holds it as /init, with runner.sh, root.sh, network.sh, coldplug.sh and hotplug.sh in /etc/vm-exec/,
 # the kernel modules to load (and a modules.dep for them), device nodes, the init's named pipes (/pipes) and,
 # when it can, a copy of the host's shell. The initramfs's
 # cache key covers the text of every script, and the snapshot key covers the initramfs (the QEMU argv it
@@ -194,6 +194,29 @@ exec 5>&-
 exec 3<>/dev/vmx-control
 stty -F /dev/vmx-control raw -echo
 
+# --- Kernel log delivery (issue 22; src/kernel-log/ is the host's side) ---
+# Every record of the kernel log reaches the host, whatever the console loglevel: as the file xchg/kmsg,
+# a plain host file through the exchange dir's 9p share, which the host follows. Both processes start here,
+# before the snapshot point, so that a restored VM (a snapshot, a warm pool VM) forks nothing for it:
+# - a loop reads /dev/kmsg (one record per read, in the kernel's format, with its sequence number) into a
+#   pipe; until `go` the pipe (64 KiB) and the kernel's ring buffer hold the records. A read fails (EPIPE)
+#   when the ring buffer wrapped past the reader, and cat ends: the loop starts it again, and it re-reads
+#   from the oldest record left (the host drops the records it has by seq; a gap in seq counts the lost);
+# - the other waits until the exchange dir is mounted (the agent writes /pipes/kmsggo after building the
+#   root), then copies the pipe into xchg/kmsg.
+# - the taint reader: for each line `up` or `exec ID` on /dev/vmx-taint (a pipe the initramfs carries into
+#   /dev, where the runner sees it too), it logs `vm-exec: LINE tainted=N` with /proc/sys/kernel/tainted.
+#   No shell can read that file itself: a sysctl file gives nothing at an offset past 0, and ash's and
+#   dash's `read` read one byte per call (so 12288 reads as 1); awk reads it whole, and stays resident.
+# Writes to /dev/kmsg from user space (the exec markers of runner.sh and the agent) are rate-limited by
+# default (10 per 5 s): a marker must never be dropped.
+echo on >/proc/sys/kernel/printk_devkmsg
+while [ -c /dev/kmsg ]; do cat /dev/kmsg; done 1<>/pipes/kmsg </dev/null 2>/dev/null 3>&- 4>&- 6>&- 7>&- 8>&- 9>&- &
+sh -c 'read -r go </pipes/kmsggo && exec cat /pipes/kmsg >>"$1/kmsg"' sh "$X" </dev/null 2>/dev/null 3>&- 4>&- 6>&- 7>&- 8>&- 9>&- &
+# shellcheck disable=SC2016
+awk -v t=/proc/sys/kernel/tainted '/^(up|exec [a-z0-9]+)$/ { n = ""; getline n <t; close(t); printf "<7>vm-exec: %s tainted=%s\n", $0, n >"/dev/kmsg"; close("/dev/kmsg") }' 0<>/dev/vmx-taint >/dev/null 2>&1 3>&- 4>&- 6>&- 7>&- 8>&- 9>&- &
+# --- end of kernel log delivery ---
+
 # Slots whose processes have all left (a background daemon may outlive its exec) are free again.
 recheck_slots() {
 	b=$busy
@@ -214,7 +237,12 @@ agent() {
 		[ "$verb" = go ] && break
 	done
 	build_root
+	# Kernel log delivery: the exchange dir is mounted now. Opened read-write so that the write cannot block
+	# even if the copier is gone.
+	echo go 1<>/pipes/kmsggo
 	say up
+	# Kernel log delivery: the taint a VM is handed out with, logged by the taint reader (read-write: never blocks).
+	echo up 1<>/dev/vmx-taint
 	while read -r verb id <&3; do
 		case "$verb:$id" in
 		run:*[!a-z0-9]*|run:|kill:*[!a-z0-9]*|kill:|reap:*[!a-z0-9]*|reap:|ping:*[!a-z0-9]*|ping:) ;;

@@ -31,6 +31,9 @@ vmx_slot_loop() {
 			echo 0 >/proc/self/oom_score_adj
 			exec 4<&- 6<&- 7<&- 8<&- 9<&-
 			unset vmx_out
+			# Kernel log delivery: the exec's start as a kernel log record, so that the host charges what the
+			# kernel logs from here on to this exec (a builtin write, no process).
+			echo "<7>vm-exec: exec $vmx_id begin" >/dev/kmsg 2>/dev/null
 			# The host writes the exec's wrapper: its path is only known at run time.
 			# shellcheck disable=SC1090
 			. "/run/vm-exec/xchg/$vmx_id.sh" )
@@ -38,6 +41,10 @@ vmx_slot_loop() {
 		# Split on purpose: $3 becomes the exec id the subshell printed, or stays empty if its read failed.
 		# shellcheck disable=SC2086
 		set -- "$1" "$2" $vmx_out
+		# Kernel log delivery: the exec's end, logged before `done` so that the host, given `done`, knows every
+		# record of the exec is on its way; then the taint after it, which init.sh's taint reader logs (a
+		# shell cannot read /proc/sys/kernel/tainted whole). Read-write opens of its pipe never block.
+		[ -z "$3" ] || { echo "<7>vm-exec: exec $3 end" >/dev/kmsg; echo "exec $3" 1<>/dev/vmx-taint; } 2>/dev/null
 		# A read that failed (no id) sleeps before the loop forks again; so does a failed report, harmlessly.
 		# shellcheck disable=SC2015
 		[ -n "$3" ] && echo "done $3 $vmx_status" >/dev/vmx-control || sleep 1
@@ -51,7 +58,12 @@ while :; do
 		# The host writes the exec's wrapper: its path is only known at run time.
 		# shellcheck disable=SC1090
 		( echo 0 >"/sys/fs/cgroup/vmx-$vmx_slot/cgroup.procs" 2>/dev/null
-		  echo 0 >/proc/self/oom_score_adj; exec 4<&-; . "/run/vm-exec/xchg/$vmx_id.sh" )
-		echo "done $vmx_id $?" >/dev/vmx-control
+		  echo 0 >/proc/self/oom_score_adj; exec 4<&-
+		  # Kernel log delivery: the exec's begin and end markers, as in the slot loop above.
+		  echo "<7>vm-exec: exec $vmx_id begin" >/dev/kmsg 2>/dev/null
+		  . "/run/vm-exec/xchg/$vmx_id.sh" )
+		vmx_status=$?
+		{ echo "<7>vm-exec: exec $vmx_id end" >/dev/kmsg; echo "exec $vmx_id" 1<>/dev/vmx-taint; } 2>/dev/null
+		echo "done $vmx_id $vmx_status" >/dev/vmx-control
 	  } & ) || sleep 1
 done

@@ -1,5 +1,5 @@
 /** What a runner tells a keeper about the VM it hands over (plain JSON, over the IPC channel). */
-import type { QemuVmParts } from '../vm/qemu-vm.js';
+import type { QemuVmParts } from '../vm/qemu-vm-parts.js';
 
 /** The VM's parts that are plain data, which the keeper builds its own `QemuVm` from. */
 export type KeptVmParts = Pick<QemuVmParts, 'xchgDir' | 'kernel' | 'accel' | 'sharedDir' | 'env' | 'cwd'>;

@@ -3,9 +3,9 @@
  * a private dir of the user's. A record whose keeper is gone is stale and is removed when listed.
  */
 import { mkdir, readdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { isProcessAlive } from '../lifecycle/process-alive.js';
+import { keptDirFrom } from '../options/environment.js';
 
 export interface KeptVmRecord {
 	id: string;
@@ -22,8 +22,9 @@ export interface KeptVmRecord {
 	attachSocket: string;
 }
 
+/** Where kept VMs are registered: `VM_EXEC_KEPT_DIR`, else a directory of this user's in the temp dir. */
 export function keptDir(): string {
-	return process.env.VM_EXEC_KEPT_DIR ?? path.join(os.tmpdir(), `vm-exec-kept-${process.getuid?.() ?? 'user'}`);
+	return keptDirFrom().dir;
 }
 
 export async function ensureKeptDir(): Promise<void> {
@@ -48,7 +49,7 @@ export async function removeKeptRecord(id: string): Promise<void> {
 
 /** With no VM kept, nothing of the registry is left in the temp dir (rmdir refuses a dir that is not empty). */
 async function removeKeptDirIfEmpty(): Promise<void> {
-	if (!process.env.VM_EXEC_KEPT_DIR) await rmdir(keptDir()).catch(() => {});
+	if (!keptDirFrom().explicit) await rmdir(keptDir()).catch(() => {});
 }
 
 /** The kept VMs whose keeper runs, oldest first; stale records are removed on the way. */

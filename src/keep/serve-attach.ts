@@ -4,7 +4,7 @@
  * the shell and remove its port when the client goes away.
  */
 import type net from 'node:net';
-import { openShellSession, type ShellSession, type ShellVm } from '../cli/shell/shell-session.js';
+import { openShellSession, type ShellSession, type ShellVm } from '../shell/shell-session.js';
 import { type AttachReply, type AttachRequest, createMessageReader, formatMessage } from './attach-protocol.js';
 
 export function serveAttach(vm: ShellVm, connection: net.Socket, log: (message: string) => void): void {

@@ -10,8 +10,8 @@ import { VmBootError, VmClosedError, VmCrashedError, VmError } from '../errors.j
 import type { ExecResult } from '../vm/exec-result.js';
 import { BaseVm } from '../vm/base-vm.js';
 import type { Vm } from '../vm/vm.js';
+import { NO_KERNEL_LOG } from '../kernel-log/kernel-verdict.js';
 import { findOnPath } from '../qemu/host-tools.js';
-import type { KernelInfo } from '../boot/kernel.js';
 import type { NormalizedExecOptions, NormalizedVmOptions } from '../options.js';
 import { ResourceStack } from '../lifecycle/resource-stack.js';
 import { prepareSharedDir } from '../lifecycle/shared-dir.js';
@@ -28,49 +28,52 @@ function exitCodeOf(result: { exitCode?: number | undefined; signal?: string | u
 	return number === undefined ? undefined : 128 + number;
 }
 
-export class LauncherVm extends BaseVm {
-	/** The launcher command line (without the per-exec flags and script). */
-	readonly qemuArgv: readonly string[];
-	readonly sharedDir: string | undefined;
-	/** There is no long-running process: each exec is a launcher process of its own. */
-	readonly pid: undefined = undefined;
-	/** A launcher VM is not on a vm-exec LAN (`lan` cannot be combined with `launcher`). */
-	readonly lanAddress: undefined = undefined;
-	/** A launcher VM has no `disks` (`disks` cannot be combined with `launcher`; pass QEMU's `-drive` in `qemuArgs`). */
-	readonly disks: readonly [] = [];
-	/** A launcher boots its own VM for every exec: never from a vm-exec snapshot. */
-	readonly bootedFrom = 'cold' as const;
+/** The launcher chooses the accelerator and does not report it. */
+function unknownAccel(): never {
+	throw new VmError(
+		'vm.accel is not known for a VM started by a launcher: the launcher chooses the accelerator. Run `uname -a` or read /proc/cpuinfo in the guest if you need to know.',
+	);
+}
 
+/** The launcher chooses the kernel and does not report it. */
+function unknownKernel(): never {
+	throw new VmError(
+		'vm.kernel is not known for a VM started by a launcher: the launcher chooses the kernel. Run `uname -r` in the guest if you need its release.',
+	);
+}
+
+export class LauncherVm extends BaseVm {
 	readonly #options: NormalizedVmOptions & { launcher: string[] };
 	readonly #resources: ResourceStack;
 	readonly #running = new Set<ResultPromise>();
 
 	/** @internal Use `startVm({ launcher })`. */
 	constructor(options: NormalizedVmOptions & { launcher: string[] }, sharedDir: string | undefined, resources: ResourceStack) {
-		super();
+		super({
+			// The launcher command line (without the per-exec flags and script).
+			qemuArgv: options.launcher,
+			get accel() {
+				return unknownAccel();
+			},
+			sharedDir,
+			get kernel() {
+				return unknownKernel();
+			},
+			// There is no long-running process: each exec is a launcher process of its own.
+			pid: undefined,
+			// A launcher boots its own VM for every exec: never from a vm-exec snapshot.
+			bootedFrom: 'cold',
+			// Not on a vm-exec LAN (`lan` cannot be combined with `launcher`), and no `disks` (pass QEMU's `-drive` in `qemuArgs`).
+			lanAddress: undefined,
+			disks: [],
+			// Launchers print their console into the script's output (with `console: 'inherit'`), so there is none to keep.
+			consoleLog: '',
+			gdb: undefined,
+			// The launcher's VM is not ours: its kernel log never reaches this process.
+			kernelLog: NO_KERNEL_LOG,
+		});
 		this.#options = options;
-		this.qemuArgv = options.launcher;
-		this.sharedDir = sharedDir;
 		this.#resources = resources;
-	}
-
-	/** The launcher chooses the accelerator and does not report it. */
-	get accel(): 'kvm' | 'tcg' {
-		throw new VmError(
-			'vm.accel is not known for a VM started by a launcher: the launcher chooses the accelerator. Run `uname -a` or read /proc/cpuinfo in the guest if you need to know.',
-		);
-	}
-
-	/** The launcher chooses the kernel and does not report it. */
-	get kernel(): Readonly<KernelInfo> {
-		throw new VmError(
-			'vm.kernel is not known for a VM started by a launcher: the launcher chooses the kernel. Run `uname -r` in the guest if you need its release.',
-		);
-	}
-
-	/** Launchers print their console into the script's output (with `console: 'inherit'`), so there is none to keep. */
-	get consoleLog(): string {
-		return '';
 	}
 
 	/** Each exec is a VM of its own that is gone when the exec ends: there is nothing to forward to. */

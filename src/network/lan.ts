@@ -9,7 +9,14 @@
 import net from 'node:net';
 import { createDebug } from '../debug.js';
 import { VmBootError } from '../errors.js';
-import { automaticLanAddress, formatLanAddress, LAN_MAX_HOST, type LanAddress, lanMacAddress, parseLanAddress } from './address.js';
+import {
+	automaticLanAddress,
+	formatLanAddress,
+	LAN_MAX_HOST,
+	type LanAddress,
+	lanMacAddress,
+	parseLanAddress,
+} from '../options/lan-address.js';
 import { encodeFrame, FrameSplitter } from './frames.js';
 import { LearningSwitch, type SwitchPort } from './switch.js';
 

@@ -5,7 +5,7 @@
 import getPort from 'get-port';
 import { createDebug } from '../debug.js';
 import { VmError } from '../errors.js';
-import { USER_NETDEV_ID } from './argv.js';
+import { USER_NETDEV_ID } from '../qemu/argv/network-args.js';
 import type { QmpClient } from '../qemu/qmp-client.js';
 import { describeValue } from '../options.js';
 import { withDeadline } from '../lifecycle/wait.js';

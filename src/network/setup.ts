@@ -6,8 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { GuestNetworkSettings } from '../protocol/exec-files.js';
 import type { ResourceStack } from '../lifecycle/resource-stack.js';
-import { LAN_NIC_MAC, type NetworkPlan, USER_NIC_MAC } from './argv.js';
-import { formatLanAddress } from './address.js';
+import { LAN_NIC_MAC, type NetworkPlan, USER_NIC_MAC } from '../qemu/argv/network-args.js';
+import { formatLanAddress } from '../options/lan-address.js';
 import { type LanLease, leaseLanAddress } from './lan.js';
 
 export interface NetworkOptions {

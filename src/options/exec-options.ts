@@ -114,3 +114,20 @@ export function validateScript(script: unknown): string {
 	}
 	return script;
 }
+
+/** Check the arguments of `vm.expectKernelReport()`. */
+export function validateExpectation(
+	pattern: unknown,
+	options: unknown,
+	defaultTimeoutMs: number,
+): { kind: string | undefined; timeout: number } {
+	if (pattern !== undefined && typeof pattern !== 'string' && !(pattern instanceof RegExp)) {
+		throw new TypeError(`Expected the report pattern to be a RegExp or a string, got ${describeValue(pattern)}.`);
+	}
+	assertOptionsObject(options, 'the expectKernelReport() options');
+	const { kind, timeout, ...rest } = options as { kind?: unknown; timeout?: unknown };
+	const unknownName = Object.keys(rest)[0];
+	if (unknownName !== undefined)
+		throw new TypeError(`Unknown expectKernelReport() option \`${unknownName}\`. Known options: kind, timeout.`);
+	return { kind: optionalString('kind', kind), timeout: timeoutValue('timeout', timeout, defaultTimeoutMs, false) };
+}

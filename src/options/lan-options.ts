@@ -1,7 +1,7 @@
 /**
  * The `lan` option: a LAN name, or `{ name, address }` with an address of the VM's own choosing.
  */
-import { parseLanAddress } from '../network/address.js';
+import { parseLanAddress } from './lan-address.js';
 import { invalid } from './validators.js';
 
 export interface NormalizedLan {

@@ -7,7 +7,8 @@ import { launcherValue } from './launcher-options.js';
 import { lanValue } from './lan-options.js';
 import { normalizeDisks } from '../disks/options.js';
 import { parseMemoryMiB } from './memory.js';
-import { resolvePoolSize } from '../pool/policy.js';
+import { readVmEnvironment, resolveCacheDir } from './environment.js';
+import { resolvePoolSize } from './pool-options.js';
 import {
 	assertOptionsObject,
 	booleanValue,
@@ -20,7 +21,7 @@ import {
 	signalValue,
 	timeoutValue,
 } from './validators.js';
-import type { NormalizedVmOptions, VmOptions } from './vm-options.js';
+import type { KernelReportPolicy, NormalizedVmOptions, VmOptions } from './vm-options.js';
 
 const VM_OPTION_NAMES: ReadonlySet<string> = new Set([
 	'kernel',
@@ -50,6 +51,7 @@ const VM_OPTION_NAMES: ReadonlySet<string> = new Set([
 	'snapshot',
 	'onProgress',
 	'pool',
+	'kernelReports',
 ]);
 
 function snapshotValue(value: unknown, consoleMode: 'capture' | 'inherit'): 'auto' | false {
@@ -60,7 +62,15 @@ function snapshotValue(value: unknown, consoleMode: 'capture' | 'inherit'): 'aut
 	throw invalid('snapshot', "`'auto'` or `false`", value);
 }
 
-export function normalizeOptions(options: VmOptions = {}): NormalizedVmOptions {
+/**
+ * Check `options` and fill in their defaults, reading the environment once (options/environment.ts: an
+ * explicit option beats its variable, which beats the default). Runs once per VM: everything below the
+ * gate takes the normalized options and never reads `process.env` itself.
+ */
+export function normalizeOptions(
+	options: VmOptions = {},
+	env: Readonly<Record<string, string | undefined>> = process.env,
+): NormalizedVmOptions {
 	assertOptionsObject(options, 'the options');
 	rejectUnknown(options, VM_OPTION_NAMES, 'startVm()');
 	const accel = options.accel ?? 'auto';
@@ -82,11 +92,14 @@ export function normalizeOptions(options: VmOptions = {}): NormalizedVmOptions {
 	const cwd = optionalString('cwd', options.cwd) ?? (root ? '/' : process.cwd());
 	if (!path.isAbsolute(cwd)) throw invalid('cwd', 'an absolute path', cwd);
 	const shell = optionalString('shell', options.shell) ?? '/bin/sh';
+	const environment = readVmEnvironment(env);
 	if (!path.isAbsolute(shell) || /[\s'"\\$`]/.test(shell))
 		throw invalid('shell', "an absolute path without spaces or quotes (e.g. `'/bin/bash'`)", shell);
 	return {
 		kernel: optionalString('kernel', options.kernel),
 		modules: optionalString('modules', options.modules),
+		kernelFromEnv: environment.kernel,
+		modulesFromEnv: environment.modules,
 		arch,
 		root,
 		memoryMiB: options.memory === undefined ? 256 : parseMemoryMiB(options.memory),
@@ -99,31 +112,36 @@ export function normalizeOptions(options: VmOptions = {}): NormalizedVmOptions {
 		shell,
 		bootTimeout: timeoutValue('bootTimeout', options.bootTimeout, 60_000, false),
 		console: consoleMode,
-		cacheDir: optionalString('cacheDir', options.cacheDir),
+		cacheDir: resolveCacheDir(optionalString('cacheDir', options.cacheDir), env),
 		snapshot: snapshotValue(options.snapshot, consoleMode),
 		onProgress: functionValue('onProgress', options.onProgress),
 		qemu: optionalString('qemu', options.qemu),
+		qemuFromEnv: environment.qemu,
+		busybox: environment.busybox,
+		guestShell: environment.guestShell,
+		liveness: environment.liveness,
 		signal: signalValue('signal', options.signal),
 		launcher: launcherValue(options),
 		network: booleanValue('network', options.network),
 		lan: lanValue(options.lan),
 		disks: normalizeDisks(options.disks),
-		pool: resolvePoolSize(options.pool),
+		pool: resolvePoolSize(options.pool, env.VM_EXEC_POOL),
 		gdb: booleanValue('gdb', options.gdb),
-		keep: keepValue(options.keep),
-		keepLimit: timeoutValue('keepLimit', options.keepLimit, keepLimitFromEnv(), false),
+		keep: keepValue(options.keep) ?? environment.keep,
+		keepLimit: timeoutValue('keepLimit', options.keepLimit, environment.keepLimitMs ?? DEFAULT_KEEP_LIMIT_MS, false),
+		kernelReports: kernelReportPolicy(options.kernelReports) ?? 'report',
 	};
 }
 
-function keepValue(value: unknown): 'failed' | false {
-	if (value === undefined) return process.env.VM_EXEC_KEEP === 'failed' ? 'failed' : false;
-	if (value === 'failed' || value === false) return value;
+/** The `kernelReports` option (undefined when not given: its default depends on who starts the VM). */
+export function kernelReportPolicy(value: unknown): KernelReportPolicy | undefined {
+	if (value === undefined || value === 'fail' || value === 'report' || value === 'ignore') return value;
+	throw invalid('kernelReports', "`'fail'`, `'report'` or `'ignore'`", value);
+}
+
+function keepValue(value: unknown): 'failed' | false | undefined {
+	if (value === undefined || value === 'failed' || value === false) return value;
 	throw invalid('keep', "`'failed'` or `false`", value);
 }
 
 const DEFAULT_KEEP_LIMIT_MS = 30 * 60_000;
-
-function keepLimitFromEnv(): number {
-	const seconds = Number(process.env.VM_EXEC_KEEP_LIMIT);
-	return process.env.VM_EXEC_KEEP_LIMIT && Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : DEFAULT_KEEP_LIMIT_MS;
-}

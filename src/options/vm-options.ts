@@ -164,12 +164,28 @@ export interface VmOptions {
 	 * @default `$VM_EXEC_KEEP_LIMIT` (seconds), else 1800000 (30 min)
 	 */
 	keepLimit?: number;
+	/**
+	 * What the guest kernel's reports (`WARNING:`, `BUG:`, an oops, a lockup, …) and a failing new taint
+	 * (`W`, `D`, `L`, …; not `O`/`E`) do to the work during which they were logged: `'fail'` fails it, `'report'`
+	 * shows them without failing, `'ignore'` neither. The work is a test for the test fixtures (the test fails
+	 * after its own assertions, with the report) and an exec for `startVm()` (it rejects with a
+	 * `VmKernelError`). Either way each exec's result carries them (`kernelReports`, `taint`). See
+	 * docs/kernel-reports.md. A launcher VM has no kernel log.
+	 * @default 'fail' in the test fixtures, 'report' for `startVm()` and `runInVm()`
+	 */
+	kernelReports?: KernelReportPolicy;
 }
+
+/** What a kernel report does to the work it was logged during (the `kernelReports` option). */
+export type KernelReportPolicy = 'fail' | 'report' | 'ignore';
 
 /** The VM options with their defaults filled in, checked. */
 export interface NormalizedVmOptions {
 	kernel: string | undefined;
 	modules: string | undefined;
+	/** `VM_EXEC_KERNEL` and `VM_EXEC_MODULES` (used when `kernel`/`modules` are not given). */
+	kernelFromEnv: string | undefined;
+	modulesFromEnv: string | undefined;
 	arch: Arch;
 	root: string | undefined;
 	memoryMiB: number;
@@ -182,10 +198,19 @@ export interface NormalizedVmOptions {
 	shell: string;
 	bootTimeout: number;
 	console: 'capture' | 'inherit';
-	cacheDir: string | undefined;
+	/** The cache directory, resolved (the option, `VM_EXEC_CACHE`, `$XDG_CACHE_HOME/vm-exec` or `~/.cache/vm-exec`). */
+	cacheDir: string;
 	snapshot: 'auto' | false;
 	onProgress: ((message: string) => void) | undefined;
 	qemu: string | undefined;
+	/** `VM_EXEC_QEMU` (used for the host's arch when `qemu` is not given). */
+	qemuFromEnv: string | undefined;
+	/** `VM_EXEC_BUSYBOX`. */
+	busybox: string | undefined;
+	/** `VM_EXEC_GUEST_SHELL`: the shell the initramfs carries, `false` for none, undefined for the VM's `shell`. */
+	guestShell: string | false | undefined;
+	/** `VM_EXEC_LIVENESS` is not `off`. */
+	liveness: boolean;
 	signal: AbortSignal | undefined;
 	launcher: string[] | undefined;
 	network: boolean;
@@ -195,4 +220,6 @@ export interface NormalizedVmOptions {
 	gdb: boolean;
 	keep: 'failed' | false;
 	keepLimit: number;
+	/** `'fail'` makes an exec reject with a `VmKernelError` (the fixtures start their VMs with `'report'`). */
+	kernelReports: KernelReportPolicy;
 }

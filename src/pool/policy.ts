@@ -1,61 +1,13 @@
 /**
  * The warm pool's rules, as pure functions: which options may be pooled and under which key, how many
  * VMs may wait, and whether one more fits in the memory budget. The parts that start and close VMs are
- * listed in warm-pool.ts (refill.ts applies these rules).
+ * listed in warm-pool.ts (refill.ts applies these rules). The pool size, idle limit and memory budget come
+ * from the options gate (options/pool-options.ts, options/environment.ts).
  */
-import os from 'node:os';
 import type { NormalizedVmOptions } from '../options.js';
 
-/** At most this many VMs wait per worker unless `pool` or `VM_EXEC_POOL` says otherwise. */
-export const DEFAULT_POOL_SIZE = 1;
-/** A waiting VM that no test takes within this time is closed (ms); `VM_EXEC_POOL_IDLE` overrides it. */
-export const DEFAULT_IDLE_MS = 30_000;
-/** Share of the host's total memory that the waiting VMs of one worker may hold at most. */
-export const DEFAULT_BUDGET_SHARE = 0.25;
 /** Never start a VM in the background when the host has less memory available than this (MiB) after it. */
 export const MIN_FREE_AFTER_MIB = 256;
-
-/**
- * The pool size from the `pool` option and `VM_EXEC_POOL` (the variable wins, so `VM_EXEC_POOL=0` turns
- * every pool off without editing a test). Throws the options gate's TypeError on a bad value.
- */
-export function resolvePoolSize(option: number | undefined, env: string | undefined = process.env.VM_EXEC_POOL): number {
-	if (env !== undefined && env !== '') {
-		const value = Number(env);
-		if (!Number.isInteger(value) || value < 0 || value > 16) {
-			throw new TypeError(`Expected the VM_EXEC_POOL environment variable to be a whole number from 0 to 16, got \`${env}\`.`);
-		}
-		return value;
-	}
-	if (option === undefined) return DEFAULT_POOL_SIZE;
-	if (typeof option !== 'number' || !Number.isInteger(option) || option < 0 || option > 16) {
-		throw new TypeError(`Expected the \`pool\` option to be a whole number from 0 to 16, got \`${String(option)}\`.`);
-	}
-	return option;
-}
-
-/** The idle limit from `VM_EXEC_POOL_IDLE` (ms), else the default. */
-export function resolveIdleMs(env: string | undefined = process.env.VM_EXEC_POOL_IDLE): number {
-	if (env === undefined || env === '') return DEFAULT_IDLE_MS;
-	const value = Number(env);
-	if (!Number.isInteger(value) || value < 0) {
-		throw new TypeError(`Expected the VM_EXEC_POOL_IDLE environment variable to be a number of milliseconds, got \`${env}\`.`);
-	}
-	return value;
-}
-
-/**
- * The memory budget of one worker's waiting VMs (MiB): `VM_EXEC_POOL_MEMORY`, else a quarter of the
- * host's total memory.
- */
-export function resolveBudgetMiB(env: string | undefined = process.env.VM_EXEC_POOL_MEMORY, totalBytes = os.totalmem()): number {
-	if (env === undefined || env === '') return Math.floor((totalBytes / 2 ** 20) * DEFAULT_BUDGET_SHARE);
-	const value = Number(env);
-	if (!Number.isFinite(value) || value < 0) {
-		throw new TypeError(`Expected the VM_EXEC_POOL_MEMORY environment variable to be a number of MiB, got \`${env}\`.`);
-	}
-	return value;
-}
 
 /**
  * The key under which VMs of these options wait, or why they cannot wait at all. Two option sets share a

@@ -6,12 +6,12 @@
  * a few: a test then starts its own VM and sees the error itself). A waiting VM that died is replaced here.
  */
 import { createDebug } from '../debug.js';
-import { normalizeOptions, type VmOptions } from '../options.js';
+import type { NormalizedVmOptions } from '../options.js';
 import type { Vm } from '../vm/vm.js';
 import { decideRefill, estimateResidentMiB } from './policy.js';
 import { startAhead } from './start-ahead.js';
 import type { WaitingVm, WaitingVms } from './waiting-vms.js';
-import type { WarmPoolSettings } from './warm-pool.js';
+import type { WarmPoolSettings } from './settings.js';
 
 const debug = createDebug('pool');
 
@@ -34,7 +34,7 @@ export class Refiller {
 	}
 
 	/** Start the next VM of `key` in the background if the rules allow; never throws (a failure is logged). */
-	refill(key: string, options: VmOptions, scope: string | undefined, size: number): void {
+	refill(key: string, options: NormalizedVmOptions, scope: string | undefined, size: number): void {
 		void this.#tryRefill(key, options, scope, size).catch((error: unknown) => debug(`refill failed: ${String(error)}`));
 	}
 
@@ -44,9 +44,9 @@ export class Refiller {
 		void this.#waiting.drop(entry, 'it died').then(() => this.refill(entry.key, entry.options, entry.scope, entry.size));
 	}
 
-	async #tryRefill(key: string, options: VmOptions, scope: string | undefined, size: number): Promise<void> {
+	async #tryRefill(key: string, options: NormalizedVmOptions, scope: string | undefined, size: number): Promise<void> {
 		if (this.#isClosed() || (this.#failures.get(key) ?? 0) >= MAX_FAILURES) return;
-		const estimate = estimateResidentMiB(normalizeOptions(options).memoryMiB, this.#measured.get(key));
+		const estimate = estimateResidentMiB(options.memoryMiB, this.#measured.get(key));
 		const waitingMiB = await this.#waitingMiB();
 		const decision = decideRefill({
 			size,

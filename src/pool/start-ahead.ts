@@ -1,15 +1,15 @@
 /**
  * How the pool boots one VM ahead of the test that will take it: exactly as `startVm()` would, but at
- * nice 19 where its priority can be given back (background-priority.ts), with a signal of its own (the
+ * nice 19 where its priority can be given back (qemu/launch-priority.ts, passed to the start), with a signal of its own (the
  * pool aborts a boot nobody will take; the caller's signal and progress callback never reach it), and
  * warmed up (warm-up.ts) before it waits. A test that takes it while the warm-up runs cuts the warm-up short
  * (or skips it, before it began) rather than wait for its end. Whether to start one, and what happens once
  * it is up, is refill.ts.
  */
-import type { VmOptions } from '../options.js';
+import type { NormalizedVmOptions } from '../options.js';
+import { LaunchPriority } from '../qemu/launch-priority.js';
 import type { Vm } from '../vm/vm.js';
-import { LaunchPriority, startAtLowPriority } from './background-priority.js';
-import type { WarmPoolSettings } from './warm-pool.js';
+import type { WarmPoolSettings } from './settings.js';
 
 /** What a start ahead uses of the pool's settings. */
 export type StartAheadSettings = Required<Pick<WarmPoolSettings, 'start' | 'warmUp' | 'lowerPriority'>>;
@@ -20,7 +20,7 @@ export type StartAheadSettings = Required<Pick<WarmPoolSettings, 'start' | 'warm
  * cuts its warm-up short, so that `up` settles as soon as the VM has booted.
  */
 export function startAhead(
-	options: VmOptions,
+	options: NormalizedVmOptions,
 	signal: AbortSignal,
 	settings: StartAheadSettings,
 ): { up: Promise<Vm>; priority: LaunchPriority | undefined; endWarmUp: () => void } {
@@ -28,13 +28,13 @@ export function startAhead(
 	const priority = settings.lowerPriority() ? new LaunchPriority() : undefined;
 	const warmUp = new AbortController();
 	const start = async () => {
-		const vm = await settings.start({ ...options, signal });
+		const vm = await settings.start({ ...options, signal }, { launchPriority: priority });
 		// Not when a test took it while it booted, nor when the pool dropped it meanwhile.
 		if (!warmUp.signal.aborted && !signal.aborted) await settings.warmUp(vm, AbortSignal.any([signal, warmUp.signal]));
 		return vm;
 	};
 	return {
-		up: priority ? startAtLowPriority(priority, start) : start(),
+		up: start(),
 		priority,
 		endWarmUp: () => warmUp.abort(new Error('A test took the VM: its warm-up is cut short.')),
 	};

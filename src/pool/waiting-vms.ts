@@ -6,9 +6,9 @@
  * When to start one is refill.ts; handing one out is take-waiting-vm.ts.
  */
 import { createDebug } from '../debug.js';
-import type { VmOptions } from '../options.js';
+import type { NormalizedVmOptions } from '../options.js';
+import type { LaunchPriority } from '../qemu/launch-priority.js';
 import type { Vm } from '../vm/vm.js';
-import type { LaunchPriority } from './background-priority.js';
 import { isUsable } from './readings.js';
 
 const debug = createDebug('pool');
@@ -21,7 +21,7 @@ export interface WaitingVm {
 	key: string;
 	scope: string | undefined;
 	/** The options and pool size it started with, to start its replacement if it dies while waiting. */
-	options: VmOptions;
+	options: NormalizedVmOptions;
 	size: number;
 	/** Settles with the VM, or undefined when its start failed. */
 	starting: Promise<Vm | undefined>;
@@ -93,7 +93,7 @@ export class WaitingVms {
 		if (this.#entries.length === 0) this.#stopWatch();
 	}
 
-	/** Every waiting VM back to normal priority (background-priority.ts). */
+	/** Every waiting VM back to normal priority (qemu/launch-priority.ts). */
 	restorePriorities(): void {
 		for (const entry of this.#entries) entry.priority?.restore();
 	}

@@ -6,7 +6,8 @@
  * - policy.ts: the rules (which options, how many, how much memory), as pure functions;
  * - waiting-vms.ts: the VMs waiting or starting, their idle limit, the watch for one that died;
  * - refill.ts: starting the next VM of a key when the rules allow, what the pool learns per key;
- * - start-ahead.ts: booting one VM ahead, at low priority (background-priority.ts) and warmed up (warm-up.ts);
+ * - settings.ts: what a pool is made with (its limits, and how it starts, measures and warms up VMs);
+ * - start-ahead.ts: booting one VM ahead, at low priority (qemu/launch-priority.ts) and warmed up (warm-up.ts);
  * - take-waiting-vm.ts: handing a waiting VM to a test;
  * - background-close.ts: closing a released VM without making the test wait.
  *
@@ -16,36 +17,22 @@
  * cover it like any other.
  */
 import { createDebug } from '../debug.js';
-import { normalizeOptions, type VmOptions } from '../options.js';
-import { startVm } from '../start-vm.js';
+import { type NormalizedVmOptions, normalizeOptions, type VmOptions } from '../options.js';
+import { backgroundPriorityAllowed } from '../qemu/launch-priority.js';
+import { startNormalizedVm } from '../start-vm.js';
 import type { Vm } from '../vm/vm.js';
 import { BackgroundCloses } from './background-close.js';
-import { backgroundPriorityAllowed } from './background-priority.js';
 import { poolKeyOf } from './policy.js';
 import { readAvailableMiB, readResidentMiB } from './readings.js';
 import { Refiller } from './refill.js';
 import { takeWaitingVm } from './take-waiting-vm.js';
+import type { WarmPoolSettings } from './settings.js';
 import { WaitingVms } from './waiting-vms.js';
 import { warmUp } from './warm-up.js';
 
-const debug = createDebug('pool');
+export type { WarmPoolSettings } from './settings.js';
 
-export interface WarmPoolSettings {
-	/** A waiting VM no test took within this time is closed (ms). */
-	idleMs: number;
-	/** Resident memory all waiting VMs together may hold (MiB). */
-	budgetMiB: number;
-	/** Starts a VM (`startVm`, replaced in unit tests). */
-	start?: (options: VmOptions) => Promise<Vm>;
-	/** A process's resident memory in MiB, undefined when it cannot be read. */
-	residentMiB?: (pid: number) => Promise<number | undefined>;
-	/** Memory the host has available now (MiB). */
-	availableMiB?: () => Promise<number>;
-	/** Whether VMs started ahead run at low CPU priority until handed out (background-priority.ts). */
-	lowerPriority?: () => boolean;
-	/** Runs in a VM started ahead before it waits (warm-up.ts; replaced in unit tests). */
-	warmUp?: (vm: Vm, signal: AbortSignal) => Promise<void>;
-}
+const debug = createDebug('pool');
 
 /** How `acquire()` got its VM. */
 export interface Acquired {
@@ -63,7 +50,7 @@ export class WarmPool {
 
 	constructor(settings: WarmPoolSettings) {
 		this.#settings = {
-			start: startVm,
+			start: startNormalizedVm,
 			residentMiB: readResidentMiB,
 			availableMiB: readAvailableMiB,
 			lowerPriority: backgroundPriorityAllowed,
@@ -92,21 +79,22 @@ export class WarmPool {
 	 * (the caller knows no later test of its scope will ask).
 	 */
 	async acquire(options: VmOptions = {}, { scope, refill = true }: { scope?: string; refill?: boolean } = {}): Promise<Acquired> {
+		// Normalized once: the key, the start and every VM started ahead for it use the same options.
 		const normalized = normalizeOptions(options);
 		const size = normalized.pool;
 		const keyed = size > 0 && !this.#closed ? poolKeyOf(normalized) : { reason: 'the pool is off' };
 		if (!('key' in keyed)) {
 			debug(`not pooled: ${keyed.reason}`);
-			return { vm: await this.#settings.start(options), source: 'fresh' };
+			return { vm: await this.#settings.start(normalized, {}), source: 'fresh' };
 		}
 		const { key } = keyed;
-		const background: VmOptions = { ...options, signal: undefined, onProgress: undefined };
+		const background: NormalizedVmOptions = { ...normalized, signal: undefined, onProgress: undefined };
 		const waiting = await takeWaitingVm(this.#waiting, key, normalized.signal);
 		if (waiting) {
 			if (refill) this.#refiller.refill(key, background, scope, size);
 			return { vm: waiting, source: 'pool' };
 		}
-		const vm = await this.#settings.start(options);
+		const vm = await this.#settings.start(normalized, {});
 		// Started after the test's own VM, so the two do not compete for the CPU.
 		if (refill) this.#refiller.refill(key, background, scope, size);
 		return { vm, source: 'fresh' };

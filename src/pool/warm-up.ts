@@ -1,15 +1,13 @@
 /**
  * A VM started ahead runs one of the host's programs before a test takes it. The first dynamically linked
  * program a fresh guest runs pays for its loader and libc coming over 9p and for emulating their start-up
- * code for the first time: ~120-170 ms under emulation, which every test's first command would otherwise pay
- * (measured: `/bin/true` 160-250 ms as a VM's first program, ~60 ms after). The first program that loads the
- * locale (`LANG=C.UTF-8`: coreutils, grep, util-linux, …) pays once more for its 13 files and the code that
- * reads them, which a bare `true` skips. GNU `true --version` loads it (and prints its version, which goes
- * nowhere): one program warms the loader, libc and the locale. Against `exec true`, interleaved (8 VMs
- * each): the first `sleep 0.5` 579 against 622 ms, the first `ls` alike (111 / 109 ms), the warm-up itself
- * 181 against 116 ms (`env true` did as well for 214 ms). A `true` that ignores its arguments (busybox) is
- * plain `true`. A waiting VM pays all this while the test before runs. Nothing of it is left for the test to
- * see: the program ends, and only the guest's caches are warmer (no file, process, module or setting changes).
+ * code for the first time, and the first that loads the locale (`LANG=C.UTF-8`: coreutils, grep,
+ * util-linux, …) pays once more for its files: costs every test's first command would otherwise pay. GNU
+ * `true --version` loads the locale too (and prints its version, which goes nowhere): one program warms the
+ * loader, libc and the locale; a `true` that ignores its arguments (busybox) is plain `true`. A waiting VM
+ * pays this while the test before runs, and nothing of it is left for the test to see: the program ends,
+ * and only the guest's caches are warmer (no file, process, module or setting changes). The measured
+ * figures are in docs/performance.md ("The warm pool").
  */
 import type { Vm } from '../vm/vm.js';
 

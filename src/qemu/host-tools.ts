@@ -58,10 +58,11 @@ export interface QemuBinary {
 const qemuVersionCache = new Map<string, Promise<string>>();
 
 /** The QEMU binary and its version; throws a `VmBootError` with the install command when missing. */
-export async function findQemu(option?: string, arch: Arch = hostArch() ?? 'x86_64'): Promise<QemuBinary> {
+export async function findQemu(option?: string, arch: Arch = hostArch() ?? 'x86_64', environment?: string): Promise<QemuBinary> {
 	const spec = archSpec(arch);
-	// VM_EXEC_QEMU names the host arch's QEMU: a guest of another arch uses its own emulator.
-	const fromEnv = arch === (hostArch() ?? 'x86_64') ? process.env.VM_EXEC_QEMU : undefined;
+	// VM_EXEC_QEMU (`environment`, as the options gate read it) names the host arch's QEMU: a guest of
+	// another arch uses its own emulator.
+	const fromEnv = arch === (hostArch() ?? 'x86_64') ? environment : undefined;
 	const wanted = option ?? fromEnv ?? spec.qemuBinary;
 	const found = await findOnPath(wanted, ['/usr/libexec', '/usr/bin', '/run/current-system/sw/bin']);
 	if (!found) {
@@ -124,14 +125,20 @@ export async function isStaticElf(file: string): Promise<boolean> {
  * A statically linked busybox of the guest's arch for the initramfs (it must run before any library is
  * reachable): `VM_EXEC_BUSYBOX`, else one in the `root` directory, else (for the host's arch) the host's.
  */
-export async function findBusybox(options: { arch?: Arch | undefined; root?: string | undefined } = {}): Promise<string> {
+export async function findBusybox(
+	options: {
+		arch?: Arch | undefined;
+		root?: string | undefined;
+		/** `VM_EXEC_BUSYBOX`, as the options gate read it. */ explicit?: string | undefined;
+	} = {},
+): Promise<string> {
 	const arch = options.arch ?? hostArch() ?? 'x86_64';
 	const ofArch = async (file: string) => (await elfArchOf(file).catch(() => undefined)) === arch;
 	const foreign = arch !== (hostArch() ?? 'x86_64');
 	const hint = foreign
 		? `Set VM_EXEC_BUSYBOX to a static ${arch} busybox (\`sh scripts/install-host-deps.sh --arch ${arch}\` unpacks Debian's busybox-static:${archSpec(arch).debianArch}), or put one in the root's /bin.`
 		: installHint('busybox');
-	const explicit = process.env.VM_EXEC_BUSYBOX;
+	const explicit = options.explicit;
 	if (explicit) {
 		if (!(await isExecutable(explicit)))
 			throw new VmBootError(`VM_EXEC_BUSYBOX points at ${explicit}, which is not an executable file. Fix the path or unset it. ${hint}`);

@@ -8,10 +8,10 @@ import { ControlChannel } from '../protocol/control-channel.js';
 import { ConsoleBuffer } from './console-buffer.js';
 import { registerExitCleanup } from '../lifecycle/exit-cleanup.js';
 import { findOnPath } from './host-tools.js';
-import { buildQemuArgv, type QemuPlan } from './argv.js';
+import { buildQemuArgv, type QemuPlan } from './argv/qemu-argv.js';
 import { QmpClient } from './qmp-client.js';
 import { listenUnixSocket } from './unix-socket.js';
-import { BACKGROUND_NICENESS, currentLaunchPriority, type LaunchPriority } from '../pool/background-priority.js';
+import { BACKGROUND_NICENESS, type LaunchPriority } from './launch-priority.js';
 
 const debug = createDebug('qemu');
 
@@ -61,7 +61,7 @@ async function parentDeathPrefix(): Promise<string[]> {
 
 let nicePath: Promise<string | undefined> | undefined;
 
-/** A VM the warm pool starts ahead starts at nice 19, all its threads with it (src/pool/background-priority.ts). */
+/** A VM the warm pool starts ahead starts at nice 19, all its threads with it (launch-priority.ts). */
 async function lowPriorityPrefix(priority: LaunchPriority | undefined): Promise<string[]> {
 	if (!priority) return [];
 	nicePath ??= findOnPath('nice', ['/usr/bin', '/bin']);
@@ -72,7 +72,12 @@ async function lowPriorityPrefix(priority: LaunchPriority | undefined): Promise<
 export async function launchQemu(
 	qemuBinary: string,
 	plan: QemuPlan,
-	options: { mirrorConsole?: NodeJS.WritableStream; keepable?: boolean } = {},
+	options: {
+		mirrorConsole?: NodeJS.WritableStream;
+		keepable?: boolean;
+		/** Start at low CPU priority while it is lowered, and report the pid to it (a VM the warm pool starts ahead). */
+		priority?: LaunchPriority | undefined;
+	} = {},
 ): Promise<RunningQemu> {
 	const consoleSocket = await listenUnixSocket(plan.consoleSocket);
 	const controlSocket = await listenUnixSocket(plan.controlSocket);
@@ -86,7 +91,7 @@ export async function launchQemu(
 	debug(`argv: ${JSON.stringify(argv)}`);
 	// A VM that may be kept for a failed test must be able to outlive this process: no parent-death signal
 	// and no execa cleanup; its own watchdog (src/keep/watchdog.ts) bounds its life instead.
-	const priority = currentLaunchPriority();
+	const priority = options.priority?.lowered ? options.priority : undefined;
 	const prefix = [...(await lowPriorityPrefix(priority)), ...(options.keepable ? [] : await parentDeathPrefix())];
 	const [command, ...args] = [...prefix, ...argv] as [string, ...string[]];
 	let child: ResultPromise<{ stdin: 'ignore'; buffer: false; reject: false; cleanup: true }>;

@@ -9,7 +9,7 @@
  * (the QEMU binary, the firmware, a kernel image booted as is) add their identity separately.
  */
 import { hashKey } from '../cache/dir.js';
-import { escapeOptionValue } from '../qemu/argv.js';
+import { escapeOptionValue } from '../qemu/argv/option-syntax.js';
 
 /** Bump when the snapshot file layout or the boot protocol at the snapshot point changes. */
 export const SNAPSHOT_FORMAT = 'snapshot-v2';

@@ -15,9 +15,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { SNAPSHOTS_SUBDIR } from '../cache/dir.js';
 import { SNAPSHOT_FORMAT } from './key.js';
-
-export const SNAPSHOTS_SUBDIR = 'snapshots';
 
 export interface SnapshotMeta {
 	format: string;

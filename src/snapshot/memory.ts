@@ -5,7 +5,7 @@
  * RAM file backend must have exactly that size, or QEMU refuses to start. Options that arrange guest
  * memory in other ways cannot be combined with the RAM file: such VMs boot cold, without a snapshot.
  */
-import type { QemuPlan } from '../qemu/argv.js';
+import type { QemuPlan } from '../qemu/argv/qemu-argv.js';
 
 /** Options that always lay out guest memory themselves. */
 const MEMORY_LAYOUT_OPTIONS = new Set(['-mem-path', '-mem-prealloc', '-numa']);

@@ -8,12 +8,11 @@ import path from 'node:path';
 import { archSpec } from '../arch/arch.js';
 import { createDebug } from '../debug.js';
 import { VmBootError } from '../errors.js';
-import { resolveCacheDir } from '../cache/dir.js';
 import { findBusybox, findQboot, findQemu } from '../qemu/host-tools.js';
-import { prepareInitramfs } from '../boot/initramfs.js';
+import { prepareInitramfs } from '../boot/prepare-initramfs.js';
 import { resolveRootShell } from '../boot/root-shell.js';
-import { guestCpuModel, hostIsaLevel } from '../boot/isa-level.js';
-import { findKernel, type KernelInfo } from '../boot/kernel.js';
+import { guestCpuModel, hostIsaLevel } from '../boot/guest-cpu.js';
+import { findKernel, type KernelInfo } from '../kernel/kernel.js';
 import { prepareBootKernel } from '../boot/vmlinux.js';
 import type { NormalizedVmOptions } from '../options.js';
 
@@ -27,18 +26,24 @@ export interface Artifacts {
 	kernelKey: string;
 	initramfs: string;
 	bios: string | undefined;
-	/** `-cpu` for a host whose programs need more than x86-64 baseline (see isa-level.ts); else QEMU's default. */
+	/** `-cpu` for a host whose programs need more than x86-64 baseline (see boot/guest-cpu.ts); else QEMU's default. */
 	cpuModel: string | undefined;
 	cacheDir: string;
 }
 
 export async function prepareArtifacts(options: NormalizedVmOptions): Promise<Artifacts> {
-	const cacheDir = resolveCacheDir(options.cacheDir);
+	const cacheDir = options.cacheDir;
 	const spec = archSpec(options.arch);
 	const [qemu, busybox, kernel, bios, rootShell] = await Promise.all([
-		assertShell(options.shell, options.root).then(() => findQemu(options.qemu, options.arch)),
-		findBusybox({ arch: options.arch, root: options.root }),
-		findKernel({ kernel: options.kernel, modules: options.modules, arch: options.arch, root: options.root }),
+		assertShell(options.shell, options.root).then(() => findQemu(options.qemu, options.arch, options.qemuFromEnv)),
+		findBusybox({ arch: options.arch, root: options.root, explicit: options.busybox }),
+		findKernel({
+			kernel: options.kernel,
+			modules: options.modules,
+			arch: options.arch,
+			root: options.root,
+			environment: { kernel: options.kernelFromEnv, modules: options.modulesFromEnv },
+		}),
 		spec.usesQboot ? findQboot() : undefined,
 		options.root ? resolveRootShell(options.root, options.shell, options.arch) : undefined,
 	]);
@@ -59,8 +64,8 @@ export async function prepareArtifacts(options: NormalizedVmOptions): Promise<Ar
 				release: kernel.release,
 				runnerShell: options.shell,
 				// Another root's shell is carried when it is static (busybox); a dynamic one starts after boot.
-				shell: options.root ? false : (guestShellSetting(process.env.VM_EXEC_GUEST_SHELL) ?? options.shell),
-				carriedShell: process.env.VM_EXEC_GUEST_SHELL === 'none' ? undefined : rootShell,
+				shell: options.root ? false : (options.guestShell ?? options.shell),
+				carriedShell: options.guestShell === false ? undefined : rootShell,
 			},
 			cacheDir,
 		),
@@ -97,13 +102,4 @@ export async function assertShell(shell: string, root: string | undefined): Prom
 			`The shell ${shell} (from the \`shell\` option) is not an executable file on the host. Point \`shell\` at one, such as /bin/bash.`,
 		);
 	});
-}
-
-/**
- * `VM_EXEC_GUEST_SHELL`: the host shell the initramfs carries for the guest's runner (default `/bin/sh`),
- * or `none` to carry none (the guest then starts the host's /bin/sh after boot: slower, for debugging).
- */
-export function guestShellSetting(value: string | undefined): string | false | undefined {
-	if (value === undefined || value === '') return undefined;
-	return value === 'none' ? false : value;
 }

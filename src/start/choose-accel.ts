@@ -4,13 +4,14 @@
  */
 import { hostArch } from '../arch/arch.js';
 import { createDebug } from '../debug.js';
+import { Deadline } from '../lifecycle/deadline.js';
 import { ResourceStack } from '../lifecycle/resource-stack.js';
 import { createWorkspace } from '../lifecycle/workspace.js';
 import type { NormalizedVmOptions } from '../options.js';
 import { resolveAccel } from '../qemu/accel.js';
 import type { Artifacts } from './artifacts.js';
 import { type BootContext, planQemu } from './plan.js';
-import { bootToReady } from './ready.js';
+import { bootToReady } from './launch-to-ready.js';
 
 const debug = createDebug('start');
 
@@ -34,7 +35,9 @@ export async function chooseAccel(options: NormalizedVmOptions, artifacts: Artif
 					artifacts,
 					accel: 'kvm',
 					resources,
-					readyTimeout: KVM_PROBE_TIMEOUT_MS,
+					// Its own bound, not what is left of the start's: a probe cut short by a tight `bootTimeout`
+					// would record KVM as unusable for good. The start's signal still aborts it.
+					deadline: new Deadline(KVM_PROBE_TIMEOUT_MS, options.signal),
 				};
 				await bootToReady(probe, planQemu(probe, workspace, undefined));
 				return true;

@@ -4,13 +4,15 @@
  */
 import path from 'node:path';
 import { archSpec } from '../arch/arch.js';
-import type { KernelInfo } from '../boot/kernel.js';
+import type { KernelInfo } from '../kernel/kernel.js';
+import type { Deadline } from '../lifecycle/deadline.js';
 import type { Workspace } from '../lifecycle/workspace.js';
 import type { ResourceStack } from '../lifecycle/resource-stack.js';
-import type { NetworkPlan } from '../network/argv.js';
+import type { NetworkPlan } from '../qemu/argv/network-args.js';
 import type { NormalizedVmOptions } from '../options.js';
 import { isHiddenInGuest } from '../protocol/exec-files.js';
-import type { QemuPlan } from '../qemu/argv.js';
+import type { QemuPlan } from '../qemu/argv/qemu-argv.js';
+import type { LaunchPriority } from '../qemu/launch-priority.js';
 import type { Artifacts } from './artifacts.js';
 import type { VmDisk } from '../disks/prepare.js';
 import { addsDevices, addsUserMonitor, mayAddIdeDrives } from '../disks/qemu-args-devices.js';
@@ -22,8 +24,10 @@ export interface BootContext {
 	accel: 'kvm' | 'tcg';
 	/** Where the boot registers the undo of what it acquires (QEMU). */
 	resources: ResourceStack;
-	/** Deadline for reaching `ready` (ms). */
-	readyTimeout: number;
+	/** The start's one deadline (`bootTimeout`) and abort signal, shared by every step and path of it. */
+	deadline: Deadline;
+	/** A VM the warm pool starts ahead launches at low CPU priority (qemu/launch-priority.ts). */
+	launchPriority?: LaunchPriority | undefined;
 	/** The VM's network cards, if any. */
 	network?: NetworkPlan;
 	/** The VM's disk images (checked and created). */

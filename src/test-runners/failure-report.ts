@@ -5,6 +5,7 @@
 import { tailOf } from '../errors.js';
 import { summarizeScript } from '../vm/exec-result.js';
 import type { Vm } from '../vm/vm.js';
+import { appendToError, hasFailed, type TaskLike } from './test-error.js';
 import type { LastExec, TestBinding } from './vm-view.js';
 
 const CONSOLE_TAIL_CHARS = 1500;
@@ -33,23 +34,25 @@ function describeLastExec(last: LastExec | undefined): string {
 		: `${head}\n  its stderr was empty.`;
 }
 
-/** The text appended to a failed test's error for one VM. */
-export function describeVmForFailure(label: string, vm: Vm, last: LastExec | undefined): string {
+function describeConsoleTail(vm: Vm): string {
 	const consoleLog = vm.consoleLog.trim();
-	const consoleTail = consoleLog
+	return consoleLog
 		? `Guest console ended with:\n${indent(tailOf(consoleLog, CONSOLE_TAIL_CHARS).trimEnd())}`
 		: 'The guest console was empty.';
-	return `\n\n── vm-exec: ${label}, QEMU pid ${vm.pid ?? '?'}, kernel ${vm.kernel.release} ──\n${describeLastExec(last)}\n${consoleTail}`;
 }
 
-/** The shape of a failed task's serialized errors, as Vitest keeps them. */
-interface TaskLike {
-	result?: { state?: string; errors?: Array<{ message?: string; stack?: string }> };
-}
+/**
+ * One kind of evidence in a VM's part of the report: its section's text, or undefined when it has nothing to
+ * say. The sections appear in this order; a new kind of evidence is one more entry.
+ */
+export type VmEvidence = (vm: Vm, last: LastExec | undefined) => string | undefined;
 
-/** Whether the test (as far as the runner knows now) has failed. */
-export function hasFailed(task: TaskLike | undefined): boolean {
-	return task?.result?.state === 'fail';
+export const VM_EVIDENCE: readonly VmEvidence[] = [(_vm, last) => describeLastExec(last), (vm) => describeConsoleTail(vm)];
+
+/** The text appended to a failed test's error for one VM. */
+export function describeVmForFailure(label: string, vm: Vm, last: LastExec | undefined, evidence = VM_EVIDENCE): string {
+	const sections = evidence.map((section) => section(vm, last)).filter((text): text is string => text !== undefined);
+	return `\n\n── vm-exec: ${label}, QEMU pid ${vm.pid ?? '?'}, kernel ${vm.kernel.release} ──\n${sections.join('\n')}`;
 }
 
 /**
@@ -57,16 +60,9 @@ export function hasFailed(task: TaskLike | undefined): boolean {
  * error, then forget them so a later call does not repeat them.
  */
 export function reportFailure(task: TaskLike | undefined, binding: TestBinding | undefined, labelOf: (vm: Vm) => string): void {
-	const error = task?.result?.errors?.[0];
-	if (!binding || !error || !hasFailed(task)) return;
+	if (!binding || !task?.result?.errors?.[0] || !hasFailed(task)) return;
 	let report = '';
 	for (const [vm, last] of binding.used) report += describeVmForFailure(labelOf(vm), vm, last);
 	binding.used.clear();
-	if (!report) return;
-	const message = error.message ?? '';
-	// Some reporters (JSON, JUnit) print the stack, which starts with "Name: message": keep both in step.
-	if (typeof error.stack === 'string' && message && error.stack.includes(message)) {
-		error.stack = error.stack.replace(message, () => message + report);
-	}
-	error.message = message + report;
+	appendToError(task, report);
 }

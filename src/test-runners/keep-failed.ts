@@ -9,14 +9,11 @@
  */
 import { createKeptId, keepVm } from '../keep/keep-vm.js';
 import { vmInternalsOf } from '../vm/internals-registry.js';
+import { appendToError, type TaskLike } from './test-error.js';
 import type { VmSlot } from './use-vm.js';
 
-/** What the fixtures know of a test: Vitest's task, or what vm-exec/jest gathers from Jest. */
-export interface FailedTaskLike {
-	name?: string;
-	fullName?: string;
-	result?: { state?: string; errors?: Array<{ message?: string; stack?: string }> };
-}
+/** What the fixtures know of a failed test (test-error.ts). */
+export type FailedTaskLike = TaskLike;
 
 /** The line the failure report ends with (pure). `later`: the VM is shared, and kept when its scope is done. */
 export function formatKeptLine(id: string, limitMs: number, later?: string): string {
@@ -25,17 +22,6 @@ export function formatKeptLine(id: string, limitMs: number, later?: string): str
 		? `this test's VM (${later}) is kept for ${minutes} min once the tests that share it are done: open a shell in it with`
 		: `this test's VM is kept for ${minutes} min: open a shell in it with`;
 	return `\n\n── vm-exec: ${head}\n  vm-exec attach ${id}\n  (vm-exec ps lists kept VMs; vm-exec kill ${id} stops it) ──`;
-}
-
-/** Append `text` to the test's first error, its stack too (some reporters print the stack, which starts with the message). */
-function appendToError(task: FailedTaskLike, text: string): void {
-	const error = task.result?.errors?.[0];
-	if (!error) return;
-	const message = error.message ?? '';
-	if (typeof error.stack === 'string' && message && error.stack.includes(message)) {
-		error.stack = error.stack.replace(message, () => message + text);
-	}
-	error.message = message + text;
 }
 
 function nameOf(task: FailedTaskLike): string {

@@ -5,6 +5,7 @@
  */
 import { tailOf } from '../errors.js';
 import { summarizeScript } from '../vm/exec-result.js';
+import { type KernelMatchers, kernelMatchers } from './kernel-matchers.js';
 import { type TapMatchers, tapMatchers } from './tap-matchers.js';
 
 /** The fields the matchers read: an `ExecResult`, or a `VmExecError` caught from `succeed()`/`fail()`. */
@@ -29,7 +30,7 @@ interface MatcherResult {
 }
 
 /** The matchers' signatures, for the `Matchers` interfaces of Vitest and Jest. */
-export interface VmMatchers<R = unknown> extends TapMatchers<R> {
+export interface VmMatchers<R = unknown> extends KernelMatchers<R>, TapMatchers<R> {
 	/** Passes when the exec result has exit code 0 (and did not time out or get canceled). */
 	toSucceed(): R;
 	/** Passes when the exec result has a non-zero exit code (or timed out, or was canceled). */
@@ -164,4 +165,5 @@ export const vmMatchers = {
 			received,
 		);
 	},
+	...kernelMatchers,
 };

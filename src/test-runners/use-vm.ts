@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { normalizeOptions, type VmOptions } from '../options.js';
 import { workerPool } from '../pool/worker-pool.js';
+import { setKernelPolicy } from './kernel-verdicts.js';
 import { startVm } from '../start-vm.js';
 import type { Vm } from '../vm/vm.js';
 
@@ -51,7 +52,11 @@ export class VmSlot {
 	async start(options: VmOptions): Promise<void> {
 		this.#state = 'starting';
 		try {
-			this.#vm = this.#per === 'test' ? (await workerPool().acquire(options, { scope: this.#scope })).vm : await startVm(options);
+			// The VM runs with kernelReports: 'report' (its execs never reject for a kernel report); each test is
+			// judged by the user's policy when it ends (kernel-verdicts.ts).
+			const vmOptions: VmOptions = { ...options, kernelReports: 'report' };
+			this.#vm = this.#per === 'test' ? (await workerPool().acquire(vmOptions, { scope: this.#scope })).vm : await startVm(vmOptions);
+			setKernelPolicy(this.#vm, options.kernelReports);
 			this.#state = 'idle';
 		} catch (error) {
 			this.#state = 'failed';

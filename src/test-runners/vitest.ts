@@ -17,12 +17,14 @@ import { randomUUID } from 'node:crypto';
 import { workerPool } from '../pool/worker-pool.js';
 import { startVm } from '../start-vm.js';
 import type { Vm } from '../vm/vm.js';
-import { hasFailed, reportFailure } from './failure-report.js';
+import { reportFailure } from './failure-report.js';
+import { hasFailed } from './test-error.js';
 import { hasLaterTest, type TaskNode } from './later-tests.js';
 import { BLOCK_VM_LABEL, closeOrKeepSharedVm, keepFailedVm, keepOrCloseSlot, noteSharedVmFailure } from './keep-failed.js';
 import { type VmMatchers, vmMatchers } from './matchers.js';
 import { splitUseVmOptions, type UseVmOptions, type VmGetter, VmSlot } from './use-vm.js';
-import { createBinding, type TestBinding, VmView } from './vm-view.js';
+import { judgeKernelVerdicts, markKernelLog, setKernelPolicy } from './kernel-verdicts.js';
+import { answerForKernelLog, createBinding, type TestBinding, VmView } from './vm-view.js';
 
 export { afterAll, afterEach, beforeAll, beforeEach, describe, expect } from 'vitest';
 export { vmMatchers, type VmMatchers } from './matchers.js';
@@ -87,7 +89,12 @@ function bindFileVmToTest(context: { fileVm?: Vm }, binding: TestBinding): void 
 	Object.defineProperty(context, 'fileVm', {
 		configurable: true,
 		enumerable: true,
-		get: () => (fileVm ? (view ??= new VmView(fileVm, () => binding)) : undefined),
+		get: () => {
+			if (!fileVm) return undefined;
+			// A test that gets the file's VM answers for what its kernel logs during the test (kernel-verdicts.ts).
+			answerForKernelLog(binding, fileVm);
+			return (view ??= new VmView(fileVm, () => binding));
+		},
 		set: (value: Vm) => {
 			if (value !== fileVm) view = undefined;
 			fileVm = value;
@@ -102,21 +109,31 @@ function bindFileVmToTest(context: { fileVm?: Vm }, binding: TestBinding): void 
 export function createVmTest(defaults: VmOptions = {}): VmTestAPI {
 	normalizeOptions(defaults);
 	const fileVms = new WeakSet<Vm>();
+	/** The file VMs that are up: a test that starts now answers for their kernel logs from now on. */
+	const upFileVms = new Set<Vm>();
 	const label = (vm: Vm) => (fileVms.has(vm) ? 'file VM `fileVm`' : 'test VM `vm`');
 	const fixtures = {
 		// Set up first for every test (cheap: no VM): gives the test's VM views its signal, and reports
 		// what the VMs it used did when it fails.
 		vmExecBinding: [
 			async ({ signal, task }: TestLike, use: (value: TestBinding) => Promise<void>) => {
-				const binding = createBinding(signal);
+				const binding = createBinding(signal, upFileVms);
 				bindFileVmToTest(task.context, binding);
 				try {
 					await use(binding);
 				} finally {
+					// The kernel's verdict on the file VMs this test used (its `vm` was judged by its own fixture).
+					const judged = [...binding.kernelMarks].map(([vm, mark]) => ({ vm, label: label(vm), mark }));
+					const verdict = judgeKernelVerdicts(task, judged).then(
+						() => undefined,
+						(error: unknown) => error,
+					);
+					const kernelError = await verdict;
 					// keep: 'failed': a failed test's file VM is kept once the file is done (see keep-failed.ts).
 					const usedFileVms = hasFailed(task) ? [...binding.used.keys()].filter((vm) => fileVms.has(vm)) : [];
 					reportFailure(task, binding, label);
 					for (const vm of usedFileVms) noteSharedVmFailure(vm, task, 'the file VM `fileVm`');
+					if (kernelError) throw kernelError;
 				}
 			},
 			{ auto: true },
@@ -148,29 +165,46 @@ export function createVmTest(defaults: VmOptions = {}): VmTestAPI {
 			// From the warm pool when one of these options waits there; the next one starts ahead meanwhile.
 			// The test's signal also aborts the boot when the test times out during it.
 			// None starts ahead during the file's last test: nothing would take it before the file ends.
+			// The VM runs with kernelReports: 'report' (its execs never reject for a kernel report); the test is
+			// judged by the user's policy when it ends (kernel-verdicts.ts).
+			const options = { ...defaults, ...vmOptions };
 			const { vm } = await workerPool().acquire(
-				{ ...defaults, ...vmOptions, signal: vmOptions.signal ?? signal },
+				{ ...options, kernelReports: 'report', signal: vmOptions.signal ?? signal },
 				{ scope: vmExecFile, refill: hasLaterTest(task as TaskNode) },
 			);
+			setKernelPolicy(vm, options.kernelReports);
+			const mark = markKernelLog(vm);
+			let kernelError: unknown;
 			try {
 				vmExecBinding.used.set(vm, undefined);
 				await use(new VmView(vm, () => vmExecBinding));
 			} finally {
+				// Judged while the VM is up: after the test's own assertions, before the failure report.
+				vmExecBinding.kernelMarks.delete(vm);
+				kernelError = await judgeKernelVerdicts(task, [{ vm, label: label(vm), mark }]).then(
+					() => undefined,
+					(error: unknown) => error,
+				);
 				// Report while the VM is still up, then close it whatever the outcome (or keep it: keep: 'failed').
 				if (hasFailed(task)) reportFailure(task, vmExecBinding, label);
 				// Closed in the background (the next test need not wait for QEMU to exit); the file's end waits for it.
 				if (!(hasFailed(task) && (await keepFailedVm(vm, task ?? {})))) workerPool().release(vm, { scope: vmExecFile });
 			}
+			if (kernelError) throw kernelError;
 		},
 		fileVmOptions: [{}, { scope: 'file', injected: true }],
 		// The VM itself: suite hooks get it as it is, each test a view of it (see bindFileVmToTest).
 		fileVm: [
 			async ({ fileVmOptions }: { fileVmOptions: VmOptions }, use: (value: Vm) => Promise<void>) => {
-				const vm = await startVm({ ...defaults, ...fileVmOptions });
+				const options = { ...defaults, ...fileVmOptions };
+				const vm = await startVm({ ...options, kernelReports: 'report' });
 				fileVms.add(vm);
+				setKernelPolicy(vm, options.kernelReports);
+				upFileVms.add(vm);
 				try {
 					await use(vm);
 				} finally {
+					upFileVms.delete(vm);
 					await closeOrKeepSharedVm(vm);
 				}
 			},
@@ -206,18 +240,30 @@ export function useVm(options: UseVmOptions = {}): VmGetter {
 		beforeAll(() => slot.start(vmOptions), hookTimeout);
 		afterAll(() => keepOrCloseSlot(slot), hookTimeout);
 	}
+	const label = () => `${per === 'suite' ? 'describe-block' : 'per-test'} VM from useVm()`;
 	beforeEach(async ({ signal }) => {
-		binding = createBinding(signal);
-		if (per === 'test') await slot.start({ ...vmOptions, signal: vmOptions.signal ?? signal });
+		binding = createBinding(signal, slot.current ? [slot.current] : []);
+		if (per === 'test') {
+			await slot.start({ ...vmOptions, signal: vmOptions.signal ?? signal });
+			// A test answers for the kernel log of its own VM from the start.
+			answerForKernelLog(binding, slot.get());
+		}
 	}, hookTimeout);
 	// A VM started ahead for a next test that will not come.
 	if (per === 'test') afterAll(() => slot.endScope(), hookTimeout);
 	afterEach(async ({ task }) => {
+		// The kernel's verdict first, while the VM is up, after the test's own assertions.
+		const judged = [...(binding?.kernelMarks ?? [])].map(([vm, mark]) => ({ vm, label: label(), mark }));
+		const kernelError = await judgeKernelVerdicts(task, judged).then(
+			() => undefined,
+			(error: unknown) => error,
+		);
 		const usedVm = hasFailed(task) && slot.current && binding?.used.has(slot.current) ? slot.current : undefined;
-		if (hasFailed(task)) reportFailure(task, binding, () => `${per === 'suite' ? 'describe-block' : 'per-test'} VM from useVm()`);
+		if (hasFailed(task)) reportFailure(task, binding, label);
 		binding = undefined;
 		if (per === 'test') await keepOrCloseSlot(slot, usedVm && task);
 		else if (usedVm) noteSharedVmFailure(usedVm, task, BLOCK_VM_LABEL);
+		if (kernelError) throw kernelError;
 	}, hookTimeout);
 	return () => {
 		const vm = slot.get();

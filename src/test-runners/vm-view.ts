@@ -1,15 +1,15 @@
 /**
  * A view of a `Vm` bound to the test that uses it: its execs are canceled by the test's `signal`
  * (Vitest aborts it when the test times out) and the last command is remembered for the failure
- * report. Everything else is the VM's own: the view delegates, as testcontainers'
- * `AbstractStartedContainer` does.
+ * report. Everything else is the VM's own: the view delegates (its facts through `forwardVmFacts`, one
+ * list for every VM property), as testcontainers' `AbstractStartedContainer` does.
  */
-import type { VmDisk } from '../disks/prepare.js';
 import type { ForwardPortOptions } from '../network/port-forward.js';
-import type { KernelInfo } from '../boot/kernel.js';
 import type { ExecOptions } from '../options.js';
 import type { ExecResult } from '../vm/exec-result.js';
-import type { ExecOutput, GdbInfo, Vm } from '../vm/vm.js';
+import type { KernelReport } from '../kernel-log/kernel-reports.js';
+import { type KernelMark, markKernelLog } from './kernel-verdicts.js';
+import { type ExecOutput, type ExpectKernelReportOptions, forwardVmFacts, type Vm, type VmFacts } from '../vm/vm.js';
 import type { WaitForPortOptions, WaitOptions } from '../vm/wait-until.js';
 
 /** What the failure report needs from the last command a test ran in a VM. */
@@ -31,10 +31,23 @@ export interface TestBinding {
 	signal: AbortSignal | undefined;
 	/** The VMs the test ran commands in (or asked for), with the last command each ran. */
 	used: Map<Vm, LastExec | undefined>;
+	/**
+	 * The VMs whose kernel log this test answers for, with where its part begins (kernel-verdicts.ts): a VM it
+	 * got or used, from the test's start (a VM up by then) or from when it got it.
+	 */
+	kernelMarks: Map<Vm, KernelMark>;
+	/** The marks of the VMs that were up when the test started (the file's VM), for when it first uses one. */
+	startMarks: Map<Vm, KernelMark>;
 }
 
-export function createBinding(signal: AbortSignal | undefined): TestBinding {
-	return { signal, used: new Map() };
+/** A binding for a test starting now; `upVms`: the VMs up already that it may use (the file's VM). */
+export function createBinding(signal: AbortSignal | undefined, upVms: Iterable<Vm> = []): TestBinding {
+	return { signal, used: new Map(), kernelMarks: new Map(), startMarks: new Map([...upVms].map((vm) => [vm, markKernelLog(vm)])) };
+}
+
+/** The test answers for `vm`'s kernel log from its start (if the VM was up then) or from now. */
+export function answerForKernelLog(binding: TestBinding, vm: Vm): void {
+	if (!binding.kernelMarks.has(vm)) binding.kernelMarks.set(vm, binding.startMarks.get(vm) ?? markKernelLog(vm));
 }
 
 /** The exec options with the test's signal added (combined with the call's own, if it gives one). */
@@ -59,9 +72,16 @@ function recordOf(value: unknown): LastExec | undefined {
 	};
 }
 
+/** The VM's facts (`qemuArgv`, `kernel`, …) are getters that read the wrapped VM's (see `forwardVmFacts`). */
+export interface VmView extends VmFacts {}
+
 export class VmView implements Vm {
 	readonly #vm: Vm;
 	readonly #binding: () => TestBinding | undefined;
+
+	static {
+		forwardVmFacts(VmView.prototype, (view) => view.#vm);
+	}
 
 	/**
 	 * @param vm The VM the view runs commands in.
@@ -71,42 +91,6 @@ export class VmView implements Vm {
 	constructor(vm: Vm, binding: () => TestBinding | undefined) {
 		this.#vm = vm;
 		this.#binding = binding;
-	}
-
-	get qemuArgv(): readonly string[] {
-		return this.#vm.qemuArgv;
-	}
-
-	get accel(): 'kvm' | 'tcg' {
-		return this.#vm.accel;
-	}
-
-	get sharedDir(): string | undefined {
-		return this.#vm.sharedDir;
-	}
-
-	get kernel(): Readonly<KernelInfo> {
-		return this.#vm.kernel;
-	}
-
-	get pid(): number | undefined {
-		return this.#vm.pid;
-	}
-
-	get bootedFrom(): 'snapshot' | 'cold' {
-		return this.#vm.bootedFrom;
-	}
-
-	get lanAddress(): string | undefined {
-		return this.#vm.lanAddress;
-	}
-
-	get disks(): readonly Readonly<VmDisk>[] {
-		return this.#vm.disks;
-	}
-
-	get consoleLog(): string {
-		return this.#vm.consoleLog;
 	}
 
 	get closed(): boolean {
@@ -132,10 +116,6 @@ export class VmView implements Vm {
 	fail<Encoding extends 'utf8' | 'buffer'>(script: string, options?: ExecOptions<Encoding>): Promise<ExecResult<ExecOutput<Encoding>>>;
 	fail(script: string, options?: ExecOptions): Promise<ExecResult<string | Buffer>> {
 		return this.#run(script, options as ExecOptions | undefined, (bound) => this.#vm.fail(script, bound));
-	}
-
-	get gdb(): GdbInfo | undefined {
-		return this.#vm.gdb;
 	}
 
 	// The wait helpers run under the test's signal too, and their last attempt is the recorded command.
@@ -167,6 +147,10 @@ export class VmView implements Vm {
 		return this.#vm.forwardPort(guestPort, options);
 	}
 
+	expectKernelReport(pattern?: RegExp | string, options?: ExpectKernelReportOptions): Promise<KernelReport> {
+		return this.#vm.expectKernelReport(pattern, options);
+	}
+
 	close(): Promise<void> {
 		return this.#vm.close();
 	}
@@ -183,6 +167,7 @@ export class VmView implements Vm {
 	): Promise<ExecResult<string | Buffer>> {
 		const binding = this.#binding();
 		const vm = this.#vm;
+		if (binding) answerForKernelLog(binding, vm);
 		const previous = binding?.used.get(vm);
 		binding?.used.set(vm, { script, exitCode: undefined, stderr: '', timedOut: false, isCanceled: false, running: true });
 		try {

@@ -1,29 +1,33 @@
 /**
- * What every VM that runs scripts itself shares (the QEMU VM and the launcher VM): the argument checks,
- * the exec/succeed/fail overloads, what succeed and fail expect, closing once, and the error for a
- * closed VM. A subclass says how one exec runs (`runExec`) and how the VM stops (`shutDown`).
+ * What every VM that runs scripts itself shares (the QEMU VM and the launcher VM): its facts (the
+ * `VmFacts` object a subclass passes in, read through getters), the argument checks, the exec/succeed/fail
+ * overloads, what succeed and fail expect, closing once, and the error for a closed VM. A subclass says how
+ * one exec runs (`runExec`) and how the VM stops (`shutDown`).
  */
-import type { VmDisk } from '../disks/prepare.js';
 import { tailOf, VmClosedError } from '../errors.js';
 import type { ForwardPortOptions } from '../network/port-forward.js';
 import { type ExecOptions, type NormalizedExecOptions, normalizeExecOptions, validateScript } from '../options.js';
-import type { KernelInfo } from '../boot/kernel.js';
 import { type ExecResult, expectOutcome } from './exec-result.js';
-import type { ExecOutput, GdbInfo, Vm } from './vm.js';
+import type { KernelReport } from '../kernel-log/kernel-reports.js';
+import { expectKernelReport } from './expect-kernel-report.js';
+import { type ExecOutput, type ExpectKernelReportOptions, forwardVmFacts, type Vm, type VmFacts } from './vm.js';
 import { fileCheck, portCheck, waitUntil, type WaitForPortOptions, type WaitOptions } from './wait-until.js';
 
-export abstract class BaseVm implements Vm {
-	abstract readonly qemuArgv: readonly string[];
-	abstract readonly accel: 'kvm' | 'tcg';
-	abstract readonly sharedDir: string | undefined;
-	abstract readonly kernel: Readonly<KernelInfo>;
-	abstract readonly pid: number | undefined;
-	abstract readonly bootedFrom: 'snapshot' | 'cold';
-	abstract readonly lanAddress: string | undefined;
-	abstract readonly disks: readonly Readonly<VmDisk>[];
-	abstract readonly consoleLog: string;
+/** The facts (`qemuArgv`, `kernel`, …) are getters over the object the subclass passed in (see `forwardVmFacts`). */
+export interface BaseVm extends VmFacts {}
 
+export abstract class BaseVm implements Vm {
+	readonly #facts: VmFacts;
 	#closing: Promise<void> | undefined;
+
+	static {
+		forwardVmFacts(BaseVm.prototype, (vm) => vm.#facts);
+	}
+
+	/** `facts`: the VM's facts; getters where they change (`consoleLog`) or refuse (a launcher VM's `kernel`). */
+	protected constructor(facts: VmFacts) {
+		this.#facts = facts;
+	}
 
 	/** Whether the VM was closed or has died. */
 	get closed(): boolean {
@@ -59,11 +63,6 @@ export abstract class BaseVm implements Vm {
 		return expectOutcome(await this.exec(script, options), 'fail', this.#errorDetails());
 	}
 
-	/** A VM has a gdb stub only when a subclass says so (QEMU VMs with the `gdb` option). */
-	get gdb(): GdbInfo | undefined {
-		return undefined;
-	}
-
 	async waitUntilSucceeds(script: string, options?: WaitOptions): Promise<ExecResult<string>> {
 		return waitUntil(this, script, 'success', options);
 	}
@@ -78,6 +77,10 @@ export abstract class BaseVm implements Vm {
 
 	async waitForOpenPort(port: number, options: WaitForPortOptions = {}): Promise<ExecResult<string>> {
 		return waitUntil(this, portCheck(port, options.host), 'success', options, 'waitForOpenPort');
+	}
+
+	async expectKernelReport(pattern?: RegExp | string, options: ExpectKernelReportOptions = {}): Promise<KernelReport> {
+		return expectKernelReport(this.kernelLog, pattern, options, this.qemuArgv);
 	}
 
 	abstract forwardPort(guestPort: number, options?: ForwardPortOptions): Promise<number>;

@@ -45,6 +45,11 @@ export interface GuestExecsSettings {
 	 * repeat ids the guest has already seen: a keeper takes over a VM whose execs another process numbered.
 	 */
 	idPrefix?: string;
+	/**
+	 * The liveness check (liveness.ts); off only to measure what it costs (`VM_EXEC_LIVENESS=off`,
+	 * bench/freeze.ts): without it a frozen guest leaves execs pending. @default true
+	 */
+	liveness?: boolean;
 }
 
 let nextVmNumber = 0;
@@ -65,8 +70,7 @@ export class GuestExecs {
 			ping: (id) => settings.control.send({ type: 'ping', id }),
 			onSilent: settings.onSilent,
 			...(settings.isHeld ? { isHeld: settings.isHeld } : {}),
-			// Off only to measure what the check costs (bench/freeze.ts): without it a frozen guest leaves execs pending.
-			enabled: process.env.VM_EXEC_LIVENESS !== 'off',
+			enabled: settings.liveness ?? true,
 		});
 		settings.control.onMessage((message) => {
 			this.#liveness.heard();
@@ -89,7 +93,11 @@ export class GuestExecs {
 	 * Run one exec to its end. `assertUsable` is asked again once the files are written, since the VM may
 	 * have died or been closed meanwhile.
 	 */
-	async run(script: string, options: NormalizedExecOptions, assertUsable: () => void): Promise<ExecResult<string | Buffer>> {
+	async run(
+		script: string,
+		options: NormalizedExecOptions,
+		assertUsable: () => void,
+	): Promise<ExecResult<string | Buffer> & { /** The exec's id, as the guest's kernel log markers name it. */ execId: string }> {
 		const { control, xchgDir } = this.#settings;
 		const started = performance.now();
 		const id = `${this.#idPrefix}${(this.#nextExec++).toString(36)}`;
@@ -162,6 +170,7 @@ export class GuestExecs {
 				durationMs: performance.now() - started,
 				timedOut,
 				isCanceled,
+				execId: id,
 			};
 		} finally {
 			if (timer) clearTimeout(timer);

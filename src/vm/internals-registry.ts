@@ -3,7 +3,7 @@
  * that drive a VM from outside its class (the interactive shell, keeping a failed test's VM) without making
  * it public API: a `WeakMap`, so nothing here keeps a closed VM alive.
  */
-import type { QemuVmParts } from './qemu-vm.js';
+import type { QemuVmParts } from './qemu-vm-parts.js';
 
 export type VmInternals = QemuVmParts;
 

@@ -4,67 +4,73 @@
  * releases, last first, everything `startVm()` acquired for it. A guest that stops answering while execs wait
  * on it is declared unresponsive: every pending and later call rejects with a `VmUnresponsiveError`.
  */
-import type { KernelInfo } from '../boot/kernel.js';
-import { tailOf, VmClosedError, VmCrashedError, VmError, type VmUnresponsiveError } from '../errors.js';
+import path from 'node:path';
+import { consoleTailSection, tailOf, VmClosedError, VmCrashedError, VmError, type VmUnresponsiveError } from '../errors.js';
 import { createDebug } from '../debug.js';
+import { KernelLogStream } from '../kernel-log/kernel-log-stream.js';
+import type { KernelLog } from '../kernel-log/kernel-verdict.js';
 import type { ResourceStack } from '../lifecycle/resource-stack.js';
 import { type ForwardPortOptions, PortForwards } from '../network/port-forward.js';
-import type { VmNetwork } from '../network/setup.js';
 import type { NormalizedExecOptions } from '../options.js';
 import type { ControlChannel } from '../protocol/control-channel.js';
 import type { RunningQemu } from '../qemu/launch.js';
+import { isHeldByDebugger } from '../qemu/state.js';
 import { BaseVm } from './base-vm.js';
+import { buildUserLookup, parsePasswdLine, VmUnknownUserError, wrapScriptForUser } from './exec-as-user.js';
+import { withExecKernelLog } from './exec-kernel-log.js';
 import type { ExecResult } from './exec-result.js';
 import { GuestExecs } from './guest-execs.js';
+import { registerVmInternals } from './internals-registry.js';
+import type { QemuVmParts } from './qemu-vm-parts.js';
 import { describeUnresponsiveGuest } from './unresponsive.js';
-import { isHeldByDebugger } from '../qemu/state.js';
-import type { VmDisk } from '../disks/prepare.js';
+import type { GdbInfo } from './vm.js';
 
 const debug = createDebug('exec');
 /** How long closing waits for the guest to sync its writable disks before QEMU is stopped anyway. */
 const DISK_SYNC_TIMEOUT_MS = 10_000;
-import { buildUserLookup, parsePasswdLine, VmUnknownUserError, wrapScriptForUser } from './exec-as-user.js';
-import { registerVmInternals } from './internals-registry.js';
-import type { GdbInfo } from './vm.js';
 
-/** What `startVm` hands to the `QemuVm` it creates. */
-export interface QemuVmParts {
-	qemu: RunningQemu;
-	control: ControlChannel;
-	xchgDir: string;
-	kernel: KernelInfo;
-	accel: 'kvm' | 'tcg';
-	sharedDir: string | undefined;
-	env: Record<string, string>;
-	cwd: string;
-	/** Everything acquired for the VM, QEMU included: released on close, or when QEMU dies. */
-	resources: ResourceStack;
-	/** The VM's networking (absent: loopback only). */
-	network?: VmNetwork;
-	/** Whether the VM was restored from a snapshot or booted cold. */
-	bootedFrom?: 'snapshot' | 'cold';
-	/** The `disks` option's images. */
-	disks?: readonly VmDisk[];
-	/** The gdb stub's socket, with the `gdb` option. */
-	gdbSocket?: string;
-	/** The start of the VM's exec ids, when it must differ from this process's default (a keeper's: see GuestExecs). */
-	execIdPrefix?: string;
-	/** With the `keep` option: what handing the VM over to a keeper needs (src/keep/keep-vm.ts). */
-	keep?: { limitMs: number; workspace: string; release(): void };
+/** How to reach the gdb stub listening on `socket`. */
+function gdbInfoOf(socket: string | undefined): GdbInfo | undefined {
+	return socket ? { socket, target: `target remote ${socket}`, command: `gdb -ex 'target remote ${socket}'` } : undefined;
+}
+
+/** Exec scripts remembered for naming the exec a kernel report was logged during. */
+const REMEMBERED_COMMANDS = 1000;
+
+/**
+ * The public view of a VM's kernel log stream; reports are acknowledged by their seq (their objects are
+ * copied). `commands` maps exec ids to their scripts (filled by runExec).
+ */
+function kernelLogOf(stream: KernelLogStream, commands: Map<string, string>): KernelLog {
+	const acknowledged = new Set<number>();
+	return {
+		commandOf: (execId) => commands.get(execId),
+		get lastSeq() {
+			return stream.lastSeq;
+		},
+		sync: () => stream.readNow(),
+		acknowledge: (report) => void acknowledged.add(report.seq),
+		isAcknowledged: (report) => acknowledged.has(report.seq),
+		get records() {
+			return stream.records();
+		},
+		get reports() {
+			return stream.reports();
+		},
+		get taint() {
+			return stream.taint;
+		},
+		get losses() {
+			return stream.losses;
+		},
+	};
 }
 
 export class QemuVm extends BaseVm {
-	readonly qemuArgv: readonly string[];
-	readonly accel: 'kvm' | 'tcg';
-	readonly sharedDir: string | undefined;
-	readonly kernel: Readonly<KernelInfo>;
-	readonly pid: number | undefined;
-	readonly bootedFrom: 'snapshot' | 'cold';
-	readonly lanAddress: string | undefined;
-	readonly disks: readonly Readonly<VmDisk>[];
-
-	readonly #gdb: GdbInfo | undefined;
 	readonly #shell: string;
+	readonly #kernelLog: KernelLogStream;
+	readonly #commands: Map<string, string>;
+	readonly #kernelReports: QemuVmParts['kernelReports'];
 	readonly #qemu: RunningQemu;
 	readonly #control: ControlChannel;
 	readonly #resources: ResourceStack;
@@ -77,21 +83,32 @@ export class QemuVm extends BaseVm {
 
 	/** @internal Use `startVm()`. */
 	constructor(parts: QemuVmParts) {
-		super();
+		const console = parts.qemu.console;
+		// The guest copies its /dev/kmsg into xchg/kmsg from `go` on (init.sh): follow it from the start.
+		const kernelLog = new KernelLogStream({ path: path.join(parts.xchgDir, 'kmsg') });
+		const commands = new Map<string, string>();
+		super({
+			qemuArgv: parts.qemu.argv,
+			accel: parts.accel,
+			sharedDir: parts.sharedDir,
+			kernel: parts.kernel,
+			pid: parts.qemu.pid,
+			bootedFrom: parts.bootedFrom ?? 'cold',
+			lanAddress: parts.network?.lanAddress,
+			disks: parts.disks ?? [],
+			get consoleLog() {
+				return console.text;
+			},
+			gdb: gdbInfoOf(parts.gdbSocket),
+			kernelLog: kernelLogOf(kernelLog, commands),
+		});
+		this.#kernelLog = kernelLog;
+		this.#commands = commands;
+		this.#kernelReports = parts.kernelReports;
+		parts.resources.defer('kernel log', () => kernelLog.close());
 		this.#qemu = parts.qemu;
 		this.#resources = parts.resources;
-		this.qemuArgv = parts.qemu.argv;
-		this.accel = parts.accel;
-		this.sharedDir = parts.sharedDir;
-		this.kernel = parts.kernel;
-		this.pid = parts.qemu.pid;
-		this.bootedFrom = parts.bootedFrom ?? 'cold';
-		this.lanAddress = parts.network?.lanAddress;
-		this.disks = parts.disks ?? [];
 		this.#control = parts.control;
-		this.#gdb = parts.gdbSocket
-			? { socket: parts.gdbSocket, target: `target remote ${parts.gdbSocket}`, command: `gdb -ex 'target remote ${parts.gdbSocket}'` }
-			: undefined;
 		this.#shell = parts.env.SHELL ?? '/bin/sh';
 		registerVmInternals(this, parts);
 		if (parts.network?.userNetwork) {
@@ -108,6 +125,7 @@ export class QemuVm extends BaseVm {
 			// A guest stopped by gdb (attached, at a breakpoint) is silent on purpose: not a frozen kernel.
 			...(parts.gdbSocket ? { isHeld: () => isHeldByDebugger(() => parts.qemu.qmp()) } : {}),
 			...(parts.execIdPrefix ? { idPrefix: parts.execIdPrefix } : {}),
+			...(parts.liveness === undefined ? {} : { liveness: parts.liveness }),
 		});
 		void parts.qemu.exited.then((exit) => {
 			if (this.isClosing) return;
@@ -115,7 +133,7 @@ export class QemuVm extends BaseVm {
 			const panicked = /Kernel panic/.test(consoleLog);
 			const how = exit.signal ? `QEMU was killed by ${exit.signal}` : `QEMU exited with code ${exit.exitCode}`;
 			this.#crash = new VmCrashedError(
-				`The VM crashed: ${panicked ? 'the guest kernel panicked' : how}.${consoleLog.trim() ? `\nConsole tail:\n${tailOf(consoleLog, 2000).trimEnd()}` : ''}`,
+				`The VM crashed: ${panicked ? 'the guest kernel panicked' : how}.${consoleTailSection(consoleLog)}`,
 				{
 					consoleLog: tailOf(consoleLog),
 					qemuArgv: this.qemuArgv,
@@ -128,14 +146,6 @@ export class QemuVm extends BaseVm {
 		});
 	}
 
-	override get gdb(): GdbInfo | undefined {
-		return this.#gdb;
-	}
-
-	get consoleLog(): string {
-		return this.#qemu.console.text;
-	}
-
 	async forwardPort(guestPort: number, options: ForwardPortOptions = {}): Promise<number> {
 		await this.#assertResponsive();
 		if (!this.#portForwards) {
@@ -146,10 +156,18 @@ export class QemuVm extends BaseVm {
 
 	protected async runExec(script: string, options: NormalizedExecOptions): Promise<ExecResult<string | Buffer>> {
 		await this.#assertResponsive();
-		if (options.user === undefined) return this.#execs.run(script, options, () => this.assertUsable());
 		// As another user: the guest runs a root wrapper around the script (exec-as-user.ts); the result names the script.
-		const body = await this.#wrapForUser(script, options.user, options.signal);
-		return { ...(await this.#execs.run(body, options, () => this.assertUsable())), script };
+		const body = options.user === undefined ? script : await this.#wrapForUser(script, options.user, options.signal);
+		const { execId, ...result } = await this.#execs.run(body, options, () => this.assertUsable());
+		this.#commands.set(execId, script);
+		if (this.#commands.size > REMEMBERED_COMMANDS) this.#commands.delete(this.#commands.keys().next().value!);
+		return withExecKernelLog({ ...result, script }, execId, {
+			stream: this.#kernelLog,
+			policy: this.#kernelReports ?? 'report',
+			release: this.kernel.release,
+			alive: !this.closed && !this.#qemu.hasExited(),
+			details: { consoleLog: tailOf(this.consoleLog), qemuArgv: this.qemuArgv },
+		});
 	}
 
 	async #wrapForUser(script: string, user: string, signal: AbortSignal | undefined): Promise<string> {

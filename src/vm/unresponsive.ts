@@ -4,8 +4,8 @@
  * kernel report on the console, what ran last. QMP still answers when the guest's kernel is frozen (QEMU's
  * main loop is not the guest's), but not when QEMU's process is stopped: then the process state says so.
  */
-import { describeAddress, loadKernelSymbols } from '../boot/kernel-symbols.js';
-import { tailOf, type VcpuLocation, VmUnresponsiveError } from '../errors.js';
+import { describeAddress, loadKernelSymbols } from '../kernel/kernel-symbols.js';
+import { consoleTailSection, tailOf, type VcpuLocation, VmUnresponsiveError } from '../errors.js';
 import { readProcessState } from '../lifecycle/process-alive.js';
 import { withDeadline } from '../lifecycle/wait.js';
 import type { QmpClient } from '../qemu/qmp-client.js';
@@ -86,8 +86,7 @@ export async function describeUnresponsiveGuest(context: UnresponsiveContext): P
 	}
 	if (kernelReports.length > 0) lines.push('The kernel reported:', ...kernelReports.map((line) => `  ${line}`));
 	else if (!stopped) lines.push('The kernel reported no lockup on the console (a CPU spinning with interrupts off cannot report itself).');
-	if (context.consoleLog.trim()) lines.push(`Console tail:\n${tailOf(context.consoleLog, 1500).trimEnd()}`);
-	return new VmUnresponsiveError(lines.join('\n'), {
+	return new VmUnresponsiveError(lines.join('\n') + consoleTailSection(context.consoleLog, 1500), {
 		consoleLog: tailOf(context.consoleLog),
 		qemuArgv: context.qemuArgv,
 		silentMs: context.silentMs,

@@ -3,7 +3,9 @@
  * qemu-vm.ts), `startVm({ launcher })` (an external launcher, see launcher/launcher-vm.ts), and the
  * test runners' fixtures (a view bound to one test, see test-runners/vm-view.ts).
  */
-import type { KernelInfo } from '../boot/kernel.js';
+import type { KernelReport, KernelReportKind } from '../kernel-log/kernel-reports.js';
+import type { KernelLog } from '../kernel-log/kernel-verdict.js';
+import type { KernelInfo } from '../kernel/kernel.js';
 import type { VmDisk } from '../disks/prepare.js';
 import type { ForwardPortOptions } from '../network/port-forward.js';
 import type { ExecOptions } from '../options.js';
@@ -20,14 +22,23 @@ export interface GdbInfo {
 	command: string;
 }
 
+/** Options of `vm.expectKernelReport()`. */
+export interface ExpectKernelReportOptions {
+	/** Only a report of this kind (`'WARNING'`, `'BUG'`, `'Oops'`, `'soft lockup'`, …; case-insensitive). */
+	kind?: KernelReportKind | Lowercase<KernelReportKind>;
+	/** How long to wait for it, in ms. @default 5000 */
+	timeout?: number;
+}
+
 /** What `stdout` and `stderr` are for an `encoding`: a Buffer for `'buffer'`, else a string. */
 export type ExecOutput<Encoding> = Encoding extends 'buffer' ? Buffer : string;
 
 /**
- * A started VM: run scripts in it with `exec`, `succeed` and `fail`, then `close()` it (or let
- * `await using` do it).
+ * What a started VM is, as read-only properties: declared once here; every VM gives them (qemu-vm.ts,
+ * launcher/launcher-vm.ts: the object passed to `BaseVm`) and every view forwards them (`forwardVmFacts`).
+ * Adding one is an edit here and in `VM_FACT_NAMES`, plus its value in each VM; the compiler checks the rest.
  */
-export interface Vm extends AsyncDisposable {
+export interface VmFacts {
 	/** The QEMU command line (binary first), as passed to the process; for a launcher VM, the launcher's command line. */
 	readonly qemuArgv: readonly string[];
 	/**
@@ -52,10 +63,59 @@ export interface Vm extends AsyncDisposable {
 	readonly disks: readonly Readonly<VmDisk>[];
 	/** Everything the guest printed on its console so far (boot messages, kernel warnings, panics). */
 	readonly consoleLog: string;
-	/** Whether the VM was closed or has died. */
-	readonly closed: boolean;
 	/** How to attach gdb to the guest kernel, with the `gdb` option; else undefined. */
 	readonly gdb: GdbInfo | undefined;
+	/**
+	 * The guest kernel's log as records (every level, whatever the console shows) and the reports found in it
+	 * (`WARNING:`, `BUG:`, an oops, a lockup, …), delivered while the VM runs. Empty for a launcher VM. See
+	 * docs/kernel-reports.md.
+	 */
+	readonly kernelLog: KernelLog;
+}
+
+/** Every property of `VmFacts`, for the code that forwards them (the compiler checks the list is whole). */
+export const VM_FACT_NAMES = [
+	'qemuArgv',
+	'accel',
+	'sharedDir',
+	'kernel',
+	'pid',
+	'bootedFrom',
+	'lanAddress',
+	'disks',
+	'consoleLog',
+	'gdb',
+	'kernelLog',
+] as const satisfies readonly (keyof VmFacts)[];
+
+/** `true` only while `VM_FACT_NAMES` names every fact: a fact added to `VmFacts` alone fails to compile here. */
+const everyFactNamed: Exclude<keyof VmFacts, (typeof VM_FACT_NAMES)[number]> extends never ? true : never = true;
+void everyFactNamed;
+
+/**
+ * Define on `prototype` a getter for each fact that reads it from the object `source` gives for an
+ * instance: the one place a fact is forwarded (the VM base class reads its own facts object, a test's
+ * view reads the VM it wraps). Pair it with `interface X extends VmFacts {}` for the types.
+ */
+export function forwardVmFacts<T extends object>(prototype: T, source: (self: T) => VmFacts): void {
+	for (const name of VM_FACT_NAMES) {
+		Object.defineProperty(prototype, name, {
+			configurable: true,
+			enumerable: false,
+			get(this: T) {
+				return source(this)[name];
+			},
+		});
+	}
+}
+
+/**
+ * A started VM: run scripts in it with `exec`, `succeed` and `fail`, then `close()` it (or let
+ * `await using` do it).
+ */
+export interface Vm extends VmFacts, AsyncDisposable {
+	/** Whether the VM was closed or has died. */
+	readonly closed: boolean;
 
 	/**
 	 * Run a shell script in the guest as root (`/bin/sh`, or its `#!` interpreter). Resolves with its
@@ -94,6 +154,15 @@ export interface Vm extends AsyncDisposable {
 	waitForFile(path: string, options?: WaitOptions): Promise<ExecResult<string>>;
 	/** Wait until a TCP connection to `port` succeeds from inside the guest (to `host`, default 127.0.0.1). */
 	waitForOpenPort(port: number, options?: WaitForPortOptions): Promise<ExecResult<string>>;
+
+	/**
+	 * Wait (up to `timeout` ms, default 5000) until the guest kernel has logged a report that matches — `pattern`
+	 * in its title, message or text, of `kind` (`'WARNING'`, `'BUG'`, …) when given — and that nothing expected
+	 * yet; resolve with it and acknowledge it, so that the test fixtures fail nothing for it (nor for the taint
+	 * it sets). Rejects with a `VmError` listing the reports logged when none matches in time. For a test that
+	 * triggers a splat on purpose: `await vm.expectKernelReport(/deliberate warning/, { kind: 'WARNING' })`.
+	 */
+	expectKernelReport(pattern?: RegExp | string, options?: ExpectKernelReportOptions): Promise<KernelReport>;
 
 	/**
 	 * Forward a free TCP (or UDP) port on the host's 127.0.0.1 to `guestPort` in the guest; resolves with

@@ -1,4 +1,4 @@
-import type { QemuPlan } from '../../src/qemu/argv.js';
+import type { QemuPlan } from '../../src/qemu/argv/qemu-argv.js';
 
 /** A QEMU plan whose per-VM paths live under `workspace`, for unit tests of argv-derived logic. */
 export function samplePlan(workspace = '/tmp/w', overrides: Partial<QemuPlan> = {}): QemuPlan {

@@ -4,7 +4,7 @@
  */
 import { afterEach } from 'vitest';
 import type { Vm } from '../../src/index.js';
-import { resolveBudgetMiB } from '../../src/pool/policy.js';
+import { resolveBudgetMiB } from '../../src/options/environment.js';
 import { WarmPool } from '../../src/pool/warm-pool.js';
 
 /** Call at the top of a test file: `newPool()` gives a pool, and VMs pushed on `handedOut` are closed too. */

@@ -3,7 +3,8 @@
  */
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { ensureDir, resolveCacheDir, writeFileAtomic } from '../../cache/dir.js';
+import { ensureDir, writeFileAtomic } from '../../cache/dir.js';
+import { resolveCacheDir } from '../../options/environment.js';
 import { formatBytes, measureCache } from '../../cache/usage.js';
 import { type DoctorCheck, type DoctorOptions, messageOf } from './check.js';
 

@@ -5,14 +5,14 @@
  */
 import os from 'node:os';
 import { type Arch, hostArch } from '../../arch/arch.js';
-import { resolveCacheDir } from '../../cache/dir.js';
+import { readVmEnvironment, resolveCacheDir } from '../../options/environment.js';
 import { rootScriptShell } from '../run-script.js';
 import { checkBoot } from './boot-check.js';
 import { checkCacheDir } from './cache-check.js';
 import type { DoctorCheck, DoctorOptions } from './check.js';
-import { foreignKvmCheck, parseDoctorTarget, selectDoctorChecks } from './doctor-target.js';
+import { parseDoctorTarget, selectDoctorChecks } from './doctor-target.js';
 import { checkKernel, checkModules } from './kernel-checks.js';
-import { checkKvm } from './kvm-check.js';
+import { checkKvm, foreignKvmCheck } from './kvm-check.js';
 import { checkRoot } from './root-check.js';
 import { checkBash, checkBusybox, checkFirmware, checkGuestShell, checkQemu } from './tool-checks.js';
 
@@ -28,6 +28,8 @@ export async function runDoctorChecks(options: DoctorOptions = {}): Promise<Doct
 	// No flags: the host's arch, no root of its own, what `startVm()` boots without options.
 	const target = options.target ?? parseDoctorTarget({}, thisHost());
 	const { arch, root } = target;
+	// The environment as startVm's options gate reads it: doctor finds what a boot would find.
+	const environment = readVmEnvironment();
 	const cacheDir = resolveCacheDir(options.cacheDir);
 	// The shell the CLI runs scripts with in another root (startVm's default is /bin/sh).
 	const shell = (root && rootScriptShell(root)) || '/bin/sh';
@@ -35,11 +37,11 @@ export async function runDoctorChecks(options: DoctorOptions = {}): Promise<Doct
 	// Only the checks that apply to this VM run (no qboot for aarch64, no host shell for another root).
 	const ifApplies = (name: string, run: () => Promise<DoctorCheck>) => (names.includes(name) ? run() : undefined);
 	const [qemu, kernel, ...others] = await Promise.all([
-		checkQemu(arch),
-		checkKernel({ kernel: options.kernel, arch, root }),
-		checkBusybox(arch, root),
+		checkQemu(arch, environment.qemu),
+		checkKernel({ kernel: options.kernel, arch, root, environment }),
+		checkBusybox(arch, root, environment.busybox),
 		ifApplies('root', () => checkRoot(target, shell)),
-		ifApplies('shell', checkGuestShell),
+		ifApplies('shell', () => checkGuestShell(environment.guestShell)),
 		checkCacheDir(options),
 		ifApplies('firmware', checkFirmware),
 		ifApplies('bash', checkBash),

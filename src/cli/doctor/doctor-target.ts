@@ -5,8 +5,7 @@
 import path from 'node:path';
 import { type Arch, ARCHES, archSpec } from '../../arch/arch.js';
 import { ARCH_ALIASES, archValue, rootValue } from '../../arch/arch-options.js';
-import { UsageError } from '../usage-error.js';
-import type { DoctorCheck } from './check.js';
+import { UsageError } from '../args/usage-error.js';
 
 export interface DoctorTarget {
 	arch: Arch;
@@ -73,16 +72,6 @@ export function selectDoctorChecks(target: DoctorTarget): string[] {
 		...(archSpec(target.arch).usesQboot ? ['firmware'] : []),
 		...(ownRoot ? [] : ['bash']),
 	];
-}
-
-/** KVM runs only the host's own arch: for another arch, doctor says so instead of checking /dev/kvm. */
-export function foreignKvmCheck(arch: Arch, host: Arch | undefined): DoctorCheck | undefined {
-	if (arch === host) return undefined;
-	return {
-		name: 'KVM',
-		status: 'ok',
-		detail: `not used for an ${arch} guest: KVM runs only the host's own arch (${host ?? process.arch}), so it runs under TCG software emulation (slower, but nothing to fix)`,
-	};
 }
 
 /** What a failing root check suggests: another root, or the one the install script makes. */

@@ -7,8 +7,8 @@ import { describeTarget, parseDoctorTarget } from './doctor-target.js';
 import { type DoctorCheck, runDoctorChecks, thisHost } from './checks.js';
 import { type KeptVmRecord, listKeptVms } from '../../keep/kept-registry.js';
 import { EXIT_CODES } from '../exit-codes.js';
-import { parseFlags } from '../parse-flags.js';
-import { UsageError } from '../usage-error.js';
+import { parseFlags } from '../args/parse-flags.js';
+import { UsageError } from '../args/usage-error.js';
 
 const STATUS_LABELS: Record<DoctorCheck['status'], string> = { ok: 'ok', warn: 'warn', fail: 'FAIL' };
 

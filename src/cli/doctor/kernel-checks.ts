@@ -5,8 +5,8 @@ import { constants } from 'node:fs';
 import { type Arch, archSpec } from '../../arch/arch.js';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { type FindKernelOptions, findKernel, type KernelInfo } from '../../boot/kernel.js';
-import { guestModules, parseModulesBuiltin, parseModulesDep, resolveModuleLoadOrder } from '../../boot/module-deps.js';
+import { type FindKernelOptions, findKernel, type KernelInfo } from '../../kernel/kernel.js';
+import { guestModules, parseModulesBuiltin, parseModulesDep, resolveModuleLoadOrder } from '../../kernel/module-deps.js';
 import { findOnPath, isAccessibleFile } from '../../qemu/host-tools.js';
 import { checkFinder, type DoctorCheck } from './check.js';
 

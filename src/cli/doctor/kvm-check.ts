@@ -2,12 +2,13 @@
  * The doctor's KVM check: whether /dev/kvm is there and usable, and what the cached probe verdict says.
  */
 import { stat } from 'node:fs/promises';
-import type { KernelInfo } from '../../boot/kernel.js';
+import type { KernelInfo } from '../../kernel/kernel.js';
 import { prepareBootKernel } from '../../boot/vmlinux.js';
 import { accelVerdictFile, canOpenKvm, readAccelVerdict } from '../../qemu/accel.js';
 import type { QemuBinary } from '../../qemu/host-tools.js';
 import { kvmFix, readKvmProvider } from '../../qemu/kvm-provider.js';
 import type { DoctorCheck } from './check.js';
+import type { Arch } from '../../arch/arch.js';
 
 export async function checkKvm(qemu: QemuBinary | undefined, kernel: KernelInfo | undefined, cacheDir: string): Promise<DoctorCheck> {
 	const exists = await stat('/dev/kvm').then(
@@ -47,5 +48,15 @@ export async function checkKvm(qemu: QemuBinary | undefined, kernel: KernelInfo 
 		status: 'warn',
 		detail: `not used: ${verdict.reason}; VMs run under TCG software emulation (several times slower)`,
 		fix: kvmFix(await readKvmProvider()),
+	};
+}
+
+/** KVM runs only the host's own arch: for another arch, doctor says so instead of checking /dev/kvm. */
+export function foreignKvmCheck(arch: Arch, host: Arch | undefined): DoctorCheck | undefined {
+	if (arch === host) return undefined;
+	return {
+		name: 'KVM',
+		status: 'ok',
+		detail: `not used for an ${arch} guest: KVM runs only the host's own arch (${host ?? process.arch}), so it runs under TCG software emulation (slower, but nothing to fix)`,
 	};
 }

@@ -5,29 +5,32 @@
 import type { Arch } from '../../arch/arch.js';
 import { resolveGuestShell } from '../../boot/guest-shell.js';
 import { findBusybox, findOnPath, findQboot, findQemu, type QemuBinary } from '../../qemu/host-tools.js';
-import { guestShellSetting } from '../../start-vm.js';
 import { checkFinder, type DoctorCheck } from './check.js';
 
-export function checkQemu(arch: Arch): Promise<{ check: DoctorCheck; found?: QemuBinary }> {
+/** `fromEnv`: `VM_EXEC_QEMU`, as the options gate reads it. */
+export function checkQemu(arch: Arch, fromEnv?: string): Promise<{ check: DoctorCheck; found?: QemuBinary }> {
 	return checkFinder(
 		'QEMU',
-		() => findQemu(undefined, arch),
+		() => findQemu(undefined, arch, fromEnv),
 		(qemu) => `${qemu.path} (version ${qemu.version})`,
 	);
 }
 
-export async function checkBusybox(arch: Arch, root: string | undefined): Promise<DoctorCheck> {
+/** `explicit`: `VM_EXEC_BUSYBOX`, as the options gate reads it. */
+export async function checkBusybox(arch: Arch, root: string | undefined, explicit?: string): Promise<DoctorCheck> {
 	const found = await checkFinder(
 		'busybox',
-		() => findBusybox({ arch, root }),
+		() => findBusybox({ arch, root, explicit }),
 		(busybox) => `${busybox} is a statically linked ${arch} program`,
 	);
 	return found.check;
 }
 
-/** Whether the initramfs can carry the host's shell, so VMs start their runner before the snapshot point. */
-export async function checkGuestShell(): Promise<DoctorCheck> {
-	const setting = guestShellSetting(process.env.VM_EXEC_GUEST_SHELL);
+/**
+ * Whether the initramfs can carry the host's shell, so VMs start their runner before the snapshot point.
+ * `setting`: `VM_EXEC_GUEST_SHELL`, as the options gate reads it (options/environment.ts).
+ */
+export async function checkGuestShell(setting: string | false | undefined): Promise<DoctorCheck> {
 	if (setting === false) return { name: 'shell', status: 'ok', detail: 'VM_EXEC_GUEST_SHELL=none: the guest starts /bin/sh after boot' };
 	const shell = await resolveGuestShell(setting);
 	if (!shell) {

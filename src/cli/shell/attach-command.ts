@@ -6,10 +6,10 @@ import net from 'node:net';
 import { type AttachReply, createMessageReader, formatMessage } from '../../keep/attach-protocol.js';
 import { findKeptVm } from '../../keep/kept-registry.js';
 import type { RunIo } from '../run-script.js';
-import { UsageError } from '../usage-error.js';
+import { UsageError } from '../args/usage-error.js';
 import { runShellSession } from './run-shell-session.js';
 import { assertTerminal } from './shell-command.js';
-import type { ShellSession, ShellSize } from './shell-session.js';
+import type { ShellSession, ShellSize } from '../../shell/shell-session.js';
 
 export const ATTACH_USAGE = `Usage: vm-exec attach [--norc] <id>
 

@@ -3,7 +3,7 @@
  * one a keeper opened in a kept VM), connect the terminal, run the shell to its end, give the terminal back.
  */
 import type { RunIo } from '../run-script.js';
-import type { ShellSession, ShellSize } from './shell-session.js';
+import type { ShellSession, ShellSize } from '../../shell/shell-session.js';
 import { connectTerminal, terminalSize } from './terminal.js';
 
 export async function runShellSession(

@@ -8,11 +8,11 @@ import { findOnPath } from '../../qemu/host-tools.js';
 import { startVm } from '../../start-vm.js';
 import type { Vm } from '../../vm/vm.js';
 import { EXIT_CODES } from '../exit-codes.js';
-import type { RunArgs } from '../parse-args.js';
+import type { RunArgs } from '../args/parse-args.js';
 import { type RunIo, toVmOptions } from '../run-script.js';
-import { UsageError } from '../usage-error.js';
+import { UsageError } from '../args/usage-error.js';
 import { runShellSession } from './run-shell-session.js';
-import { openShellSession } from './shell-session.js';
+import { openShellSession } from '../../shell/shell-session.js';
 
 export function assertTerminal(io: RunIo, what: string): void {
 	if (!io.stdin.isTTY || !(io.stdout as NodeJS.WriteStream).isTTY) {

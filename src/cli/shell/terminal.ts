@@ -5,7 +5,7 @@
  * signals for vm-exec.
  */
 import net from 'node:net';
-import type { ShellSize } from './shell-session.js';
+import type { ShellSize } from '../../shell/shell-session.js';
 
 export interface TerminalIo {
 	stdin: NodeJS.ReadStream;

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findKernel } from '../../../src/boot/kernel.js';
+import { findKernel } from '../../../src/kernel/kernel.js';
 import { assertCliBuilt, CLI_PATH, runCli } from '../../helpers/built-cli.js';
 
 let tempRoot: string;

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import type { Vm } from '../../../src/index.js';
-import { backgroundPriorityAllowed, BACKGROUND_NICENESS } from '../../../src/pool/background-priority.js';
+import { backgroundPriorityAllowed, BACKGROUND_NICENESS } from '../../../src/qemu/launch-priority.js';
 import { leftovers } from '../../helpers/vm-leaks.js';
 import { useRealPools, waitUntil } from '../../helpers/real-pools.js';
 

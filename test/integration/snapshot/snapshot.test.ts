@@ -2,7 +2,7 @@ import { appendFile, copyFile, open, readdir, readFile, truncate, writeFile } fr
 import path from 'node:path';
 import { dir } from 'tmp-promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findKernel } from '../../../src/boot/kernel.js';
+import { findKernel } from '../../../src/kernel/kernel.js';
 import { digestSamples } from '../../../src/snapshot/digest.js';
 import { snapshotsDir } from '../../../src/snapshot/layout.js';
 import { startVm, type Vm, VmBootError, type VmOptions } from '../../../src/index.js';

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa, type Options } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findKernel } from '../../../src/boot/kernel.js';
+import { findKernel } from '../../../src/kernel/kernel.js';
 import { readJsonReport, repoRoot } from '../../helpers/runner-projects.js';
 
 const CI_USER = 'vmexec-ci';

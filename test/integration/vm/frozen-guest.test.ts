@@ -13,7 +13,7 @@ import { execa } from 'execa';
 import { dir, type DirectoryResult } from 'tmp-promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startVm, type Vm, VmError, VmUnresponsiveError } from '../../../src/index.js';
-import { findKernel } from '../../../src/boot/kernel.js';
+import { findKernel } from '../../../src/kernel/kernel.js';
 import { KILL_GRACE_MS } from '../../../src/vm/guest-execs.js';
 import { PING_INTERVAL_MS, UNRESPONSIVE_AFTER_MS } from '../../../src/vm/liveness.js';
 import { EXIT_CODES } from '../../../src/cli/exit-codes.js';

@@ -33,6 +33,7 @@ describe('device nodes in the initramfs', () => {
 			{ type: 'symlink', path: 'etc/vm-exec/dev/vmx-control', target: 'ttyS1' },
 			{ type: 'dir', path: 'etc/vm-exec/dev/pts' },
 			{ type: 'dir', path: 'etc/vm-exec/dev/shm' },
+			{ type: 'fifo', path: 'etc/vm-exec/dev/vmx-taint' },
 			{ type: 'chardev', path: 'etc/vm-exec/dev/fuse', major: 10, minor: 229, mode: 0o600 },
 			{ type: 'dir', path: 'etc/vm-exec/dev/net' },
 			{ type: 'chardev', path: 'etc/vm-exec/dev/net/tun', major: 10, minor: 200, mode: 0o600 },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseLddOutput } from '../../../src/boot/guest-shell.js';
 import { initramfsEntries } from '../../../src/boot/initramfs.js';
-import { guestShellSetting } from '../../../src/start-vm.js';
+import { guestShellSetting } from '../../../src/options/environment.js';
 
 describe('parseLddOutput', () => {
 	it('reads glibc ldd output: the loader and each library by the name the program asks for', () => {

@@ -2,7 +2,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { dir as tempDir } from 'tmp-promise';
 import { describe, expect, it } from 'vitest';
-import { initramfsEntries, planInitramfs } from '../../../src/boot/initramfs.js';
+import { initramfsEntries } from '../../../src/boot/initramfs.js';
+import { planInitramfs } from '../../../src/boot/initramfs-plan.js';
 
 const MODULES_DEP = [
 	'kernel/drivers/virtio/virtio.ko:',
@@ -101,7 +102,10 @@ describe('the initramfs and network drivers', () => {
 			'pipes/slot4',
 			'pipes/fstab',
 			'pipes/unstage',
+			'pipes/kmsg',
+			'pipes/kmsggo',
 			'stage/.pivot',
+			'etc/vm-exec/dev/vmx-taint',
 		]);
 		expect(entries.find((entry) => entry.path === 'bin/vmx-modprobe')).toMatchObject({ type: 'file', mode: 0o755 });
 	});

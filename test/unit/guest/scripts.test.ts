@@ -88,7 +88,7 @@ describe('the guest scripts', () => {
 			const keyWith = async (scripts: GuestScripts) => {
 				vi.resetModules();
 				vi.doMock('../../../src/guest/scripts.js', () => ({ readGuestScripts: () => scripts }));
-				const { planInitramfs } = await import('../../../src/boot/initramfs.js');
+				const { planInitramfs } = await import('../../../src/boot/initramfs-plan.js');
 				return (await planInitramfs({ busybox, modulesDir, shell: false })).key;
 			};
 			const key = await keyWith(real);

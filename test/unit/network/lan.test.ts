@@ -4,6 +4,10 @@ import { dir as tempDir } from 'tmp-promise';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeFrame, FrameSplitter } from '../../../src/network/frames.js';
 import { type LanLease, leaseLanAddress } from '../../../src/network/lan.js';
+import { within } from '../../helpers/within.js';
+
+/** The bound of every wait here: a local socket answers in milliseconds, so a miss fails fast, and says what. */
+const WAIT_MS = 5000;
 
 const leases: LanLease[] = [];
 const cleanups: (() => unknown)[] = [];
@@ -23,7 +27,11 @@ afterEach(async () => {
 async function connectAsQemu(socketPath: string): Promise<{ socket: net.Socket; frames: Buffer[]; next(): Promise<Buffer> }> {
 	const socket = net.connect(socketPath);
 	cleanups.push(() => socket.destroy());
-	await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+	await within(
+		WAIT_MS,
+		new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject)),
+		`the connection to ${socketPath}`,
+	);
 	const frames: Buffer[] = [];
 	const waiters: ((frame: Buffer) => void)[] = [];
 	const splitter = new FrameSplitter();
@@ -94,15 +102,19 @@ describe('a LAN between connected VMs', () => {
 	it('delivers a frame one VM sends to the others, framed as QEMU expects', async () => {
 		const dir = await tempSockets();
 		const [a, b, c] = [lease('unit-wire'), lease('unit-wire'), lease('unit-wire')];
-		await Promise.all([a, b, c].map((taken, index) => taken.listen(path.join(dir, `${index}.sock`))));
+		await within(
+			WAIT_MS,
+			Promise.all([a, b, c].map((taken, index) => taken.listen(path.join(dir, `${index}.sock`)))),
+			'the switch listening',
+		);
 		const [qemuA, qemuB, qemuC] = await Promise.all([0, 1, 2].map((index) => connectAsQemu(path.join(dir, `${index}.sock`))));
 		const sent = ethernet(BROADCAST, A, 'hello LAN');
 		// The switch plugs a VM in when it accepts the connection, which may come after the client's
 		// `connect`: like a guest, resend until the frame arrives.
 		const resend = setInterval(() => qemuA!.socket.write(encodeFrame(sent)), 20);
 		try {
-			expect(await qemuB!.next()).toEqual(sent);
-			expect(await qemuC!.next()).toEqual(sent);
+			expect(await within(WAIT_MS, qemuB!.next(), 'the frame A sent, at B')).toEqual(sent);
+			expect(await within(WAIT_MS, qemuC!.next(), 'the frame A sent, at C')).toEqual(sent);
 		} finally {
 			clearInterval(resend);
 		}
@@ -112,10 +124,10 @@ describe('a LAN between connected VMs', () => {
 	it('unplugs a VM that leaves: its connection is closed', async () => {
 		const dir = await tempSockets();
 		const a = lease('unit-leave');
-		await a.listen(path.join(dir, 'a.sock'));
+		await within(WAIT_MS, a.listen(path.join(dir, 'a.sock')), 'the switch listening');
 		const qemu = await connectAsQemu(path.join(dir, 'a.sock'));
 		const closed = new Promise((resolve) => qemu.socket.once('close', resolve));
 		a.release();
-		await closed;
+		await within(WAIT_MS, closed, 'the close of the connection of the VM that left');
 	});
 });

@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeOptions, type VmOptions } from '../../../src/options.js';
-import {
-	decideRefill,
-	DEFAULT_POOL_SIZE,
-	estimateResidentMiB,
-	poolKeyOf,
-	type RefillInput,
-	resolveBudgetMiB,
-	resolveIdleMs,
-	resolvePoolSize,
-} from '../../../src/pool/policy.js';
+import { resolveBudgetMiB, resolveIdleMs } from '../../../src/options/environment.js';
+import { DEFAULT_POOL_SIZE, resolvePoolSize } from '../../../src/options/pool-options.js';
+import { decideRefill, estimateResidentMiB, poolKeyOf, type RefillInput } from '../../../src/pool/policy.js';
 
 const keyOf = (options: VmOptions) => poolKeyOf(normalizeOptions(options));
 

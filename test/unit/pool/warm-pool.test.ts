@@ -1,20 +1,63 @@
 import { describe, expect, it } from 'vitest';
-import type { VmOptions } from '../../../src/options.js';
+import type { NormalizedVmOptions } from '../../../src/options.js';
+import type { StartSettings } from '../../../src/start-vm.js';
 import type { Vm } from '../../../src/vm/vm.js';
 import { WarmPool, type WarmPoolSettings } from '../../../src/pool/warm-pool.js';
-import { currentLaunchPriority, type LaunchPriority } from '../../../src/pool/background-priority.js';
+import type { LaunchPriority } from '../../../src/qemu/launch-priority.js';
+import { within } from '../../helpers/within.js';
+
+/** The bound of every wait here: each event comes within milliseconds, or (a dead VM's replacement) one watch round. */
+const WAIT_MS = 3000;
+
+/** One turn of the event loop: every promise the pool chained on what just happened has run by then. */
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * What the fakes report: a start asked for, done or failed, a warm-up begun, a close. A test waits for the state
+ * it needs (`until`), which the events bring, rather than for a time that a slow machine may not keep.
+ */
+const events = new (class {
+	readonly #waiters = new Set<() => void>();
+
+	notify(): void {
+		for (const waiter of [...this.#waiters]) waiter();
+	}
+
+	/** Once `condition()` holds (now or after an event) and the pool has reacted to it; rejects, naming `what`, after WAIT_MS. */
+	async until(condition: () => boolean, what: string): Promise<void> {
+		let waiter = () => {};
+		try {
+			await within(
+				WAIT_MS,
+				new Promise<void>((resolve) => {
+					waiter = () => void (condition() && resolve());
+					this.#waiters.add(waiter);
+					waiter();
+				}),
+				what,
+			);
+		} finally {
+			this.#waiters.delete(waiter);
+		}
+		await turn();
+	}
+})();
 
 /** A stand-in for a started VM: the pool only looks at `closed`, `pid` and `close()`. */
 interface FakeVm {
 	pid: number;
 	closed: boolean;
-	options: VmOptions;
+	options: NormalizedVmOptions;
 	close(): Promise<void>;
 }
 
 function fakeStarter(fail = () => false) {
 	const started: FakeVm[] = [];
-	const start = async (options: VmOptions): Promise<Vm> => {
+	/** Starts asked for and not yet settled. */
+	const pending = new Set<Promise<unknown>>();
+	let failed = 0;
+	let asked = 0;
+	const boot = async (options: NormalizedVmOptions): Promise<Vm> => {
 		await new Promise((resolve) => setTimeout(resolve, 5));
 		if (fail()) throw new Error('boot failed');
 		const vm: FakeVm = {
@@ -24,12 +67,36 @@ function fakeStarter(fail = () => false) {
 			options,
 			async close() {
 				this.closed = true;
+				events.notify();
 			},
 		};
 		started.push(vm);
 		return vm as unknown as Vm;
 	};
-	return { started, start };
+	const start = (options: NormalizedVmOptions, _settings?: StartSettings): Promise<Vm> => {
+		const starting = boot(options);
+		asked++;
+		pending.add(starting);
+		events.notify();
+		starting
+			.then(
+				() => {},
+				() => void failed++,
+			)
+			.finally(() => {
+				pending.delete(starting);
+				events.notify();
+			});
+		return starting;
+	};
+	/**
+	 * Once every start asked for so far has settled, and the pool decided what follows (a start ahead
+	 * it decides on is asked for at once, and waited for too): for a test that checks what did NOT start.
+	 */
+	const quiet = async () => {
+		for (await turn(); pending.size > 0; await turn()) await within(WAIT_MS, Promise.allSettled([...pending]), 'the starts in flight');
+	};
+	return { started, start, quiet, askedStarts: () => asked, failedStarts: () => failed };
 }
 
 function poolWith(start: WarmPoolSettings['start'], settings: Partial<WarmPoolSettings> = {}) {
@@ -50,8 +117,10 @@ function poolRecordingPriorities() {
 	const priorities: Array<LaunchPriority | undefined> = [];
 	const { start } = fakeStarter();
 	const pool = poolWith(
-		async (options) => {
-			priorities.push(currentLaunchPriority());
+		async (options, settings) => {
+			// What launchQemu would do with it: start low only while the priority is lowered.
+			priorities.push(settings.launchPriority?.lowered ? settings.launchPriority : undefined);
+			events.notify();
 			return start(options);
 		},
 		{ lowerPriority: () => true },
@@ -59,16 +128,18 @@ function poolRecordingPriorities() {
 	return { priorities, pool };
 }
 
-/** Let the background start (a few timers) finish. */
-const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
-
 describe('warm pool', () => {
 	it('warms up the VMs it starts ahead before they wait, and not the one started for the caller', async () => {
 		const { started, start } = fakeStarter();
 		const warmed: Vm[] = [];
-		const pool = poolWith(start, { warmUp: async (vm) => void warmed.push(vm) });
+		const pool = poolWith(start, {
+			warmUp: async (vm) => {
+				warmed.push(vm);
+				events.notify();
+			},
+		});
 		const first = await pool.acquire({}, { scope: 'a' });
-		await settle();
+		await events.until(() => warmed.length > 0, 'the warm-up of the VM started ahead');
 		expect(started).toHaveLength(2);
 		expect(warmed).toEqual([started[1]]);
 		expect(warmed).not.toContain(first.vm);
@@ -82,18 +153,19 @@ describe('warm pool', () => {
 		const warmUp = (_vm: Vm, signal: AbortSignal) =>
 			new Promise<void>((resolve) => {
 				warmUps.push(signal);
+				events.notify();
 				if (signal.aborted) resolve();
 				signal.addEventListener('abort', () => resolve(), { once: true });
 			});
 		const pool = poolWith(start, { warmUp });
 		await pool.acquire({}, { scope: 'a' });
-		await settle();
+		await events.until(() => warmUps.length > 0, 'the warm-up of the VM started ahead');
 		expect(warmUps).toHaveLength(1);
 		expect(warmUps[0]!.aborted).toBe(false);
 		// Bounded: without the cut the take would wait for this warm-up for ever.
 		const second = await Promise.race([
 			pool.acquire({}, { scope: 'a' }),
-			new Promise((_resolve, reject) => setTimeout(() => reject(new Error('the take waited for the warm-up')), 5000).unref()),
+			new Promise((_resolve, reject) => setTimeout(() => reject(new Error('the take waited for the warm-up')), WAIT_MS).unref()),
 		]);
 		expect(second).toEqual({ vm: started[1], source: 'pool' });
 		expect(warmUps[0]!.aborted).toBe(true);
@@ -104,17 +176,18 @@ describe('warm pool', () => {
 		const { started, start } = fakeStarter();
 		let finishBoot: () => void = () => {};
 		const booting = new Promise<void>((resolve) => (finishBoot = resolve));
-		const calls: VmOptions[] = [];
+		const calls: NormalizedVmOptions[] = [];
 		// The first start (the caller's) is quick; the one ahead boots until the test lets it finish.
-		const gatedStart = async (options: VmOptions) => {
+		const gatedStart = async (options: NormalizedVmOptions) => {
 			calls.push(options);
+			events.notify();
 			if (calls.length > 1) await booting;
 			return start(options);
 		};
 		const warmed: Vm[] = [];
 		const pool = poolWith(gatedStart, { warmUp: async (vm) => void warmed.push(vm) });
 		await pool.acquire({}, { scope: 'a' });
-		await settle();
+		await events.until(() => calls.length > 1, 'the start of a VM ahead');
 		expect(calls).toHaveLength(2);
 		const taking = pool.acquire({}, { scope: 'a' });
 		finishBoot();
@@ -129,7 +202,7 @@ describe('warm pool', () => {
 		const pool = poolWith(start);
 		const first = await pool.acquire({}, { scope: 'a' });
 		expect(first.source).toBe('fresh');
-		await settle();
+		await events.until(() => started.length > 1, 'the VM started ahead');
 		expect(started).toHaveLength(2);
 		expect(pool.waiting).toBe(1);
 		const second = await pool.acquire({}, { scope: 'a' });
@@ -142,10 +215,10 @@ describe('warm pool', () => {
 		const { started, start } = fakeStarter();
 		const pool = poolWith(start);
 		await pool.acquire({ memory: '256M' });
-		await settle();
+		await events.until(() => started.length > 1, 'the VM started ahead');
 		const other = await pool.acquire({ memory: '512M' });
 		expect(other.source).toBe('fresh');
-		expect((other.vm as unknown as FakeVm).options).toEqual({ memory: '512M' });
+		expect((other.vm as unknown as FakeVm).options).toMatchObject({ memoryMiB: 512 });
 		expect(started[1]!.closed).toBe(false);
 		await pool.close();
 		// The waiting 256M VM is the pool's to close; the two handed out are their callers'.
@@ -154,11 +227,11 @@ describe('warm pool', () => {
 	});
 
 	it('starts nothing in the background with size 0', async () => {
-		const { started, start } = fakeStarter();
+		const { started, start, quiet } = fakeStarter();
 		const pool = poolWith(start);
 		await pool.acquire({ pool: 0 });
 		await pool.acquire({ pool: 0 });
-		await settle();
+		await quiet();
 		expect(started).toHaveLength(2);
 		expect(pool.waiting).toBe(0);
 	});
@@ -168,7 +241,7 @@ describe('warm pool', () => {
 		const pool = poolWith(start);
 		const caller = new AbortController();
 		await pool.acquire({ signal: caller.signal, onProgress: () => {} });
-		await settle();
+		await events.until(() => started.length > 1, 'the VM started ahead');
 		// Its own signal (aborted only when the pool drops it), never the caller's.
 		expect(started[1]!.options.signal).toBeInstanceOf(AbortSignal);
 		expect(started[1]!.options.signal).not.toBe(caller.signal);
@@ -180,9 +253,10 @@ describe('warm pool', () => {
 		const { started, start } = fakeStarter();
 		const pool = poolWith(start);
 		await pool.acquire({});
-		await settle();
+		await events.until(() => started.length > 1, 'the VM started ahead');
 		started[1]!.closed = true;
-		await new Promise((resolve) => setTimeout(resolve, 700));
+		// The watch looks every 500 ms: the replacement's start is the event.
+		await events.until(() => started.length > 2, 'the start of a replacement for the VM that died');
 		expect(pool.waiting).toBe(1);
 		const next = await pool.acquire({});
 		expect(next.vm).not.toBe(started[1]);
@@ -192,10 +266,10 @@ describe('warm pool', () => {
 
 	it('falls back to a fresh VM when the background start failed', async () => {
 		let calls = 0;
-		const { start } = fakeStarter(() => ++calls === 2);
+		const { start, failedStarts } = fakeStarter(() => ++calls === 2);
 		const pool = poolWith(start);
 		await pool.acquire({});
-		await settle();
+		await events.until(() => failedStarts() > 0, 'the failure of the start ahead');
 		const next = await pool.acquire({});
 		expect(next.source).toBe('fresh');
 		await pool.close();
@@ -206,7 +280,7 @@ describe('warm pool', () => {
 		const pool = poolWith(start);
 		await pool.acquire({ cpus: 1, pool: 2 }, { scope: 'file-a' });
 		await pool.acquire({ cpus: 2, pool: 2 }, { scope: 'file-b' });
-		await settle();
+		await events.until(() => started.length > 3, 'the two VMs started ahead');
 		expect(pool.waiting).toBe(2);
 		await pool.endScope('file-a');
 		expect(pool.waiting).toBe(1);
@@ -219,41 +293,45 @@ describe('warm pool', () => {
 		const { started, start } = fakeStarter();
 		const pool = poolWith(start, { idleMs: 30 });
 		await pool.acquire({});
-		await settle();
-		await settle();
+		await events.until(() => started[1]?.closed === true, 'the close of the VM no one took');
 		expect(pool.waiting).toBe(0);
 		expect(started[1]!.closed).toBe(true);
 	});
 
 	it('starts none beyond the memory budget', async () => {
-		const { started, start } = fakeStarter();
+		const { started, start, quiet } = fakeStarter();
 		const pool = poolWith(start, { budgetMiB: 100 });
 		await pool.acquire({});
-		await settle();
+		await quiet();
 		expect(started).toHaveLength(1);
 	});
 
 	it('closes a VM whose background start finished after the pool closed', async () => {
-		const { started, start } = fakeStarter();
+		const { started, start, quiet, askedStarts } = fakeStarter();
 		const pool = poolWith(start);
 		await pool.acquire({});
+		// Closed while the VM ahead boots (closing at once would stop the refill before it starts one).
+		await events.until(() => askedStarts() > 1, 'the start of a VM ahead');
+		expect(started).toHaveLength(1);
 		await pool.close();
-		await settle();
+		await quiet();
+		expect(started).toHaveLength(2);
 		expect(started.slice(1).every((vm) => vm.closed)).toBe(true);
 	});
 	it('aborts a background start that its scope no longer needs, and does not count it as a failure', async () => {
 		const signals: AbortSignal[] = [];
-		const start = async (options: VmOptions): Promise<Vm> => {
+		const start = async (options: NormalizedVmOptions, _settings?: StartSettings): Promise<Vm> => {
 			// The test's own VM (no signal): up at once.
 			if (!options.signal) return { pid: process.pid, closed: false, close: async () => {} } as unknown as Vm;
 			signals.push(options.signal!);
+			events.notify();
 			// A boot that only ends when it is aborted.
 			return new Promise((_resolve, reject) => options.signal!.addEventListener('abort', () => reject(options.signal!.reason)));
 		};
 		const pool = poolWith(start);
 		for (let round = 0; round < 3; round++) {
 			await pool.acquire({}, { scope: `file-${round}` });
-			await settle();
+			await events.until(() => signals.length > round, 'the start of a VM ahead');
 			expect(pool.waiting).toBe(1);
 			await pool.endScope(`file-${round}`);
 			expect(signals[round]!.aborted).toBe(true);
@@ -272,10 +350,11 @@ describe('warm pool', () => {
 		expect(pool.closing).toBe(1);
 		let ended = false;
 		const ending = pool.endScope('file-a').then(() => (ended = true));
-		await settle();
+		// Were the end not waiting for the close, it would have ended by now: nothing else is in flight.
+		await turn();
 		expect(ended).toBe(false);
 		finishClose();
-		await ending;
+		await within(WAIT_MS, ending, 'the end of the scope once its VM closed');
 		expect(pool.closing).toBe(0);
 		await pool.close();
 	});
@@ -292,7 +371,7 @@ describe('warm pool', () => {
 	it('starts VMs ahead at low priority and restores it when a test takes one', async () => {
 		const { priorities, pool } = poolRecordingPriorities();
 		await pool.acquire({});
-		await settle();
+		await events.until(() => priorities.length > 1, 'the start of a VM ahead');
 		// The test's own VM at normal priority, the one started ahead at low priority.
 		expect(priorities[0]).toBeUndefined();
 		expect(priorities[1]?.lowered).toBe(true);
@@ -302,10 +381,10 @@ describe('warm pool', () => {
 	});
 
 	it('starts none ahead when the caller says no later test will ask', async () => {
-		const { started, start } = fakeStarter();
+		const { started, start, quiet } = fakeStarter();
 		const pool = poolWith(start);
 		await pool.acquire({}, { refill: false });
-		await settle();
+		await quiet();
 		expect(started).toHaveLength(1);
 		expect(pool.waiting).toBe(0);
 		await pool.close();
@@ -314,7 +393,7 @@ describe('warm pool', () => {
 	it('gives the VMs started ahead their priority back when the running test releases its VM', async () => {
 		const { priorities, pool } = poolRecordingPriorities();
 		const { vm } = await pool.acquire({});
-		await settle();
+		await events.until(() => priorities.length > 1, 'the start of a VM ahead');
 		expect(priorities[1]?.lowered).toBe(true);
 		pool.release(vm);
 		expect(priorities[1]?.lowered).toBe(false);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildQemuArgv, type QemuPlan } from '../../../src/qemu/argv.js';
+import { buildQemuArgv, type QemuPlan } from '../../../src/qemu/argv/qemu-argv.js';
 import { samplePlan } from '../../helpers/qemu-plan.js';
 import { computeSnapshotKey, normalizeQemuArgs, type SnapshotKeyInput, withoutIncoming } from '../../../src/snapshot/key.js';
 

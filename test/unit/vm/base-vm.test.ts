@@ -6,19 +6,27 @@
 import { describe, expect, test } from 'vitest';
 import { VmClosedError, VmCrashedError, VmExecError, VmTimeoutError } from '../../../src/errors.js';
 import type { NormalizedExecOptions } from '../../../src/options.js';
+import { NO_KERNEL_LOG } from '../../../src/kernel-log/kernel-verdict.js';
 import { BaseVm } from '../../../src/vm/base-vm.js';
 import type { ExecResult } from '../../../src/vm/exec-result.js';
 
 class StubVm extends BaseVm {
-	readonly qemuArgv = ['qemu-system-x86_64', '-nodefaults'];
-	readonly accel = 'tcg' as const;
-	readonly sharedDir = undefined;
-	readonly kernel = { path: '/boot/vmlinuz', release: '6.1.0-test', modulesDir: '/lib/modules/6.1.0-test', source: 'test' };
-	readonly pid = 4242;
-	readonly bootedFrom = 'cold' as const;
-	readonly lanAddress = undefined;
-	readonly disks = [];
-	readonly consoleLog = '[    1.0] booted\n';
+	constructor() {
+		super({
+			qemuArgv: ['qemu-system-x86_64', '-nodefaults'],
+			accel: 'tcg',
+			sharedDir: undefined,
+			kernel: { path: '/boot/vmlinuz', release: '6.1.0-test', modulesDir: '/lib/modules/6.1.0-test', source: 'test' },
+			pid: 4242,
+			bootedFrom: 'cold',
+			lanAddress: undefined,
+			disks: [],
+			consoleLog: '[    1.0] booted\n',
+			gdb: undefined,
+			kernelLog: NO_KERNEL_LOG,
+		});
+	}
+
 	/** What the next exec ends with. */
 	outcome: Partial<ExecResult<string>> = {};
 	ran: Array<{ script: string; options: NormalizedExecOptions }> = [];

@@ -3,12 +3,12 @@ import {
 	defaultArchRoot,
 	describeTarget,
 	type DoctorTarget,
-	foreignKvmCheck,
 	parseDoctorTarget,
 	rootFix,
 	selectDoctorChecks,
 } from '../../../../src/cli/doctor/doctor-target.js';
-import { UsageError } from '../../../../src/cli/usage-error.js';
+import { UsageError } from '../../../../src/cli/args/usage-error.js';
+import { foreignKvmCheck } from '../../../../src/cli/doctor/kvm-check.js';
 
 const X86_HOST = { arch: 'x86_64' as const, env: {}, home: '/home/u' };
 const ARM_ROOT = '/home/u/.cache/vm-exec/arch/aarch64';

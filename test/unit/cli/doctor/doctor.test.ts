@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatDoctorReport } from '../../../../src/cli/doctor/doctor.js';
 import { EXIT_CODES, exitCodeForSignal } from '../../../../src/cli/exit-codes.js';
-import { formatUsage } from '../../../../src/cli/usage.js';
+import { formatUsage } from '../../../../src/cli/args/usage.js';
 
 describe('formatDoctorReport', () => {
 	it('prints one aligned line per check, the fix only on failing or warning ones, and a verdict', () => {
