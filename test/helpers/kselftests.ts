@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
-import { resolveCacheDir } from '../../src/cache/dir.js';
+import { resolveCacheDir } from '../../src/options/environment.js';
 import { repoRoot } from './runner-projects.js';
 
 export const LINUX_SOURCE = '/usr/src/linux-source-6.1.tar.xz';
