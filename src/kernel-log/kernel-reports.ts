@@ -154,19 +154,21 @@ export class KernelReportFinder {
 		this.#resolve = options.resolve;
 	}
 
-	/** Feeds one record (markers and user space lines too: they close a report, never open one). */
+	/**
+	 * Feeds one record. Lines from user space (facility 1: vm-exec's exec markers, a script's echo to
+	 * /dev/kmsg) are skipped: they never open a report, and do not cut one that another CPU is printing.
+	 */
 	push(record: KernelLogRecord): KernelReport[] {
 		const out: KernelReport[] = [];
-		const kernel = record.facility === KERNEL_FACILITY;
+		if (record.facility !== KERNEL_FACILITY) return out;
 		const text = record.text;
 		const draft = this.#draft;
-		if (draft && kernel && this.#continues(draft, record)) {
+		if (draft && this.#continues(draft, record)) {
 			this.#add(draft, record);
 			if (this.#isEnd(draft, text)) out.push(...this.flush());
 			return out;
 		}
 		if (draft) out.push(...this.flush());
-		if (!kernel) return out;
 		const kind = titleKind(text);
 		if (kind || OPENER.test(text)) {
 			this.#draft = { records: [], sawCpu: false, oops: false, ended: false, ruled: text.startsWith('=') };

@@ -147,10 +147,10 @@ export function describeTaint(flags: readonly TaintFlag[]): string {
 /** The whole verdict in words, for an error message; empty when it is no failure. */
 export function describeKernelVerdict(verdict: KernelVerdict, commandOf?: CommandOf): string {
 	const parts = verdict.reports.map((report) => describeKernelReport(report, 8, commandOf));
-	if (verdict.taint.failing.length > 0) {
-		parts.push(
-			`The kernel became tainted: ${describeTaint(verdict.taint.failing)} (now ${formatTaint(verdict.taint.after ?? 0) || 'none'}).`,
-		);
+	// The taint the reports above set (`W` for a WARNING, …) says nothing more: only the rest is worth a line.
+	const unexplained = unexplainedTaint(verdict.taint.failing, verdict.reports);
+	if (unexplained.length > 0) {
+		parts.push(`The kernel became tainted: ${describeTaint(unexplained)} (now ${formatTaint(verdict.taint.after ?? 0) || 'none'}).`);
 	}
 	return parts.join('\n');
 }

@@ -2,7 +2,8 @@
 /*
  * vm_exec_hello: a tiny kernel module to show how to test one with vm-exec.
  * Loading it logs a greeting, creates /proc/vm_exec_hello (which reads "hello, <whom>") and exposes
- * its `whom` parameter in /sys/module/vm_exec_hello/parameters/whom. Unloading removes both.
+ * its `whom` parameter in /sys/module/vm_exec_hello/parameters/whom. Unloading removes both. An empty
+ * `whom` is a caller's mistake it warns about (WARN: a kernel report with a call trace) and greets the world.
  */
 #include <linux/init.h>
 #include <linux/module.h>
@@ -23,6 +24,8 @@ static int hello_show(struct seq_file *file, void *unused)
 
 static int __init hello_init(void)
 {
+	if (WARN(!whom || !*whom, "vm_exec_hello: empty whom, greeting the world\n"))
+		whom = "world";
 	entry = proc_create_single("vm_exec_hello", 0444, NULL, hello_show);
 	if (!entry)
 		return -ENOMEM;

@@ -38,11 +38,22 @@ test('loading the module creates /proc/vm_exec_hello with the greeting', async (
 	expect(await fileVm.exec('grep -w vm_exec_hello /proc/modules')).toSucceed();
 });
 
-test('the whom parameter shows in /proc, /sys/module and dmesg', async ({ fileVm }) => {
-	await fileVm.succeed(`insmod ${ko} whom=vm-exec`);
+test('the whom parameter shows in /proc, /sys/module and the kernel log', async ({ fileVm }) => {
+	const loaded = await fileVm.succeed(`insmod ${ko} whom=vm-exec`);
 	expect(await fileVm.exec('cat /proc/vm_exec_hello')).toHaveStdout('hello, vm-exec');
 	expect(await fileVm.exec('cat /sys/module/vm_exec_hello/parameters/whom')).toHaveStdout('vm-exec');
+	// The module's pr_info line, as a record of the kernel log logged during the insmod (or `dmesg` in the guest).
+	expect(loaded).toHaveKernelLog(/vm_exec_hello: loaded, greeting vm-exec$/);
 	expect(await fileVm.exec('dmesg')).toHaveStdout(/vm_exec_hello: loaded, greeting vm-exec$/m);
+});
+
+// A WARN (or an oops, a refcount underflow, …) during a test fails it by default, after its own assertions,
+// with the kernel's report in the failure. This test triggers one on purpose, so it says it expects it.
+test('an empty whom makes the module warn, and it greets the world', async ({ fileVm }) => {
+	await fileVm.succeed(`insmod ${ko} whom=`);
+	const warning = await fileVm.expectKernelReport(/empty whom/, { kind: 'WARNING' });
+	expect(warning.module).toBe('vm_exec_hello');
+	expect(await fileVm.exec('cat /proc/vm_exec_hello')).toHaveStdout('hello, world');
 });
 
 test('unloading the module removes its /proc entry and /sys/module directory', async ({ fileVm }) => {
