@@ -24,6 +24,7 @@ for arg in "$@"; do
 	-h|--help)
 		echo "usage: $0 [--dev] [--arch aarch64] [--kernel=FLAVOUR]..."
 		echo "  --dev              also install kernel headers, gcc and make for the examples, shellcheck for npm test,"
+		echo "                     linux-source-6.1 and rsync for the kernel selftests (Debian),"
 		echo "                     and (amd64) unpack what --arch aarch64 --kernel=rt-amd64 --kernel=cloud-amd64 do, for the tests"
 		echo "  --arch aarch64     install qemu-system-arm and unpack Debian's arm64 kernel, modules and static busybox"
 		echo "                     into \$VM_EXEC_ARCH_DIR/aarch64 (default ~/.cache/vm-exec/arch/aarch64), a busybox root"
@@ -131,6 +132,13 @@ if [ "$dev" = 1 ]; then
 	# The debugging tests: a real terminal for the interactive shell (tmux) and a real debugger (gdb).
 	command -v tmux >/dev/null 2>&1 || missing="$missing tmux"
 	command -v gdb >/dev/null 2>&1 || missing="$missing gdb"
+	# The kselftest example and the TAP tests build kernel selftests from Debian's kernel source
+	# (its selftests' `make install` needs rsync).
+	command -v rsync >/dev/null 2>&1 || missing="$missing rsync"
+	# (Debian bookworm's kernel source; on a release without it the tests that need it say so.)
+	if [ ! -e /usr/src/linux-source-6.1.tar.xz ] && grep -q '^VERSION_CODENAME=bookworm' /etc/os-release 2>/dev/null; then
+		missing="$missing linux-source-6.1"
+	fi
 	for k in /boot/vmlinuz-*; do
 		release=${k#/boot/vmlinuz-}
 		[ -e "/lib/modules/$release/build" ] || missing="$missing $headers_packages"

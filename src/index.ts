@@ -26,3 +26,24 @@ export {
 export type { VcpuLocation } from './errors.js';
 export type { WaitOptions, WaitForPortOptions } from './vm/wait-until.js';
 export { VmUnknownUserError } from './vm/exec-as-user.js';
+export { execTap, type ExecTapOptions, type ExecTapResult, type TapExecutor } from './vm/exec-tap.js';
+export {
+	parseTap,
+	TapParser,
+	summarizeTap,
+	describeTapSummary,
+	parseKselftestRun,
+	KselftestRunParser,
+	judgeKselftest,
+} from './tap/index.js';
+export type {
+	TapCase,
+	TapDirective,
+	TapDocument,
+	TapEvent,
+	TapPlan,
+	TapStatus,
+	TapFailure,
+	TapSummary,
+	KselftestRunResult,
+} from './tap/index.js';

@@ -6,6 +6,7 @@
 import { tailOf } from '../errors.js';
 import { summarizeScript } from '../vm/exec-result.js';
 import { type KernelMatchers, kernelMatchers } from './kernel-matchers.js';
+import { type TapMatchers, tapMatchers } from './tap-matchers.js';
 
 /** The fields the matchers read: an `ExecResult`, or a `VmExecError` caught from `succeed()`/`fail()`. */
 interface ExecLike {
@@ -29,7 +30,7 @@ interface MatcherResult {
 }
 
 /** The matchers' signatures, for the `Matchers` interfaces of Vitest and Jest. */
-export interface VmMatchers<R = unknown> extends KernelMatchers<R> {
+export interface VmMatchers<R = unknown> extends KernelMatchers<R>, TapMatchers<R> {
 	/** Passes when the exec result has exit code 0 (and did not time out or get canceled). */
 	toSucceed(): R;
 	/** Passes when the exec result has a non-zero exit code (or timed out, or was canceled). */
@@ -107,6 +108,7 @@ function stdoutMatches(stdout: string, expected: string | RegExp): boolean {
 
 /** Pass to `expect.extend()`; `vm-exec/vitest` and `vm-exec/jest` do it for you. */
 export const vmMatchers = {
+	...tapMatchers,
 	toSucceed(this: MatcherContext, received: unknown): MatcherResult {
 		if (!isExecLike(received)) return notAResult('toSucceed', received);
 		return matcherResult(

@@ -2,10 +2,12 @@
  * Runs the Vitest examples (examples/kernel-module, system-spec, disk-image, debugging) as a user would
  * after copying one: type-check it, run its tests with Vitest, and expect every test to pass. The debugging
  * example's keep demo fails on purpose: its kept VM is then listed, and stopped, with the built CLI.
+ * The kselftest example runs once, with the JUnit reporter as well: its XML must hold every selftest.
  */
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { dir as tempDir } from 'tmp-promise';
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { assertCliBuilt, CLI_PATH } from '../../helpers/built-cli.js';
 import { copyExample, createRunMarker, processesMarkedWith, readJsonReport, repoRoot, runNode } from '../../helpers/runner-projects.js';
 
@@ -117,4 +119,46 @@ describe('the examples a user copies', () => {
 			if (id) await cli('kill', id);
 		}
 	}, 600_000);
+});
+
+describe('the kselftest example', () => {
+	let run: ExampleRun;
+	let junit: string;
+
+	beforeAll(async () => {
+		const reports = await tempDir({ prefix: 'vm-exec-example-junit-', unsafeCleanup: true });
+		temps.push(reports.cleanup);
+		const junitFile = path.join(reports.path, 'junit.xml');
+		run = await runExample('kselftest', ['--reporter=junit', `--outputFile.junit=${junitFile}`]);
+		junit = await readFile(junitFile, 'utf8').catch(() => '');
+	}, 600_000);
+
+	test('kselftest: builds timens, kcmp, sigaltstack, size and mincore from linux-source-6.1 and passes their 11 selftests', () => {
+		expect(run.others, run.output).toEqual([]);
+		expect(run.passed.sort(), run.output).toEqual(
+			[
+				'clock_nanosleep',
+				'exec',
+				'futex',
+				'get_size',
+				'kcmp_test',
+				'mincore_selftest',
+				'procfs',
+				'sas',
+				'timens',
+				'timer',
+				'timerfd',
+			].sort(),
+		);
+		expect(run.output).toMatch(/timens:timens ✓ 1 Passed for CLOCK_BOOTTIME \(syscall\)/);
+		expect(run.leftRunning).toEqual([]);
+	});
+
+	test('kselftest with --reporter=junit: the XML holds a testcase per selftest, in a suite per collection', () => {
+		const cases = [...junit.matchAll(/<testcase classname="[^"]*" name="([^"]+)"/g)].map((match) => match[1]);
+		expect(cases, junit).toHaveLength(11);
+		expect(cases).toContain('kselftest &gt; timens &gt; timerfd');
+		expect(cases).toContain('kselftest &gt; mincore &gt; mincore_selftest');
+		expect(junit).toMatch(/<testsuites [^>]*tests="11" failures="0" errors="0"/);
+	});
 });

@@ -198,4 +198,31 @@ test('fileVm: one VM for the file, host secrets stay unreadable', async ({ fileV
 		expect(others, output).toEqual([]);
 		expect(passed, output).toBe(3);
 	}, 600_000);
+
+	it('runs kernel selftests through vm-exec/kselftest and TAP through execTap', async () => {
+		const passes = "#!/bin/sh\necho 'TAP version 13'; echo '1..2'; echo \"ok 1 runs as uid $(id -u)\"; echo 'ok 2 # SKIP no device'\n";
+		const skips = "#!/bin/sh\necho '1..0 # SKIP needs CONFIG_DEMO'; exit 4\n";
+		const dir = await project('kselftest', {
+			'package.json': '{ "type": "module", "private": true }\n',
+			'vitest.config.js': 'export default { test: { hookTimeout: 120000 } };\n',
+			'install/kselftest-list.txt': 'demo:passes\ndemo:skips\n',
+			'install/demo/passes': passes,
+			'install/demo/skips': skips,
+			'test/kselftest.test.js': `import { fileURLToPath } from 'node:url';
+import { execTap } from 'vm-exec';
+import { describeKselftests } from 'vm-exec/kselftest';
+import { expect, test } from 'vm-exec/vitest';
+describeKselftests(fileURLToPath(new URL('../install', import.meta.url)));
+test('execTap', async ({ vm }) => {
+	expect(await execTap(vm, "echo '1..1'; echo 'ok 1 tap'")).toPassTap();
+});
+`,
+		});
+		await chmod(path.join(dir, 'install/demo/passes'), 0o755);
+		await chmod(path.join(dir, 'install/demo/skips'), 0o755);
+		const { passed, others, output } = await vitest(dir);
+		expect(others, output).toEqual(['skipped: skips']);
+		expect(passed, output).toBe(2);
+		expect(output).toMatch(/demo:passes ✓ 1 runs as uid 0/);
+	}, 600_000);
 });
