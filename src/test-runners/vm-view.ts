@@ -8,6 +8,7 @@ import type { ForwardPortOptions } from '../network/port-forward.js';
 import type { ExecOptions } from '../options.js';
 import type { ExecResult } from '../vm/exec-result.js';
 import type { KernelReport } from '../kernel-log/kernel-reports.js';
+import { execTap, type ExecTapOptions, type ExecTapResult } from '../vm/exec-tap.js';
 import { type KernelMark, markKernelLog } from './kernel-verdicts.js';
 import { type ExecOutput, type ExpectKernelReportOptions, forwardVmFacts, type Vm, type VmFacts } from '../vm/vm.js';
 import type { WaitForPortOptions, WaitOptions } from '../vm/wait-until.js';
@@ -145,6 +146,11 @@ export class VmView implements Vm {
 
 	forwardPort(guestPort: number, options?: ForwardPortOptions): Promise<number> {
 		return this.#vm.forwardPort(guestPort, options);
+	}
+
+	/** Through the view, so that its exec runs under the test's signal and is the test's last command. */
+	execTap(script: string, options?: ExecTapOptions): Promise<ExecTapResult> {
+		return execTap(this, script, options);
 	}
 
 	expectKernelReport(pattern?: RegExp | string, options?: ExpectKernelReportOptions): Promise<KernelReport> {

@@ -10,6 +10,7 @@ import { type ExecOptions, type NormalizedExecOptions, normalizeExecOptions, val
 import { type ExecResult, expectOutcome } from './exec-result.js';
 import type { KernelReport } from '../kernel-log/kernel-reports.js';
 import { expectKernelReport } from './expect-kernel-report.js';
+import { execTap, type ExecTapOptions, type ExecTapResult } from './exec-tap.js';
 import { type ExecOutput, type ExpectKernelReportOptions, forwardVmFacts, type Vm, type VmFacts } from './vm.js';
 import { fileCheck, portCheck, waitUntil, type WaitForPortOptions, type WaitOptions } from './wait-until.js';
 
@@ -77,6 +78,10 @@ export abstract class BaseVm implements Vm {
 
 	async waitForOpenPort(port: number, options: WaitForPortOptions = {}): Promise<ExecResult<string>> {
 		return waitUntil(this, portCheck(port, options.host), 'success', options, 'waitForOpenPort');
+	}
+
+	execTap(script: string, options?: ExecTapOptions): Promise<ExecTapResult> {
+		return execTap(this, script, options);
 	}
 
 	async expectKernelReport(pattern?: RegExp | string, options: ExpectKernelReportOptions = {}): Promise<KernelReport> {

@@ -10,6 +10,7 @@ import type { VmDisk } from '../disks/prepare.js';
 import type { ForwardPortOptions } from '../network/port-forward.js';
 import type { ExecOptions } from '../options.js';
 import type { ExecResult } from './exec-result.js';
+import type { ExecTapOptions, ExecTapResult } from './exec-tap.js';
 import type { WaitForPortOptions, WaitOptions } from './wait-until.js';
 
 /** How to attach a debugger to the guest kernel (the `gdb` option). */
@@ -154,6 +155,13 @@ export interface Vm extends VmFacts, AsyncDisposable {
 	waitForFile(path: string, options?: WaitOptions): Promise<ExecResult<string>>;
 	/** Wait until a TCP connection to `port` succeeds from inside the guest (to `host`, default 127.0.0.1). */
 	waitForOpenPort(port: number, options?: WaitForPortOptions): Promise<ExecResult<string>>;
+
+	/**
+	 * Run a script that prints TAP or KTAP (a kselftest, a KTAP-printing module, your own TAP script) and
+	 * resolve with its result and the parsed TAP (`tap`: the tree, `summary`: counts and the failing cases),
+	 * whatever the exit status; `onTapEvent` streams the cases as they finish. See docs/guest-test-results.md.
+	 */
+	execTap(script: string, options?: ExecTapOptions): Promise<ExecTapResult>;
 
 	/**
 	 * Wait (up to `timeout` ms, default 5000) until the guest kernel has logged a report that matches — `pattern`

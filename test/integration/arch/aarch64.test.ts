@@ -45,7 +45,9 @@ describe('an aarch64 VM over an arm64 root', () => {
 		expect(result.kernelLog!.map((record) => record.text).some((text) => /drop_caches: 3$/.test(text))).toBe(true);
 		expect(result.taint!.failing.map((flag) => flag.letter)).toEqual(['W']);
 		expect(vm.kernelLog.taint! & 512).toBe(512);
-		expect(vm.kernelLog.records.some((record) => record.text.startsWith('Booting Linux') || record.text.startsWith('Linux version'))).toBe(true);
+		expect(vm.kernelLog.records.some((record) => record.text.startsWith('Booting Linux') || record.text.startsWith('Linux version'))).toBe(
+			true,
+		);
 	});
 
 	it('returns stdout, stderr and exit codes byte for byte', async () => {

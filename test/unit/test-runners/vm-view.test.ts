@@ -7,12 +7,15 @@ import { describeVmForFailure, reportFailure } from '../../../src/test-runners/f
 import { createBinding, type TestBinding, VmView } from '../../../src/test-runners/vm-view.js';
 import type { ExecOptions } from '../../../src/options.js';
 import type { Vm } from '../../../src/vm/vm.js';
+import { NO_KERNEL_LOG } from '../../../src/kernel-log/kernel-verdict.js';
 
 /** A stand-in with a private field, like the real Vm, to prove methods run with the real `this`. */
 class FakeVm {
 	readonly #console = '[    1.0] booted\n[    2.0] oops: something in the kernel\n';
 	readonly pid = 4242;
 	readonly kernel = { release: '6.1.0-test' };
+	/** A VM's kernel log (empty here): the view marks where each test's part of it begins. */
+	readonly kernelLog = NO_KERNEL_LOG;
 	seenOptions: ExecOptions | undefined;
 
 	get consoleLog(): string {

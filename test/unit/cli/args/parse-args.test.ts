@@ -75,9 +75,18 @@ describe('parseRunArgs', () => {
 			lan: undefined,
 			disks: [],
 			gdb: false,
+			kernelReports: 'report',
 			norc: false,
 			qemuArgs: [],
 		});
+	});
+
+	it('parses --kernel-reports, and refuses a value it does not know', () => {
+		expect(runArgs(['--kernel-reports=fail', 'true']).kernelReports).toBe('fail');
+		expect(runArgs(['--kernel-reports', 'ignore', 'true']).kernelReports).toBe('ignore');
+		expect(() => runArgs(['--kernel-reports=maybe', 'true'])).toThrow(
+			'Expected `--kernel-reports` to be fail, report or ignore, got `maybe`.',
+		);
 	});
 
 	it('parses --gdb', () => {
