@@ -74,7 +74,11 @@ export interface ExecResultFields<Output extends string | Buffer = string> {
 	kernelLog?: readonly ExecRecord[];
 	/** The kernel's reports (`WARNING:`, `BUG:`, an oops, …) logged while the command ran. Absent as `kernelLog` is. */
 	kernelReports?: readonly ExecReport[];
-	/** `/proc/sys/kernel/tainted` before and after the command, and the bits it newly set. Absent as `kernelLog` is. */
+	/**
+	 * `/proc/sys/kernel/tainted` before and after the command, and the bits it newly set. Absent as `kernelLog`
+	 * is. `after` (and so the bits set) comes a moment after the result under `kernelReports: 'report'`:
+	 * undefined when it had not arrived yet (`vm.kernelLog.taint` has it then; the test fixtures wait for it).
+	 */
 	taint?: TaintChange;
 }
 

@@ -158,7 +158,9 @@ export async function runScriptCommand(args: RunArgs, io: RunIo): Promise<number
 			return EXIT_CODES.crash;
 		}
 		if (result.exitCode !== 0) progress(`the script exited with status ${result.exitCode}`);
-		const verdict = { reports: result.kernelReports ?? [], taint: result.taint ?? taintChange(undefined, undefined) };
+		// The taint after the script: its marker follows the script's end by a moment (the result does not wait).
+		await vm.kernelLog.sync();
+		const verdict = { reports: result.kernelReports ?? [], taint: taintChange(result.taint?.before, vm.kernelLog.taint) };
 		if (args.kernelReports !== 'ignore' && isKernelFailure(verdict)) {
 			// vm-exec's own words, on stderr even with --quiet: the script's streams stay the script's.
 			report(describeKernelNotice(verdict, args.kernelReports === 'fail' ? EXIT_CODES.kernelReport : undefined, result.exitCode));

@@ -212,6 +212,21 @@ export class KernelLogStream {
 		});
 	}
 
+	/**
+	 * Resolves true once every exec whose end marker has arrived also has its taint marker (the taint reader
+	 * logs it right after the end), false when `ms` pass first: then `taint` is as of the last exec.
+	 */
+	async waitForTaints(ms: number): Promise<boolean> {
+		const settled = () => [...this.#spans.values()].every((span) => span.endSeq === undefined || span.taintAfter !== undefined);
+		const until = performance.now() + ms;
+		for (;;) {
+			await this.readNow();
+			if (settled()) return true;
+			if (this.#closed || performance.now() >= until) return false;
+			await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS));
+		}
+	}
+
 	/** Reads what the file has now; resolves once it is parsed. Concurrent calls share one read. */
 	readNow(): Promise<void> {
 		if (this.#closed) return Promise.resolve();

@@ -56,8 +56,11 @@ export async function withExecKernelLog<Result extends ExecResultFields<string |
 ): Promise<Result> {
 	const { stream } = context;
 	// An exec the host settled without the guest (a kill it never confirmed) has no end marker to wait for.
+	// The end marker is logged before `done`, so waiting for it costs little; the taint marker comes after
+	// `done` (the taint reader is another process), so only 'fail' waits for it: otherwise `taint.after` is
+	// there when it has arrived, and the fixtures, which judge a test by the taint, wait for it when it ends.
 	if (context.alive && result.exitCode !== undefined) {
-		const arrived = await stream.waitForExecEnd(execId, { ms: END_MARKER_WAIT_MS });
+		const arrived = await stream.waitForExecEnd(execId, { ms: END_MARKER_WAIT_MS, taint: context.policy === 'fail' });
 		if (!arrived) debug(`${execId}: its end marker did not arrive within ${END_MARKER_WAIT_MS} ms`);
 	} else {
 		await stream.readNow();

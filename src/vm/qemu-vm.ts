@@ -34,6 +34,8 @@ function gdbInfoOf(socket: string | undefined): GdbInfo | undefined {
 	return socket ? { socket, target: `target remote ${socket}`, command: `gdb -ex 'target remote ${socket}'` } : undefined;
 }
 
+/** How long `kernelLog.sync()` waits for the taint marker of the last exec (it comes within ms of `done`). */
+const TAINT_WAIT_MS = 1000;
 /** Exec scripts remembered for naming the exec a kernel report was logged during. */
 const REMEMBERED_COMMANDS = 1000;
 
@@ -48,7 +50,11 @@ function kernelLogOf(stream: KernelLogStream, commands: Map<string, string>): Ke
 		get lastSeq() {
 			return stream.lastSeq;
 		},
-		sync: () => stream.readNow(),
+		// Every record up to now, and the taint after the last exec (its marker follows the exec's `done`).
+		sync: async () => {
+			await stream.readNow();
+			await stream.waitForTaints(TAINT_WAIT_MS);
+		},
 		acknowledge: (report) => void acknowledged.add(report.seq),
 		isAcknowledged: (report) => acknowledged.has(report.seq),
 		get records() {

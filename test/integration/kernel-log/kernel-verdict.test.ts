@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { VmError, VmKernelError, type Vm } from '../../../src/index.js';
 import { EXIT_CODES } from '../../../src/cli/exit-codes.js';
+import { taintChange } from '../../../src/kernel-log/kernel-verdict.js';
 import { vmMatchers } from '../../../src/test-runners/matchers.js';
 import { assertCliBuilt, runCli } from '../../helpers/built-cli.js';
 import { buildSplatModule, type BuiltSplatModule, BUILD_TIMEOUT_MS, loadSplatModule } from '../../helpers/splat-module.js';
@@ -50,15 +51,19 @@ describe('the kernel verdict of an exec', () => {
 		expect(result.kernelReports).toHaveLength(1);
 		expect(result.kernelReports![0]).toMatchObject({ kind: 'WARNING', module: 'vm_exec_splat', rip: { symbol: 'vmx_splat_init' } });
 		expect(result.kernelReports![0]!.callTrace.some((frame) => frame.symbol === 'do_one_initcall')).toBe(true);
-		// The module's own load sets O and E (not failures); the WARN sets W (a failure).
-		expect(result.taint!.added.map((flag) => flag.letter).sort()).toEqual(['E', 'O', 'W']);
-		expect(result.taint!.failing.map((flag) => flag.letter)).toEqual(['W']);
-		expect(vm.kernelLog.reports.map((report) => report.kind)).toEqual(['WARNING']);
+		// The taint after the exec comes a moment after its result; sync() waits for it. The module's own load
+		// sets O and E (not failures); the WARN sets W (a failure).
+		await vm.kernelLog.sync();
 		expect(vm.kernelLog.taint).toBe(4096 + 8192 + 512);
+		const taint = taintChange(result.taint!.before, vm.kernelLog.taint);
+		expect(taint.added.map((flag) => flag.letter).sort()).toEqual(['E', 'O', 'W']);
+		expect(taint.failing.map((flag) => flag.letter)).toEqual(['W']);
+		expect(vm.kernelLog.reports.map((report) => report.kind)).toEqual(['WARNING']);
 		// A later exec that logs nothing has none, and no new taint.
 		const quiet = await vm.exec('true');
 		expect(quiet.kernelReports).toEqual([]);
-		expect(quiet.taint!.added).toEqual([]);
+		await vm.kernelLog.sync();
+		expect(taintChange(quiet.taint!.before, vm.kernelLog.taint).added).toEqual([]);
 	});
 
 	it("rejects the exec with a VmKernelError that names the report under kernelReports: 'fail'", async () => {
@@ -87,7 +92,8 @@ describe('the kernel verdict of an exec', () => {
 			module: 'vm_exec_splat',
 			rip: { symbol: 'vmx_splat_null', module: 'vm_exec_splat' },
 		});
-		expect(result.taint!.failing.map((flag) => flag.letter)).toContain('D');
+		await vm.kernelLog.sync();
+		expect(taintChange(result.taint!.before, vm.kernelLog.taint).failing.map((flag) => flag.letter)).toContain('D');
 		// The VM goes on.
 		await expect(vm.succeed('echo alive')).resolves.toMatchObject({ stdout: 'alive\n' });
 	});
