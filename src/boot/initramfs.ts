@@ -18,7 +18,8 @@ import { readModuleFile } from './module-file.js';
 
 export { readModuleFile };
 import { readBusyboxApplets } from './busybox-applets.js';
-import { guestModules, NETWORK_MODULES, parseModulesBuiltin, parseModulesDep, resolveModuleLoadOrder } from './module-deps.js';
+import { GUEST_DEV_LINKS } from '../guest/dev-links.js';
+import { guestModules, NETWORK_MODULES, OPTIONAL_GUEST_MODULES, parseModulesBuiltin, parseModulesDep, resolveModuleLoadOrder } from './module-deps.js';
 import { deviceModuleFiles, formatDeviceAliases, resolveDeviceAliases } from '../disks/device-modules.js';
 
 const INITRAMFS_FORMAT = 'initramfs-v6';
@@ -78,7 +79,7 @@ async function resolveModuleOrders(inputs: InitramfsInputs): Promise<ResolvedOrd
 	const depFile = path.join(inputs.modulesDir, 'modules.dep');
 	const builtinFile = path.join(inputs.modulesDir, 'modules.builtin');
 	const aliasFile = path.join(inputs.modulesDir, 'modules.alias');
-	const wanted = [...guestModules(archSpec(inputs.arch ?? 'x86_64')), ...(inputs.extraModules ?? [])];
+	const wanted = [...guestModules(archSpec(inputs.arch ?? 'x86_64')), ...OPTIONAL_GUEST_MODULES, ...(inputs.extraModules ?? [])];
 	const identityOrMissing = (file: string) => fileIdentity(file).catch(() => `${file}:missing`);
 	const identity = [
 		await identityOrMissing(depFile),
@@ -192,7 +193,7 @@ export function initramfsEntries(contents: {
 		entries.push({ type: 'dir', path: dir });
 	}
 	// The named pipes of the guest init (see guest/init.sh and root.sh): carried, they cost it no mkfifo.
-	for (const pipe of ['runs', 'started', 'slot1', 'slot2', 'slot3', 'slot4', 'fstab', 'unstage']) {
+	for (const pipe of ['runs', 'started', 'slot1', 'slot2', 'slot3', 'slot4', 'fstab', 'unstage', 'handover', 'move']) {
 		entries.push({ type: 'fifo', path: `pipes/${pipe}` });
 	}
 	entries.push({ type: 'fifo', path: 'stage/.pivot' });
@@ -249,6 +250,8 @@ export function initramfsEntries(contents: {
 	entries.push({ type: 'symlink', path: 'etc/vm-exec/dev/vmx-control', target: control.kind === 'serial' ? control.device : 'hvc0' });
 	entries.push({ type: 'dir', path: 'etc/vm-exec/dev/pts' });
 	entries.push({ type: 'dir', path: 'etc/vm-exec/dev/shm' });
+	entries.push(...GUEST_DEV_LINKS.map(([name, target]) => ({ type: 'symlink' as const, path: `etc/vm-exec/dev/${name}`, target })));
+	entries.push({ type: 'dir', path: 'etc/vm-exec/dev-kcore' }, { type: 'symlink', path: 'etc/vm-exec/dev-kcore/core', target: '/proc/kcore' });
 	const nodeDirs = new Set<string>(['pts', 'shm']);
 	for (const node of parseModulesDevname(contents.devnames ?? '')) {
 		const parts = node.name.split('/');

@@ -4,8 +4,9 @@
 # shellcheck disable=SC2154
 
 # The table of every mount the root needs: the host's / (it has /proc, /sys, /dev, /tmp and /run to mount
-# on), the overlay root, the guest's own /proc, /sys, /dev (its pts and shm dirs exist: devtmpfs is one
-# instance), /tmp, /run, cgroup2, and last the exchange dir.
+# on, made in the upper layer when the root has none), the overlay root, the guest's own /proc, /sys, /dev
+# (its pts and shm dirs exist: devtmpfs is one instance), /tmp, /run, cgroup2, the busybox PID 1 runs after
+# the hand-over, the fresh home and ldconfig cache, the kernel's file systems, and last the exchange dir.
 write_fstab() {
 	echo "hostroot /host 9p $NINEP,ro 0 0
 overlay $R0 overlay lowerdir=/host,upperdir=/rw/root/upper,workdir=/rw/root/work 0 0
@@ -17,7 +18,33 @@ shm $R0/dev/shm tmpfs mode=1777 0 0
 tmp $R0/tmp tmpfs mode=1777 0 0
 /rw/run $R0/run none bind 0 0
 /sys/fs/cgroup $R0/sys/fs/cgroup none bind 0 0
+/bin/busybox $R0/run/vm-exec/busybox none bind 0 0
+home $R0/root tmpfs mode=700 0 0
+ldconfig $R0/var/cache/ldconfig tmpfs mode=700 0 0$kernel_fs_lines
 xchg $R0/run/vm-exec/xchg 9p $NINEP 0 0" >/pipes/fstab
+}
+
+# The lines of the file systems a Linux system mounts that this kernel has (kernel_fs, read by init.sh
+# from /proc/filesystems), where systemd mounts them; debugfs, tracefs and bpf only for root, as there.
+# Built into a variable before "ready" (start_root_helpers): a command substitution would fork.
+make_kernel_fs_table() {
+	kernel_fs_lines=
+	for fs in $kernel_fs; do
+		case $fs in
+		debugfs) kernel_fs_lines="$kernel_fs_lines
+debugfs $R0/sys/kernel/debug debugfs mode=700 0 0" ;;
+		tracefs) kernel_fs_lines="$kernel_fs_lines
+tracefs $R0/sys/kernel/tracing tracefs mode=700 0 0" ;;
+		configfs) kernel_fs_lines="$kernel_fs_lines
+configfs $R0/sys/kernel/config configfs defaults 0 0" ;;
+		securityfs) kernel_fs_lines="$kernel_fs_lines
+securityfs $R0/sys/kernel/security securityfs defaults 0 0" ;;
+		bpf) kernel_fs_lines="$kernel_fs_lines
+bpf $R0/sys/fs/bpf bpf mode=700 0 0" ;;
+		mqueue) kernel_fs_lines="$kernel_fs_lines
+mqueue $R0/dev/mqueue mqueue defaults 0 0" ;;
+		esac
+	done
 }
 
 # After a restore every code path runs for the first time, and under emulation the first fork and exec
@@ -28,8 +55,12 @@ xchg $R0/run/vm-exec/xchg 9p $NINEP 0 0" >/pipes/fstab
 # - a busybox shell in the stage runs pivot_root, and one in this root umount, as their last command
 #   (which busybox runs in its own process, without a fork) once the agent writes to their pipe.
 start_root_helpers() {
+	make_kernel_fs_table
 	mount -a -T /pipes/fstab 3>&- 4>&- 6>&- 7>&- 8>&- 9>&- &
 	mounter=$!
+	# The mover (see handover): it goes on once PID 1 is in the root, and moves the root onto /.
+	sh -c 'read -r go </pipes/move; cd /stage && mount --move . /' 3>&- 4>&- 6>&- 7>&- 8>&- 9>&- &
+	mover=$!
 	[ "$R0" = "$R" ] && return
 	chroot /stage /.vmx/busybox sh -c 'read -r go </.pivot && pivot_root /.root /.root/run/vm-exec/stage' 3>&- 4>&- 6>&- 7>&- 8>&- 9>&- &
 	pivoter=$!
@@ -83,5 +114,32 @@ build_root() {
 	# shellcheck disable=SC2153
 	[ "$VMX_HOSTNAME" = vm-exec ] || hostname "$VMX_HOSTNAME"
 	[ -z "$VMX_NAT_NIC$VMX_LAN_NIC" ] || configure_network
+	fill_account_files
+	handover
 	coldplug
+}
+
+# The fresh account files (made empty in the upper layer by init.sh) get a line for every account and
+# group of the root's /etc/passwd and /etc/group, with a locked password ('*', '!'), as a new system has:
+# chpasswd, passwd, usermod and su then find the accounts they expect. Builtins only: no process.
+fill_account_files() {
+	while IFS=: read -r name _; do
+		echo "$name:*::0:99999:7:::"
+	done 2>/dev/null <"$R/etc/passwd" >"$R/etc/shadow"
+	while IFS=: read -r name _ _ members; do
+		echo "$name:!::$members"
+	done 2>/dev/null <"$R/etc/group" >"$R/etc/gshadow"
+	# The backups as the tools leave them: a copy of the file before the last change.
+	while IFS= read -r line; do echo "$line"; done <"$R/etc/shadow" >"$R/etc/shadow-"
+	while IFS= read -r line; do echo "$line"; done <"$R/etc/gshadow" >"$R/etc/gshadow-"
+}
+
+# The hand-over (init.sh's end has the why): PID 1, told so, enters the root mounted on /stage
+# (`cd /stage && exec chroot .`, with the initramfs's busybox bound in the root) and tells the mover,
+# which moves the root onto /. From here on this side (the agent, its coldplug and hotplug) sees the
+# initramfs at / and the guest's root as /proc/1/root. No process starts here: PID 1 only execs, and the
+# mover was forked before "ready".
+handover() {
+	echo go >/pipes/handover
+	wait "$mover" || die "cannot move the guest root onto / (the hand-over to it): $(cat /proc/mounts)"
 }
