@@ -288,7 +288,9 @@ trap '' CHLD
 # runs from then on is the initramfs's busybox, bound into the root at /run/vm-exec/busybox; it tells the
 # mover to go on fd 5 (a pipe the mover waits on since before "ready": after a restore nothing forks).
 # Without that busybox (its mount failed) PID 1 stays here and only the move happens.
-read -r _ </pipes/handover
+# A child of PID 1 that ends (the early runner, when its copy of the shell could not start) may interrupt
+# the open of the pipe: read again until the word arrives.
+until read -r go </pipes/handover 2>/dev/null && [ "$go" = go ]; do usleep 10000; done
 cd /stage || log "cannot enter the guest root"
 exec 5>/pipes/move
 # shellcheck disable=SC2016
