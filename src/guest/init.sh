@@ -19,14 +19,15 @@
 #      are dropped); fork the agent, which starts the processes that will build the root (each blocked on
 #      a pipe), says `ready`, and waits for `go`. Nothing 9p is mounted yet, so the host may save a
 #      snapshot of the VM right here (QEMU refuses to migrate once a 9p share is mounted). PID 1 itself
-#      ignores SIGCHLD (the kernel reaps orphans at once) and only stays alive from here on;
+#      ignores SIGCHLD (the kernel reaps orphans at once) and waits for the hand-over;
 #   4. on `go`: build the root (the host's / read-only over 9p under a tmpfs overlay, with the guest's
 #      own /proc, /sys, /dev, /tmp, /run) and mount the exchange dir in it, all with one `mount -a`;
 #      pivot_root the runner into it (or, with no copy of the shell or one that did not start, start the
 #      runner in it now); read the per-VM settings the host wrote there (boot.env) and apply them (exposed
-#      host paths, the shared dir, a modules dir, the host name, network cards); say `up`. When the runner
-#      already runs and the VM asks for none of those settings, nothing here forks or execs: the helpers
-#      were started before `ready`;
+#      host paths, the shared dir, a modules dir, the host name, network cards); hand over to the root as
+#      an initramfs does (PID 1 chroots into it, the root moves onto /: see the end of this file); say
+#      `up`. When the runner already runs and the VM asks for none of those settings, nothing here forks:
+#      the helpers were started before `ready`, and PID 1 only execs;
 #   5. agent loop: `run ID` hands the id to the runner's subshell waiting on a free cgroup slot, which
 #      runs xchg/ID.sh in that root (so `kill ID` can kill its whole process tree with cgroup.kill);
 #      the runner answers `done ID STATUS`; `reap ID` returns the slot once its processes are all gone;

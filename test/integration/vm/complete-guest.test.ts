@@ -15,9 +15,37 @@ afterAll(async () => {
 	await vm?.close();
 });
 
+describe('a home and account files of its own', () => {
+	it("never shows the host's /etc/shadow: every line is a fresh, locked account", async () => {
+		const guest = (await vm.succeed('cat /etc/shadow /etc/shadow-')).stdout.trim().split('\n');
+		expect(guest.length).toBeGreaterThan(1);
+		for (const line of guest) expect(line).toMatch(/^[^:]+:\*::0:99999:7:::$/);
+		// Run as root, the test reads the host's file: none of its password fields reaches the guest.
+		const host = await readFile('/etc/shadow', 'utf8').catch(() => undefined);
+		for (const field of (host ?? '').split('\n').map((line) => line.split(':')[1] ?? '')) {
+			if (field.length > 2) expect(guest.join('\n')).not.toContain(field);
+		}
+	});
+
+	it('has a writable, empty /root for git config --global and the like', async () => {
+		const result = await vm.succeed('ls -A /root; stat -c %a /root; git config --global user.name vm-exec && git config --global user.name && touch ~/x');
+		expect(result.stdout).toBe('700\nvm-exec\n');
+	});
+
+	it('has fresh account files: useradd, chpasswd, su and runuser work', async () => {
+		const result = await vm.succeed(
+			'grep -c "^root:\\*:" /etc/shadow; useradd -m bob && echo bob:secret | chpasswd && grep -c "^bob:[$]" /etc/shadow && su bob -c "id -un" && runuser -u bob -- whoami && grep -c "^bob:" /etc/gshadow',
+		);
+		expect(result.stdout).toBe('1\n1\nbob\nbob\n1\n');
+	});
+
+});
+
 describe('what a Linux system has', () => {
 	it('has /dev/fd and /dev/std{in,out,err}: bash process substitution and >/dev/stderr work', async () => {
-		const result = await vm.exec('bash -c "cat <(echo substituted)"; echo to-stderr >/dev/stderr; echo to-stdout >/dev/stdout; cat /dev/stdin', {
+		// An exec's stdout and stderr are files (as with `script >out 2>err`): `>/dev/stdout` would truncate
+		// what came before, as on any Linux system, so the script appends (>>) once it has written.
+		const result = await vm.exec('bash -c "cat <(echo substituted)"; echo to-stderr >/dev/stderr; echo to-stdout >>/dev/stdout; cat /dev/stdin', {
 			input: 'from-stdin\n',
 		});
 		expect(result).toMatchObject({ stdout: 'substituted\nto-stdout\nfrom-stdin\n', stderr: 'to-stderr\n', exitCode: 0 });
@@ -83,30 +111,5 @@ describe("execs run in the guest's real root", () => {
 		);
 		const [crashed, ran] = result.stdout.split('\n');
 		expect(ran).toBe(crashed);
-	});
-});
-
-describe('a home and account files of its own', () => {
-	it('has a writable, empty /root for git config --global and the like', async () => {
-		const result = await vm.succeed('ls -A /root; stat -c %a /root; git config --global user.name vm-exec && git config --global user.name && touch ~/x');
-		expect(result.stdout).toBe('700\nvm-exec\n');
-	});
-
-	it('has fresh account files: useradd, chpasswd, su and runuser work', async () => {
-		const result = await vm.succeed(
-			'grep -c "^root:\\*:" /etc/shadow; useradd -m bob && echo bob:secret | chpasswd && grep -c "^bob:\\$" /etc/shadow && su bob -c "id -un" && runuser -u bob -- whoami && grep -c "^bob:" /etc/gshadow',
-		);
-		expect(result.stdout).toBe('1\n1\nbob\nbob\n1\n');
-	});
-
-	it("never shows the host's /etc/shadow: every line is a fresh, locked account", async () => {
-		const guest = (await vm.succeed('cat /etc/shadow /etc/shadow-')).stdout.trim().split('\n');
-		expect(guest.length).toBeGreaterThan(1);
-		for (const line of guest) expect(line).toMatch(/^[^:]+:\*::0:99999:7:::$/);
-		// Run as root, the test reads the host's file: none of its password fields reaches the guest.
-		const host = await readFile('/etc/shadow', 'utf8').catch(() => undefined);
-		for (const field of (host ?? '').split('\n').map((line) => line.split(':')[1] ?? '')) {
-			if (field.length > 2) expect(guest.join('\n')).not.toContain(field);
-		}
 	});
 });
