@@ -193,7 +193,7 @@ export function initramfsEntries(contents: {
 		entries.push({ type: 'dir', path: dir });
 	}
 	// The named pipes of the guest init (see guest/init.sh and root.sh): carried, they cost it no mkfifo.
-	for (const pipe of ['runs', 'started', 'slot1', 'slot2', 'slot3', 'slot4', 'fstab', 'unstage', 'handover', 'move']) {
+	for (const pipe of ['runs', 'started', 'slot1', 'slot2', 'slot3', 'slot4', 'fstab', 'unstage', 'handover', 'move', 'accounts']) {
 		entries.push({ type: 'fifo', path: `pipes/${pipe}` });
 	}
 	entries.push({ type: 'fifo', path: 'stage/.pivot' });
