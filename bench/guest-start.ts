@@ -32,7 +32,10 @@ export async function benchGuestStart(options: { boots: number; execs: number })
 	const cache = await dir({ prefix: 'vm-exec-bench-guest-', unsafeCleanup: true });
 	try {
 		const cacheDir = cache.path;
-		const builds: Array<[string, StartVm]> = [['', startThisVm], ...(baseline ? [['BASELINE build: ', baseline] as [string, StartVm]] : [])];
+		const builds: Array<[string, StartVm]> = [
+			['', startThisVm],
+			...(baseline ? [['BASELINE build: ', baseline] as [string, StartVm]] : []),
+		];
 		const kinds: Array<[string, VmOptions]> = [
 			['cold boot → first exec result', { cacheDir, snapshot: false }],
 			['from a snapshot → first exec result', { cacheDir }],
@@ -46,7 +49,8 @@ export async function benchGuestStart(options: { boots: number; execs: number })
 				for (const [name, vmOptions] of kinds) add(`${label}${name}`, [(await timeFirstResult(start, vmOptions)).ms]);
 			}
 		}
-		for (const [label, start] of builds) add(`${label}exec('true') in a VM from a snapshot`, await timeExecTrue(start, { cacheDir }, options.execs));
+		for (const [label, start] of builds)
+			add(`${label}exec('true') in a VM from a snapshot`, await timeExecTrue(start, { cacheDir }, options.execs));
 		return [...samples].map(([metric, values]) => ({ metric, unit: 'ms', samples: values }));
 	} finally {
 		await cache.cleanup();

@@ -19,7 +19,14 @@ import { readModuleFile } from './module-file.js';
 export { readModuleFile };
 import { readBusyboxApplets } from './busybox-applets.js';
 import { GUEST_DEV_LINKS } from '../guest/dev-links.js';
-import { guestModules, NETWORK_MODULES, OPTIONAL_GUEST_MODULES, parseModulesBuiltin, parseModulesDep, resolveModuleLoadOrder } from './module-deps.js';
+import {
+	guestModules,
+	NETWORK_MODULES,
+	OPTIONAL_GUEST_MODULES,
+	parseModulesBuiltin,
+	parseModulesDep,
+	resolveModuleLoadOrder,
+} from './module-deps.js';
 import { deviceModuleFiles, formatDeviceAliases, resolveDeviceAliases } from '../disks/device-modules.js';
 
 const INITRAMFS_FORMAT = 'initramfs-v6';
@@ -251,7 +258,10 @@ export function initramfsEntries(contents: {
 	entries.push({ type: 'dir', path: 'etc/vm-exec/dev/pts' });
 	entries.push({ type: 'dir', path: 'etc/vm-exec/dev/shm' });
 	entries.push(...GUEST_DEV_LINKS.map(([name, target]) => ({ type: 'symlink' as const, path: `etc/vm-exec/dev/${name}`, target })));
-	entries.push({ type: 'dir', path: 'etc/vm-exec/dev-kcore' }, { type: 'symlink', path: 'etc/vm-exec/dev-kcore/core', target: '/proc/kcore' });
+	entries.push(
+		{ type: 'dir', path: 'etc/vm-exec/dev-kcore' },
+		{ type: 'symlink', path: 'etc/vm-exec/dev-kcore/core', target: '/proc/kcore' },
+	);
 	const nodeDirs = new Set<string>(['pts', 'shm']);
 	for (const node of parseModulesDevname(contents.devnames ?? '')) {
 		const parts = node.name.split('/');

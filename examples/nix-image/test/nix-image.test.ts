@@ -117,7 +117,7 @@ test('the VM partitions, formats and mounts a new image and installs the closure
 	expect(result.stdout.trim().split('\n').sort()).toEqual(closurePaths);
 });
 
-test("the host reads the closure and its database from the image with debugfs, and e2fsck finds it clean", async () => {
+test('the host reads the closure and its database from the image with debugfs, and e2fsck finds it clean', async () => {
 	const partition = `${image}?offset=${await firstPartitionOffset(image)}`;
 	const debugfs = async (command: string) => (await run(sbinTool('debugfs'), ['-R', command, partition])).stdout;
 	expect(await debugfs(`cat ${closure}/bin/hello`)).toContain('echo hello from the nix store');

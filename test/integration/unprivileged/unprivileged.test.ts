@@ -44,6 +44,38 @@ async function readableBy(file: string, user: User): Promise<boolean> {
 	}
 }
 
+/** Whether nix-daemon answers on its socket (as `user`: through the socket's group). */
+async function nixDaemonAnswers(asUser: (args: string[]) => string[]): Promise<boolean> {
+	const ping = asUser(['nix', '--extra-experimental-features', 'nix-command', 'store', 'ping', '--store', 'daemon']);
+	return (await execa(ping[0]!, ping.slice(1), { reject: false, timeout: 20_000 })).exitCode === 0;
+}
+
+/**
+ * As on NixOS, a user other than root builds through nix-daemon (Debian's nix-bin store belongs to root).
+ * Run as root (CI), the test puts the user in the daemon's group and starts a daemon when none answers;
+ * the returned function stops the one it started. Run as anyone else, the user's own daemon must answer.
+ */
+async function ensureNixDaemon(user: User): Promise<() => Promise<void>> {
+	const asUser = (args: string[]) =>
+		asRoot ? ['setpriv', `--reuid=${user.uid}`, `--regid=${user.gid}`, '--init-groups', '--', 'env', `HOME=${user.home}`, ...args] : args;
+	if (!asRoot || (await nixDaemonAnswers(asUser))) return async () => {};
+	await execa('gpasswd', ['-a', user.name, 'nix-users']);
+	if (await nixDaemonAnswers(asUser)) return async () => {};
+	const daemon = execa('nix-daemon', [], { reject: false, stdio: 'ignore' });
+	const deadline = Date.now() + 20_000;
+	while (!(await nixDaemonAnswers(asUser))) {
+		if (Date.now() > deadline) {
+			daemon.kill();
+			throw new Error('nix-daemon did not answer within 20 s');
+		}
+		await new Promise((resolve) => setTimeout(resolve, 250));
+	}
+	return async () => {
+		daemon.kill();
+		await daemon;
+	};
+}
+
 describe('as an unprivileged host user', () => {
 	let user: User;
 	let work: string;
@@ -108,7 +140,9 @@ describe('as an unprivileged host user', () => {
 		]);
 		expect(result.exitCode, String(result.all)).toBe(0);
 		expect(String(result.stdout)).toMatch(/^exit 0$/m);
-		const guestShadow = String(result.stdout).split('\n').filter((line) => line.includes(':'));
+		const guestShadow = String(result.stdout)
+			.split('\n')
+			.filter((line) => line.includes(':'));
 		expect(guestShadow.length).toBeGreaterThan(1);
 		for (const line of guestShadow) expect(line).toMatch(/^[^:]+:\*::0:99999:7:::$/);
 		// The host user cannot read the host's /etc/shadow; run as root, this test can: none of it is in the guest.
@@ -216,6 +250,32 @@ test("fileVm: one VM for the file, with the guest's own account files", async ({
 		const { passed, others, output } = await vitest(dir);
 		expect(others, output).toEqual([]);
 		expect(passed, output).toBe(2);
+	}, 600_000);
+
+	it('runs the system-spec example: sysctls, network devices, mounts and users (useradd) in the guest', async () => {
+		const dir = await project('system-spec', path.join(repoRoot, 'examples/system-spec'));
+		const { passed, others, output } = await vitest(dir);
+		expect(others, output).toEqual([]);
+		expect(passed, output).toBe(7);
+	}, 600_000);
+
+	it('runs the kernel-module example: the module built on the host by the user, loaded in the guest', async () => {
+		const dir = await project('kernel-module', path.join(repoRoot, 'examples/kernel-module'));
+		const { passed, others, output } = await vitest(dir);
+		expect(others, output).toEqual([]);
+		expect(passed, output).toBe(4);
+	}, 600_000);
+
+	it('runs the nix-image example: a closure built through nix-daemon, installed into an image by nix copy in the guest', async () => {
+		const stopDaemon = await ensureNixDaemon(user);
+		try {
+			const dir = await project('nix-image', path.join(repoRoot, 'examples/nix-image'));
+			const { passed, others, output } = await vitest(dir);
+			expect(others, output).toEqual([]);
+			expect(passed, output).toBe(5);
+		} finally {
+			await stopDaemon();
+		}
 	}, 600_000);
 
 	it('runs the disk-image example: an image built and checked without root', async () => {

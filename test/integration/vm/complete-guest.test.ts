@@ -28,7 +28,9 @@ describe('a home and account files of its own', () => {
 	});
 
 	it('has a writable, empty /root for git config --global and the like', async () => {
-		const result = await vm.succeed('ls -A /root; stat -c %a /root; git config --global user.name vm-exec && git config --global user.name && touch ~/x');
+		const result = await vm.succeed(
+			'ls -A /root; stat -c %a /root; git config --global user.name vm-exec && git config --global user.name && touch ~/x',
+		);
 		expect(result.stdout).toBe('700\nvm-exec\n');
 	});
 
@@ -38,23 +40,36 @@ describe('a home and account files of its own', () => {
 		);
 		expect(result.stdout).toBe('1\n1\nbob\nbob\n1\n');
 	});
-
 });
 
 describe('what a Linux system has', () => {
 	it('has /dev/fd and /dev/std{in,out,err}: bash process substitution and >/dev/stderr work', async () => {
 		// An exec's stdout and stderr are files (as with `script >out 2>err`): `>/dev/stdout` would truncate
 		// what came before, as on any Linux system, so the script appends (>>) once it has written.
-		const result = await vm.exec('bash -c "cat <(echo substituted)"; echo to-stderr >/dev/stderr; echo to-stdout >>/dev/stdout; cat /dev/stdin', {
-			input: 'from-stdin\n',
-		});
+		const result = await vm.exec(
+			'bash -c "cat <(echo substituted)"; echo to-stderr >/dev/stderr; echo to-stdout >>/dev/stdout; cat /dev/stdin',
+			{
+				input: 'from-stdin\n',
+			},
+		);
 		expect(result).toMatchObject({ stdout: 'substituted\nto-stdout\nfrom-stdin\n', stderr: 'to-stderr\n', exitCode: 0 });
 	});
 
-	it("mounts debugfs, tracefs, configfs, securityfs, bpf and mqueue where the kernel has them", async () => {
+	it('mounts debugfs, tracefs, configfs, securityfs, bpf and mqueue where the kernel has them', async () => {
 		const mounts = (await vm.succeed('cat /proc/mounts')).stdout;
-		const table = new Map(mounts.split('\n').map((line) => line.split(' ')).map((fields) => [fields[1], fields[2]]));
-		expect(Object.fromEntries(['/sys/kernel/debug', '/sys/kernel/tracing', '/sys/kernel/config', '/sys/kernel/security', '/sys/fs/bpf', '/dev/mqueue'].map((p) => [p, table.get(p)]))).toEqual({
+		const table = new Map(
+			mounts
+				.split('\n')
+				.map((line) => line.split(' '))
+				.map((fields) => [fields[1], fields[2]]),
+		);
+		expect(
+			Object.fromEntries(
+				['/sys/kernel/debug', '/sys/kernel/tracing', '/sys/kernel/config', '/sys/kernel/security', '/sys/fs/bpf', '/dev/mqueue'].map(
+					(p) => [p, table.get(p)],
+				),
+			),
+		).toEqual({
 			'/sys/kernel/debug': 'debugfs',
 			'/sys/kernel/tracing': 'tracefs',
 			'/sys/kernel/config': 'configfs',

@@ -91,7 +91,16 @@ describe('selectDoctorChecks', () => {
 	});
 
 	it("checks the root instead of the host's shell and bash for aarch64, and no x86 firmware", () => {
-		expect(selectDoctorChecks(target({ arch: 'aarch64' }))).toEqual(['QEMU', 'KVM', 'kernel', 'modules', 'root', 'busybox', 'cache dir', 'host files']);
+		expect(selectDoctorChecks(target({ arch: 'aarch64' }))).toEqual([
+			'QEMU',
+			'KVM',
+			'kernel',
+			'modules',
+			'root',
+			'busybox',
+			'cache dir',
+			'host files',
+		]);
 	});
 
 	it('checks the root and the firmware for an x86_64 VM with --root', () => {

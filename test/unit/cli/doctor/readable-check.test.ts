@@ -12,7 +12,9 @@ describe('describeUnreadable', () => {
 	it('is ok when only paths the guest makes its own are unreadable, and names them', () => {
 		const check = describeUnreadable(['/root', '/etc/shadow', '/etc/gshadow'].map(byPath));
 		expect(check.status).toBe('ok');
-		expect(check.detail).toBe('the guest can read what it commonly needs; the guest has its own /root, /etc/shadow, /etc/gshadow (as for every user)');
+		expect(check.detail).toBe(
+			'the guest can read what it commonly needs; the guest has its own /root, /etc/shadow, /etc/gshadow (as for every user)',
+		);
 	});
 
 	it('warns with the consequence of each unreadable path the guest shows as on the host', () => {
