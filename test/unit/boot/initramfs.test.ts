@@ -101,6 +101,9 @@ describe('the initramfs and network drivers', () => {
 			'pipes/slot4',
 			'pipes/fstab',
 			'pipes/unstage',
+			'pipes/handover',
+			'pipes/move',
+			'pipes/accounts',
 			'stage/.pivot',
 		]);
 		expect(entries.find((entry) => entry.path === 'bin/vmx-modprobe')).toMatchObject({ type: 'file', mode: 0o755 });
