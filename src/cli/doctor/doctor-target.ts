@@ -72,7 +72,7 @@ export function selectDoctorChecks(target: DoctorTarget): string[] {
 		'cache dir',
 		...(archSpec(target.arch).usesQboot ? ['firmware'] : []),
 		...(ownRoot ? [] : ['bash']),
-		'host files',
+		'readable',
 	];
 }
 

@@ -27,9 +27,9 @@ export function describeUnreadable(unreadable: readonly GuestPath[]): DoctorChec
 	const fresh = unreadable.filter((entry) => entry.guest === 'fresh').map((entry) => entry.path);
 	const replaced = fresh.length > 0 ? `; the guest has its own ${fresh.join(', ')} (as for every user)` : '';
 	const host = unreadable.filter((entry) => entry.guest === 'host');
-	if (host.length === 0) return { name: 'host files', status: 'ok', detail: `the guest can read what it commonly needs${replaced}` };
+	if (host.length === 0) return { name: 'readable', status: 'ok', detail: `the guest can read what it commonly needs${replaced}` };
 	return {
-		name: 'host files',
+		name: 'readable',
 		status: 'warn',
 		detail: `unreadable to this user, so in the guest too (even as root): ${host.map((entry) => `${entry.path} (${entry.note})`).join('; ')}${replaced}`,
 		fix: 'run as root, or give the guest what it needs another way (the `shared` dir, a disk, a file written in the guest)',

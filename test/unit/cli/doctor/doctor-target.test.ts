@@ -86,7 +86,7 @@ describe('selectDoctorChecks', () => {
 			'cache dir',
 			'firmware',
 			'bash',
-			'host files',
+			'readable',
 		]);
 	});
 
@@ -99,7 +99,7 @@ describe('selectDoctorChecks', () => {
 			'root',
 			'busybox',
 			'cache dir',
-			'host files',
+			'readable',
 		]);
 	});
 
@@ -113,7 +113,7 @@ describe('selectDoctorChecks', () => {
 			'busybox',
 			'cache dir',
 			'firmware',
-			'host files',
+			'readable',
 		]);
 	});
 });

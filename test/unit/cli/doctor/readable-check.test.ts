@@ -6,7 +6,7 @@ const byPath = (p: string) => [...FRESH_PATHS, ...HOST_ONLY_PATHS].find((entry) 
 
 describe('describeUnreadable', () => {
 	it('is ok when the user can read everything (root)', () => {
-		expect(describeUnreadable([])).toEqual({ name: 'host files', status: 'ok', detail: 'the guest can read what it commonly needs' });
+		expect(describeUnreadable([])).toEqual({ name: 'readable', status: 'ok', detail: 'the guest can read what it commonly needs' });
 	});
 
 	it('is ok when only paths the guest makes its own are unreadable, and names them', () => {
