@@ -172,9 +172,33 @@ describe('as an unprivileged host user', () => {
 		].join('\n');
 		const result = await run([process.execPath, path.join(pkg, 'dist/cli/main.js'), '--quiet', `set -e\n${script}`]);
 		expect(result.exitCode, String(result.all)).toBe(0);
-		expect(String(result.stdout)).toBe('substituted\ndebugfs\n0\nvm-exec\n0\ntest_firmware: loaded: 10\nran\n');
-		expect(String(result.stderr)).toBe('to-stderr\n');
+		// execa strips the final newline.
+		expect(String(result.stdout)).toBe('substituted\ndebugfs\n0\nvm-exec\n0\ntest_firmware: loaded: 10\nran');
+		expect(String(result.stderr)).toBe('to-stderr');
 	}, 180_000);
+
+	it("runs the README's other commands: a tar piped in, and a disk image built in the VM and read on the host", async () => {
+		const tar = (await execa('tar', ['-c', '-C', repoRoot, 'src/guest'], { encoding: 'buffer' })).stdout;
+		const piped = await run([process.execPath, path.join(pkg, 'dist/cli/main.js'), 'mkdir /build && tar -x -C /build && ls /build/src'], {
+			stdin: 'pipe',
+			input: tar,
+		});
+		expect(piped.exitCode, String(piped.all)).toBe(0);
+		expect(String(piped.stdout)).toBe('guest');
+		const content = path.join(work, 'content');
+		await mkdir(path.join(content, 'etc'), { recursive: true });
+		await writeFile(path.join(content, 'etc/motd'), 'made by vmexec-ci\n');
+		if (asRoot) await execa('chown', ['-R', `${user.uid}:${user.gid}`, content]);
+		const image = await run([
+			process.execPath,
+			path.join(pkg, 'dist/cli/main.js'),
+			'--disk=disk.img:64M',
+			`echo start=2048,type=83 | sfdisk -q /dev/vda && mkfs.ext4 -q /dev/vda1 && mount /dev/vda1 /mnt && cp -a ${content}/. /mnt/ && umount /mnt`,
+		]);
+		expect(image.exitCode, String(image.all)).toBe(0);
+		const motd = await run(['/sbin/debugfs', '-R', 'cat /etc/motd', 'disk.img?offset=1048576']);
+		expect(String(motd.stdout)).toBe('made by vmexec-ci');
+	}, 300_000);
 
 	it('runs vm-exec doctor', async () => {
 		const result = await run([process.execPath, path.join(pkg, 'dist/cli/main.js'), 'doctor']);
