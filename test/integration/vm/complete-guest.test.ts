@@ -108,6 +108,13 @@ describe("execs run in the guest's real root", () => {
 		expect(result.stdout).toMatch(/^0\n0\n\s+0\s+\d+\s+1\n$/);
 	});
 
+	it('runs bubblewrap, rootless, as a user made in the guest (install-host-deps --dev installs it)', async () => {
+		const result = await vm.succeed(
+			'useradd -m bwuser && runuser -u bwuser -- bwrap --ro-bind / / --dev /dev --proc /proc --unshare-all --uid 0 --gid 0 sh -c "id -u; hostname"',
+		);
+		expect(result.stdout).toMatch(/^0\n\S+\n$/);
+	});
+
 	it("loads firmware from the guest's /lib/firmware (test_firmware)", async () => {
 		const result = await vm.exec(
 			'modprobe test_firmware && mkdir -p /lib/firmware && printf vm-exec-fw >/lib/firmware/vmx-test.bin && ' +
