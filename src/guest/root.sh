@@ -76,6 +76,7 @@ build_root() {
 	wait "$mounter"
 	[ -x "$R0$SH" ] || die "cannot mount the host root, or $SH is not in it: $(cat /proc/mounts)"
 	[ -f "$R0/run/vm-exec/xchg/boot.env" ] || die "cannot mount the exchange directory: $(cat /proc/mounts)"
+	echo go >/pipes/accounts
 	if [ "$R0" != "$R" ]; then
 		# The root moves to $R (where the stage was); the stage, to the root's /run/vm-exec/stage, where it
 		# is unmounted: the runner keeps its files open, nothing else needs them.
@@ -86,8 +87,6 @@ build_root() {
 	else
 		runner env -i chroot "$R" "$SH" -c "$RUNNER" "$SH" &
 	fi
-	# The root is on /stage now, where the accounts helper writes: let it go while the rest goes on.
-	echo go >/pipes/accounts
 	# boot.env is written by the host for each VM (src/protocol/exec-files.ts): nothing to follow here.
 	# shellcheck source=/dev/null
 	. "$X/boot.env" || die "cannot read boot.env"
@@ -125,14 +124,15 @@ build_root() {
 # The fresh account files (made empty in the upper layer by init.sh) get a line for every account and
 # group of the root's /etc/passwd and /etc/group, with a locked password ('*', '!'), as a new system has:
 # chpasswd, passwd, usermod and su then find the accounts they expect; the backups are the same. One awk,
-# forked before "ready" and told to go once the root is on /stage (a shell's read loop reads a byte at a
-# time: over 9p that cost 0.3 s), which writes only the upper layer's files: the host's are never read.
-# The agent waits for it before the hand-over (it writes through /stage).
+# forked before "ready" and told to go once the root is mounted (a shell's read loop reads a byte at a
+# time: over 9p that cost 0.3 s), runs while the agent goes on. It reads the root's share (/host) and
+# writes the upper layer's files, which exist already (only their content changes, no copy-up): both
+# paths stay put while the root moves. The agent waits for it before the hand-over.
 start_accounts_helper() {
 	# shellcheck disable=SC2016
-	sh -c 'read -r go </pipes/accounts && exec awk -F: -v d="$1/etc" '"'"'
+	sh -c 'read -r go </pipes/accounts && exec awk -F: -v d=/rw/root/upper/etc '"'"'
 		FNR == NR { print $1 ":*::0:99999:7:::" >(d "/shadow"); print $1 ":*::0:99999:7:::" >(d "/shadow-"); next }
-		{ print $1 ":!::" $4 >(d "/gshadow"); print $1 ":!::" $4 >(d "/gshadow-") }'"'"' "$1/etc/passwd" "$1/etc/group"' sh "$R" \
+		{ print $1 ":!::" $4 >(d "/gshadow"); print $1 ":!::" $4 >(d "/gshadow-") }'"'"' /host/etc/passwd /host/etc/group' \
 		3>&- 4>&- 6>&- 7>&- 8>&- 9>&- 2>/dev/null &
 	accounts=$!
 }
