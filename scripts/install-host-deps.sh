@@ -129,6 +129,10 @@ if [ "$dev" = 1 ]; then
 	command -v qemu-img >/dev/null 2>&1 || missing="$missing qemu-utils"
 	command -v sfdisk >/dev/null 2>&1 || missing="$missing fdisk"
 	command -v debugfs >/dev/null 2>&1 || [ -x /sbin/debugfs ] || missing="$missing e2fsprogs"
+	# The complete guest's tests: a rootless sandbox (bubblewrap) in the guest's user namespaces.
+	command -v bwrap >/dev/null 2>&1 || missing="$missing bubblewrap"
+	# The nix-image example: a closure built on the host (nix-build, nix-store) and nix copy in the guest.
+	command -v nix-build >/dev/null 2>&1 || missing="$missing nix-bin"
 	# The debugging tests: a real terminal for the interactive shell (tmux) and a real debugger (gdb).
 	command -v tmux >/dev/null 2>&1 || missing="$missing tmux"
 	command -v gdb >/dev/null 2>&1 || missing="$missing gdb"

@@ -9,7 +9,7 @@ import { type Arch, archSpec } from '../arch/arch.js';
 import { VmBootError } from '../errors.js';
 import { readGuestScripts } from '../guest/scripts.js';
 import { fileIdentity, hashKey } from '../cache/dir.js';
-import { guestModules, NETWORK_MODULES, parseModulesBuiltin, parseModulesDep, resolveModuleLoadOrder } from '../kernel/module-deps.js';
+import { guestModules, NETWORK_MODULES, OPTIONAL_GUEST_MODULES, parseModulesBuiltin, parseModulesDep, resolveModuleLoadOrder } from '../kernel/module-deps.js';
 import { type GuestShell, guestShellIdentity, resolveGuestShell } from './guest-shell.js';
 import { deviceModuleFiles, formatDeviceAliases, resolveDeviceAliases } from './device-modules.js';
 import { INITRAMFS_FORMAT } from './initramfs.js';
@@ -69,7 +69,7 @@ async function resolveModuleOrders(inputs: InitramfsInputs): Promise<ResolvedOrd
 	const depFile = path.join(inputs.modulesDir, 'modules.dep');
 	const builtinFile = path.join(inputs.modulesDir, 'modules.builtin');
 	const aliasFile = path.join(inputs.modulesDir, 'modules.alias');
-	const wanted = [...guestModules(archSpec(inputs.arch ?? 'x86_64')), ...(inputs.extraModules ?? [])];
+	const wanted = [...guestModules(archSpec(inputs.arch ?? 'x86_64')), ...OPTIONAL_GUEST_MODULES, ...(inputs.extraModules ?? [])];
 	const identityOrMissing = (file: string) => fileIdentity(file).catch(() => `${file}:missing`);
 	const identity = [
 		await identityOrMissing(depFile),

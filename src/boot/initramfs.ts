@@ -7,6 +7,7 @@
  * Which files go in and the archive's cache key: initramfs-plan.ts. Reading, packing and caching it:
  * prepare-initramfs.ts.
  */
+import { GUEST_DEV_LINKS } from '../guest/dev-links.js';
 import { type Arch, archSpec } from '../arch/arch.js';
 import { readGuestScripts, runnerProgram } from '../guest/scripts.js';
 import type { CpioEntry } from './cpio.js';
@@ -16,7 +17,7 @@ import { parseModulesDevname } from './devnames.js';
  * The layout's version, part of the cache key (initramfs-plan.ts): the key covers the files that go in,
  * not this code, so a change to what the archive holds or where must bump it.
  */
-export const INITRAMFS_FORMAT = 'initramfs-v6';
+export const INITRAMFS_FORMAT = 'initramfs-v7';
 
 /** The archive's entries; pure once the file contents are read. */
 export function initramfsEntries(contents: {
@@ -63,7 +64,7 @@ export function initramfsEntries(contents: {
 	}
 	// The named pipes of the guest init (see guest/init.sh and root.sh): carried, they cost it no mkfifo.
 	// kmsg and kmsggo carry the kernel log to the host (init.sh's kernel log block).
-	for (const pipe of ['runs', 'started', 'slot1', 'slot2', 'slot3', 'slot4', 'fstab', 'unstage', 'kmsg', 'kmsggo']) {
+	for (const pipe of ['runs', 'started', 'slot1', 'slot2', 'slot3', 'slot4', 'fstab', 'unstage', 'handover', 'move', 'accounts', 'kmsg', 'kmsggo']) {
 		entries.push({ type: 'fifo', path: `pipes/${pipe}` });
 	}
 	entries.push({ type: 'fifo', path: 'stage/.pivot' });
@@ -120,6 +121,11 @@ export function initramfsEntries(contents: {
 	entries.push({ type: 'symlink', path: 'etc/vm-exec/dev/vmx-control', target: control.kind === 'serial' ? control.device : 'hvc0' });
 	entries.push({ type: 'dir', path: 'etc/vm-exec/dev/pts' });
 	entries.push({ type: 'dir', path: 'etc/vm-exec/dev/shm' });
+	entries.push(...GUEST_DEV_LINKS.map(([name, target]) => ({ type: 'symlink' as const, path: `etc/vm-exec/dev/${name}`, target })));
+	entries.push(
+		{ type: 'dir', path: 'etc/vm-exec/dev-kcore' },
+		{ type: 'symlink', path: 'etc/vm-exec/dev-kcore/core', target: '/proc/kcore' },
+	);
 	// The kernel log's taint reader's pipe (init.sh's kernel log block): in /dev, the runner sees it in its root.
 	entries.push({ type: 'fifo', path: 'etc/vm-exec/dev/vmx-taint' });
 	const nodeDirs = new Set<string>(['pts', 'shm']);

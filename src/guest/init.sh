@@ -19,14 +19,15 @@
 #      are dropped); fork the agent, which starts the processes that will build the root (each blocked on
 #      a pipe), says `ready`, and waits for `go`. Nothing 9p is mounted yet, so the host may save a
 #      snapshot of the VM right here (QEMU refuses to migrate once a 9p share is mounted). PID 1 itself
-#      ignores SIGCHLD (the kernel reaps orphans at once) and only stays alive from here on;
+#      ignores SIGCHLD (the kernel reaps orphans at once) and waits for the hand-over;
 #   4. on `go`: build the root (the host's / read-only over 9p under a tmpfs overlay, with the guest's
 #      own /proc, /sys, /dev, /tmp, /run) and mount the exchange dir in it, all with one `mount -a`;
 #      pivot_root the runner into it (or, with no copy of the shell or one that did not start, start the
 #      runner in it now); read the per-VM settings the host wrote there (boot.env) and apply them (exposed
-#      host paths, the shared dir, a modules dir, the host name, network cards); say `up`. When the runner
-#      already runs and the VM asks for none of those settings, nothing here forks or execs: the helpers
-#      were started before `ready`;
+#      host paths, the shared dir, a modules dir, the host name, network cards); hand over to the root as
+#      an initramfs does (PID 1 chroots into it, the root moves onto /: see the end of this file); say
+#      `up`. When the runner already runs and the VM asks for none of those settings, nothing here forks:
+#      the helpers were started before `ready`, and PID 1 only execs;
 #   5. agent loop: `run ID` hands the id to the runner's subshell waiting on a free cgroup slot, which
 #      runs xchg/ID.sh in that root (so `kill ID` can kill its whole process tree with cgroup.kill);
 #      the runner answers `done ID STATUS`; `reap ID` returns the slot once its processes are all gone;
@@ -94,18 +95,12 @@ fi
 echo 5 >/proc/sys/kernel/printk
 
 # The kernel loads modules on demand (ip link add … type veth, losetup, mount -t …) by running
-# /proc/sys/kernel/modprobe in PID 1's root, which is this initramfs: point it at the host's modprobe
-# inside the new root (built after "go"), so auto-loading sees every host module. The initramfs carries
-# /bin/vmx-modprobe empty and executable: writing it needs no chmod.
-printf '#!/bin/sh\nexec /bin/chroot %s /sbin/modprobe "$@"\n' "$R" >/bin/vmx-modprobe
-echo /bin/vmx-modprobe >/proc/sys/kernel/modprobe
-# Into the one devtmpfs every later /dev mount shows (never over a node the kernel made itself), with one
-# cp: the device nodes whose first open loads their module (/dev/loop-control, /dev/net/tun, /dev/fuse, …),
-# as systemd creates them from modules.devname on a real system; the pts and shm mount points; and
-# vmx-control, the control line: the second serial port ttyS1 (x86) or the virtio console hvc0 (aarch64's
-# virt machine has one PL011 only), which the runner writes to as well. Both are ttys: several processes
-# may have them open (a virtio-serial port, by contrast, opens only once).
-cp -an /etc/vm-exec/dev/* /dev/
+# /proc/sys/kernel/modprobe in PID 1's root. After "go" PID 1 hands over to the guest's root (see the end
+# of this file), so that is the root's own /sbin/modprobe, which sees every host module. The coldplug and
+# hotplug run on this side (in the initramfs) and reach that modprobe through PID 1's root; the initramfs
+# carries /bin/vmx-modprobe empty and executable: writing it needs no chmod.
+printf '#!/bin/sh\nexec /bin/chroot /proc/1/root /sbin/modprobe "$@"\n' >/bin/vmx-modprobe
+echo /sbin/modprobe >/proc/sys/kernel/modprobe
 
 # Everything that needs no 9p share is done before the snapshot point, so restored VMs skip it:
 # the host name, loopback, the writable layer, the guest's /run, the pipes to the runner, the runner
@@ -124,7 +119,41 @@ echo $((lo_flags | 1)) >/sys/class/net/lo/flags
 # group, so all of an exec's processes together weigh as much as the agent, and it may hold at most one
 # process per 256 KiB of guest memory (a fork bomb then fails to fork instead of filling the kernel).
 echo '+cpu +pids' >"$CG/cgroup.subtree_control" 2>/dev/null || log "no cpu or pids cgroup controller: execs are not contained"
-mkdir -p /rw/root/upper /rw/root/work /rw/run/vm-exec/xchg /rw/run/vm-exec/stage "$CG/vmx-1" "$CG/vmx-2" "$CG/vmx-3" "$CG/vmx-4"
+# In the same mkdir: the overlay's upper dir holds the mount points the root needs (any root directory
+# boots, also one without /run or /proc: they are made here, never on the host) and the dirs of the
+# fresh files below; /dev/mqueue is the mount point of mqueue in the one devtmpfs.
+mkdir -p /rw/root/work /rw/run/vm-exec/xchg /rw/run/vm-exec/stage "$CG/vmx-1" "$CG/vmx-2" "$CG/vmx-3" "$CG/vmx-4" \
+	/rw/root/upper/proc /rw/root/upper/sys /rw/root/upper/dev /rw/root/upper/tmp /rw/root/upper/run \
+	/rw/root/upper/mnt /rw/root/upper/root /rw/root/upper/etc /rw/root/upper/var/cache/ldconfig /dev/mqueue
+# What the guest makes fresh instead of showing the host's (the same for every host user, see
+# docs/api.md#what-the-guest-sees): a host user other than root cannot read these, so over 9p not even
+# the guest's root could, and useradd, passwd or ldconfig would fail. Files in the upper layer hide
+# the host's without reading them; the account files are filled after "go" (root.sh), the home and
+# ldconfig's cache are tmpfs mounts of the root's table. Made with builtins, mode 0600: no process.
+umask 077
+for f in shadow shadow- gshadow gshadow-; do : >"/rw/root/upper/etc/$f"; done
+umask 022
+# The mount point of the busybox PID 1 runs after the hand-over (see its end).
+: >/rw/run/vm-exec/busybox
+# The file systems a Linux system mounts, each where this kernel has it (debugfs, tracefs, configfs,
+# securityfs, bpf, mqueue): read from /proc/filesystems with builtins, mounted with the root after "go".
+kernel_fs=
+while read -r a b; do
+	case "${b:-$a}" in debugfs | tracefs | configfs | securityfs | bpf | mqueue) kernel_fs="$kernel_fs ${b:-$a}" ;; esac
+done </proc/filesystems
+# Into the one devtmpfs every later /dev mount shows (never over a node the kernel made itself), with one
+# cp: the device nodes whose first open loads their module (/dev/loop-control, /dev/net/tun, /dev/fuse, …),
+# as systemd creates them from modules.devname on a real system; the pts and shm mount points; and
+# vmx-control, the control line: the second serial port ttyS1 (x86) or the virtio console hvc0 (aarch64's
+# virt machine has one PL011 only), which the runner writes to as well. Both are ttys: several processes
+# may have them open (a virtio-serial port, by contrast, opens only once); and the links every Linux
+# system has and devtmpfs does not make: /dev/fd, /dev/stdin, /dev/stdout, /dev/stderr (bash's process
+# substitution, `>/dev/stderr`), and /dev/core where the kernel has /proc/kcore.
+dev_extra=
+[ -e /proc/kcore ] && dev_extra=/etc/vm-exec/dev-kcore/core
+# Split on purpose: empty or one path.
+# shellcheck disable=SC2086
+cp -an /etc/vm-exec/dev/* $dev_extra /dev/
 read -r _ mem_kib _ </proc/meminfo
 pids_max=$((mem_kib / 256))
 limit_slot() { echo "$pids_max" >"$CG/vmx-$1/pids.max" 2>/dev/null; }
@@ -151,7 +180,7 @@ runner() {
 	exec 5>&-
 	while sleep 1; do
 		log "the runner shell exited; restarting it"
-		env -i chroot "$R" "$SH" -c "$RUNNER" "$SH" </dev/null >/dev/console 2>&1 3>&-
+		env -i chroot /proc/1/root "$SH" -c "$RUNNER" "$SH" </dev/null >/dev/console 2>&1 3>&-
 	done
 }
 
@@ -279,4 +308,23 @@ agent &
 # PID 1 adopts every orphaned exec. With SIGCHLD ignored the kernel reaps them at once (no zombies),
 # so all PID 1 has left to do is to stay alive.
 trap '' CHLD
+# The hand-over, as an initramfs hands over to the real root (switch_root): once the agent has built the
+# root (mounted on /stage, the runner pivoted into it), PID 1 enters it with `chroot .`, and the agent's
+# mover then moves it onto / (handover in root.sh). The root is then the root of the mount namespace:
+# the kernel grants user namespaces only to a process whose root is that (not a chroot), and runs its
+# own helpers (the firmware loader, core_pattern pipes, modprobe) in the root of PID 1, whose fs_struct
+# the kernel's threads share: so it must be PID 1 itself that changes root, not a child of it. What PID 1
+# runs from then on is the initramfs's busybox, bound into the root at /run/vm-exec/busybox; it tells the
+# mover to go on fd 5 (a pipe the mover waits on since before "ready": after a restore nothing forks).
+# Without that busybox (its mount failed) PID 1 stays here and only the move happens.
+# A child of PID 1 that ends (the early runner, when its copy of the shell could not start) may interrupt
+# the open of the pipe: read again until the word arrives.
+until read -r go </pipes/handover 2>/dev/null && [ "$go" = go ]; do usleep 10000; done
+cd /stage || log "cannot enter the guest root"
+exec 5>/pipes/move
+# shellcheck disable=SC2016
+[ -x run/vm-exec/busybox ] && exec chroot . /run/vm-exec/busybox sh -c 'echo go >&5; exec 5>&-; trap "" CHLD; while :; do /run/vm-exec/busybox sleep 86400; done'
+log "no busybox in the guest root: the kernel's helpers stay in the initramfs"
+echo go >&5
+exec 5>&-
 while :; do sleep 86400; done

@@ -4,8 +4,9 @@
 # shellcheck disable=SC2154
 
 # The table of every mount the root needs: the host's / (it has /proc, /sys, /dev, /tmp and /run to mount
-# on), the overlay root, the guest's own /proc, /sys, /dev (its pts and shm dirs exist: devtmpfs is one
-# instance), /tmp, /run, cgroup2, and last the exchange dir.
+# on, made in the upper layer when the root has none), the overlay root, the guest's own /proc, /sys, /dev
+# (its pts and shm dirs exist: devtmpfs is one instance), /tmp, /run, cgroup2, the busybox PID 1 runs after
+# the hand-over, the fresh home and ldconfig cache, the kernel's file systems, and last the exchange dir.
 write_fstab() {
 	echo "hostroot /host 9p $NINEP,ro 0 0
 overlay $R0 overlay lowerdir=/host,upperdir=/rw/root/upper,workdir=/rw/root/work 0 0
@@ -17,7 +18,33 @@ shm $R0/dev/shm tmpfs mode=1777 0 0
 tmp $R0/tmp tmpfs mode=1777 0 0
 /rw/run $R0/run none bind 0 0
 /sys/fs/cgroup $R0/sys/fs/cgroup none bind 0 0
+/bin/busybox $R0/run/vm-exec/busybox none bind 0 0
+home $R0/root tmpfs mode=700 0 0
+ldconfig $R0/var/cache/ldconfig tmpfs mode=700 0 0$kernel_fs_lines
 xchg $R0/run/vm-exec/xchg 9p $NINEP 0 0" >/pipes/fstab
+}
+
+# The lines of the file systems a Linux system mounts that this kernel has (kernel_fs, read by init.sh
+# from /proc/filesystems), where systemd mounts them; debugfs, tracefs and bpf only for root, as there.
+# Built into a variable before "ready" (start_root_helpers): a command substitution would fork.
+make_kernel_fs_table() {
+	kernel_fs_lines=
+	for fs in $kernel_fs; do
+		case $fs in
+		debugfs) kernel_fs_lines="$kernel_fs_lines
+debugfs $R0/sys/kernel/debug debugfs mode=700 0 0" ;;
+		tracefs) kernel_fs_lines="$kernel_fs_lines
+tracefs $R0/sys/kernel/tracing tracefs mode=700 0 0" ;;
+		configfs) kernel_fs_lines="$kernel_fs_lines
+configfs $R0/sys/kernel/config configfs defaults 0 0" ;;
+		securityfs) kernel_fs_lines="$kernel_fs_lines
+securityfs $R0/sys/kernel/security securityfs defaults 0 0" ;;
+		bpf) kernel_fs_lines="$kernel_fs_lines
+bpf $R0/sys/fs/bpf bpf mode=700 0 0" ;;
+		mqueue) kernel_fs_lines="$kernel_fs_lines
+mqueue $R0/dev/mqueue mqueue defaults 0 0" ;;
+		esac
+	done
 }
 
 # After a restore every code path runs for the first time, and under emulation the first fork and exec
@@ -28,8 +55,13 @@ xchg $R0/run/vm-exec/xchg 9p $NINEP 0 0" >/pipes/fstab
 # - a busybox shell in the stage runs pivot_root, and one in this root umount, as their last command
 #   (which busybox runs in its own process, without a fork) once the agent writes to their pipe.
 start_root_helpers() {
+	make_kernel_fs_table
 	mount -a -T /pipes/fstab 3>&- 4>&- 6>&- 7>&- 8>&- 9>&- &
 	mounter=$!
+	start_accounts_helper
+	# The mover (see handover): it goes on once PID 1 is in the root, and moves the root onto /.
+	sh -c 'read -r go </pipes/move; cd /stage && mount --move . /' 3>&- 4>&- 6>&- 7>&- 8>&- 9>&- &
+	mover=$!
 	[ "$R0" = "$R" ] && return
 	chroot /stage /.vmx/busybox sh -c 'read -r go </.pivot && pivot_root /.root /.root/run/vm-exec/stage' 3>&- 4>&- 6>&- 7>&- 8>&- 9>&- &
 	pivoter=$!
@@ -44,6 +76,7 @@ build_root() {
 	wait "$mounter"
 	[ -x "$R0$SH" ] || die "cannot mount the host root, or $SH is not in it: $(cat /proc/mounts)"
 	[ -f "$R0/run/vm-exec/xchg/boot.env" ] || die "cannot mount the exchange directory: $(cat /proc/mounts)"
+	echo go >/pipes/accounts
 	if [ "$R0" != "$R" ]; then
 		# The root moves to $R (where the stage was); the stage, to the root's /run/vm-exec/stage, where it
 		# is unmounted: the runner keeps its files open, nothing else needs them.
@@ -83,5 +116,33 @@ build_root() {
 	# shellcheck disable=SC2153
 	[ "$VMX_HOSTNAME" = vm-exec ] || hostname "$VMX_HOSTNAME"
 	[ -z "$VMX_NAT_NIC$VMX_LAN_NIC" ] || configure_network
+	wait "$accounts" || log "cannot fill the guest's account files (/etc/shadow, /etc/gshadow)"
+	handover
 	coldplug
+}
+
+# The fresh account files (made empty in the upper layer by init.sh) get a line for every account and
+# group of the root's /etc/passwd and /etc/group, with a locked password ('*', '!'), as a new system has:
+# chpasswd, passwd, usermod and su then find the accounts they expect; the backups are the same. One awk,
+# forked before "ready" and told to go once the root is mounted (a shell's read loop reads a byte at a
+# time: over 9p that cost 0.3 s), runs while the agent goes on. It reads the root's share (/host) and
+# writes the upper layer's files, which exist already (only their content changes, no copy-up): both
+# paths stay put while the root moves. The agent waits for it before the hand-over.
+start_accounts_helper() {
+	# shellcheck disable=SC2016
+	sh -c 'read -r go </pipes/accounts && exec awk -F: -v d=/rw/root/upper/etc '"'"'
+		FNR == NR { print $1 ":*::0:99999:7:::" >(d "/shadow"); print $1 ":*::0:99999:7:::" >(d "/shadow-"); next }
+		{ print $1 ":!::" $4 >(d "/gshadow"); print $1 ":!::" $4 >(d "/gshadow-") }'"'"' /host/etc/passwd /host/etc/group' \
+		3>&- 4>&- 6>&- 7>&- 8>&- 9>&- 2>/dev/null &
+	accounts=$!
+}
+
+# The hand-over (init.sh's end has the why): PID 1, told so, enters the root mounted on /stage
+# (`cd /stage && exec chroot .`, with the initramfs's busybox bound in the root) and tells the mover,
+# which moves the root onto /. From here on this side (the agent, its coldplug and hotplug) sees the
+# initramfs at / and the guest's root as /proc/1/root. No process starts here: PID 1 only execs, and the
+# mover was forked before "ready".
+handover() {
+	echo go >/pipes/handover
+	wait "$mover" || die "cannot move the guest root onto / (the hand-over to it): $(cat /proc/mounts)"
 }

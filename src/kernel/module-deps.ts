@@ -11,6 +11,12 @@ export const GUEST_MODULES = [
 	'overlay', // the writable tmpfs layer over the read-only host root
 ] as const;
 
+/**
+ * Modules the guest init loads too when the kernel has them as modules, for what a Linux system mounts
+ * (configfs at /sys/kernel/config); a kernel without them simply has no such mount.
+ */
+export const OPTIONAL_GUEST_MODULES = ['configfs'] as const;
+
 /** The modules the guest init loads for an arch: its virtio transport and control line, then 9p and overlay. */
 export function guestModules(spec: ArchSpec): string[] {
 	return [spec.transportModule, ...spec.controlModules, ...GUEST_MODULES.slice(1)];

@@ -13,6 +13,7 @@ import type { DoctorCheck, DoctorOptions } from './check.js';
 import { parseDoctorTarget, selectDoctorChecks } from './doctor-target.js';
 import { checkKernel, checkModules } from './kernel-checks.js';
 import { checkKvm, foreignKvmCheck } from './kvm-check.js';
+import { checkReadable } from './readable-check.js';
 import { checkRoot } from './root-check.js';
 import { checkBash, checkBusybox, checkFirmware, checkGuestShell, checkQemu } from './tool-checks.js';
 
@@ -45,6 +46,7 @@ export async function runDoctorChecks(options: DoctorOptions = {}): Promise<Doct
 		checkCacheDir(options),
 		ifApplies('firmware', checkFirmware),
 		ifApplies('bash', checkBash),
+		checkReadable(root),
 	]);
 	const [modules, kvm] = await Promise.all([
 		checkModules(kernel.found, arch),

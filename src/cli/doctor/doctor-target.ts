@@ -71,6 +71,7 @@ export function selectDoctorChecks(target: DoctorTarget): string[] {
 		'cache dir',
 		...(archSpec(target.arch).usesQboot ? ['firmware'] : []),
 		...(ownRoot ? [] : ['bash']),
+		'readable',
 	];
 }
 

@@ -65,6 +65,13 @@ describe('an aarch64 VM over an arm64 root', () => {
 		expect(result.stdout).toBe('/bin/busybox\n3\nno-host-files\n');
 	});
 
+	it("has what a Linux system has, in its real root: the kernel's file systems, /dev/fd, user namespaces", async () => {
+		const result = await vm.succeed(
+			"for p in /sys/kernel/debug /sys/kernel/tracing /sys/kernel/config /sys/kernel/security /sys/fs/bpf /dev/mqueue /root; do awk -v p=$p '$2 == p { print $3 }' /proc/mounts; done; readlink /dev/fd; unshare -Ur id -u",
+		);
+		expect(result.stdout).toBe('debugfs\ntracefs\nconfigfs\nsecurityfs\nbpf\nmqueue\ntmpfs\n/proc/self/fd\n0\n');
+	});
+
 	it('kills a command at its timeout', async () => {
 		const result = await vm.exec('echo started; sleep 30', { timeout: 1000 });
 		expect(result).toMatchObject({ stdout: 'started\n', timedOut: true });

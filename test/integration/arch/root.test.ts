@@ -55,3 +55,37 @@ describe('a VM of the host arch over a root directory', () => {
 		expect(result.stdout).toMatch(/modules\.dep\ndummy \n$/);
 	});
 });
+
+describe('a root directory with nothing but a shell', () => {
+	let root: DirectoryResult;
+
+	beforeAll(async () => {
+		root = await tempDir({ prefix: 'vm-exec-bare-root-', unsafeCleanup: true });
+		const busybox = await findBusybox();
+		await mkdir(path.join(root.path, 'bin'));
+		await copyFile(busybox, path.join(root.path, 'bin', 'busybox'));
+		for (const applet of ['sh', 'ls', 'cat', 'id', 'unshare', 'mount', 'modprobe', 'uname', 'grep'])
+			await symlink('busybox', path.join(root.path, 'bin', applet));
+	});
+
+	afterAll(async () => {
+		await root?.cleanup();
+	});
+
+	it('boots: the mount points (/proc, /sys, /dev, /tmp, /run, /mnt, /root) are made in the writable layer, not on the host', async () => {
+		const { readdir } = await import('node:fs/promises');
+		await using vm = await startVm({ root: root.path, snapshot: false, shell: '/bin/sh' });
+		const result = await vm.succeed('ls -d /proc/1 /sys/kernel /dev/null /dev/fd /tmp /run/vm-exec /mnt /root; unshare -Ur id -u');
+		expect(result.stdout).toBe('/dev/fd\n/dev/null\n/mnt\n/proc/1\n/root\n/run/vm-exec\n/sys/kernel\n/tmp\n0\n');
+		expect(await readdir(root.path)).toEqual(['bin']);
+	});
+
+	it('is refused before booting when it has no shell, naming the shell', async () => {
+		const empty = await tempDir({ prefix: 'vm-exec-no-shell-', unsafeCleanup: true });
+		try {
+			await expect(startVm({ root: empty.path, snapshot: false })).rejects.toThrow(`The shell /bin/sh is not in the root ${empty.path}`);
+		} finally {
+			await empty.cleanup();
+		}
+	});
+});

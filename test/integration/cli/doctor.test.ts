@@ -32,6 +32,7 @@ describe('vm-exec doctor', () => {
 			'cache dir',
 			'firmware',
 			'bash',
+			'readable',
 			undefined,
 		]);
 		expect(lines.at(-1)).toBe('A VM can start on this host.');
@@ -88,6 +89,7 @@ describe('vm-exec doctor --arch / --root', () => {
 			'root',
 			'busybox',
 			'cache dir',
+			'readable',
 			undefined,
 		]);
 		expect(output).toMatch(/^ok +QEMU +\/\S+\/qemu-system-aarch64 \(version \d/m);

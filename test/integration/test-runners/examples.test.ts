@@ -1,5 +1,5 @@
 /**
- * Runs the Vitest examples (examples/kernel-module, system-spec, disk-image, debugging) as a user would
+ * Runs the Vitest examples (examples/kernel-module, system-spec, disk-image, nix-image, debugging) as a user would
  * after copying one: type-check it, run its tests with Vitest, and expect every test to pass. The debugging
  * example's keep demo fails on purpose: its kept VM is then listed, and stopped, with the built CLI.
  * The kselftest example runs once, with the JUnit reporter as well: its XML must hold every selftest.
@@ -75,6 +75,13 @@ describe('the examples a user copies', () => {
 		const { passed, others, output, leftRunning } = await runExample('system-spec');
 		expect(others, output).toEqual([]);
 		expect(passed, output).toHaveLength(7);
+		expect(leftRunning).toEqual([]);
+	}, 600_000);
+
+	test('nix-image: installs a closure built on the host into an image with nix copy in the VM; the host store is unchanged', async () => {
+		const { passed, others, output, leftRunning } = await runExample('nix-image');
+		expect(others, output).toEqual([]);
+		expect(passed, output).toHaveLength(5);
 		expect(leftRunning).toEqual([]);
 	}, 600_000);
 

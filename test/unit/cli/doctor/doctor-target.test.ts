@@ -86,11 +86,21 @@ describe('selectDoctorChecks', () => {
 			'cache dir',
 			'firmware',
 			'bash',
+			'readable',
 		]);
 	});
 
 	it("checks the root instead of the host's shell and bash for aarch64, and no x86 firmware", () => {
-		expect(selectDoctorChecks(target({ arch: 'aarch64' }))).toEqual(['QEMU', 'KVM', 'kernel', 'modules', 'root', 'busybox', 'cache dir']);
+		expect(selectDoctorChecks(target({ arch: 'aarch64' }))).toEqual([
+			'QEMU',
+			'KVM',
+			'kernel',
+			'modules',
+			'root',
+			'busybox',
+			'cache dir',
+			'readable',
+		]);
 	});
 
 	it('checks the root and the firmware for an x86_64 VM with --root', () => {
@@ -103,6 +113,7 @@ describe('selectDoctorChecks', () => {
 			'busybox',
 			'cache dir',
 			'firmware',
+			'readable',
 		]);
 	});
 });
