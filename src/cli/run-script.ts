@@ -5,7 +5,14 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { VmBootError, VmUnresponsiveError } from '../errors.js';
-import { describeKernelReport, describeTaint, isKernelFailure, type KernelVerdict, taintChange } from '../kernel-log/kernel-verdict.js';
+import {
+	describeKernelReport,
+	describeTaint,
+	isKernelFailure,
+	type KernelVerdict,
+	taintChange,
+	unexplainedTaint,
+} from '../kernel-log/kernel-verdict.js';
 import { findOnPath } from '../qemu/host-tools.js';
 import type { VmOptions } from '../options.js';
 import { startVm } from '../start-vm.js';
@@ -67,9 +74,12 @@ export function rootScriptShell(root: string): string | undefined {
 export function describeKernelNotice(verdict: KernelVerdict, exitCode: number | undefined, scriptStatus: number): string {
 	const what = [
 		...verdict.reports.map((report) => describeKernelReport(report, 4)),
-		...(verdict.taint.failing.length > 0 ? [`the kernel became tainted: ${describeTaint(verdict.taint.failing)}`] : []),
+		...(unexplainedTaint(verdict.taint.failing, verdict.reports).length > 0
+			? [`the kernel became tainted: ${describeTaint(unexplainedTaint(verdict.taint.failing, verdict.reports))}`]
+			: []),
 	];
-	const head = `the guest kernel reported ${verdict.reports.length === 1 ? 'a problem' : `${Math.max(1, verdict.reports.length)} problems`} while the script ran (docs/kernel-reports.md):`;
+	const count = what.length;
+	const head = `the guest kernel reported ${count === 1 ? 'a problem' : `${count} problems`} while the script ran (docs/kernel-reports.md):`;
 	const tail =
 		exitCode === undefined
 			? '(--kernel-reports=fail exits with a status of its own for it; the script exited with ' + scriptStatus + ')'

@@ -231,8 +231,9 @@ stty -F /dev/vmx-control raw -echo
 #   pipe; until `go` the pipe (64 KiB) and the kernel's ring buffer hold the records. A read fails (EPIPE)
 #   when the ring buffer wrapped past the reader, and cat ends: the loop starts it again, and it re-reads
 #   from the oldest record left (the host drops the records it has by seq; a gap in seq counts the lost);
-# - the other waits until the exchange dir is mounted (the agent writes /pipes/kmsggo after building the
-#   root), then copies the pipe into xchg/kmsg.
+# - the other waits until the exchange dir is mounted and the root handed over (the agent then writes the
+#   exchange dir's path as this side sees it, through PID 1's root, to /pipes/kmsggo), then copies the pipe
+#   into xchg/kmsg.
 # - the taint reader: for each line `up` or `exec ID` on /dev/vmx-taint (a pipe the initramfs carries into
 #   /dev, where the runner sees it too), it logs `vm-exec: LINE tainted=N` with /proc/sys/kernel/tainted.
 #   No shell can read that file itself: a sysctl file gives nothing at an offset past 0, and ash's and
@@ -241,7 +242,7 @@ stty -F /dev/vmx-control raw -echo
 # default (10 per 5 s): a marker must never be dropped.
 echo on >/proc/sys/kernel/printk_devkmsg
 while [ -c /dev/kmsg ]; do cat /dev/kmsg; done 1<>/pipes/kmsg </dev/null 2>/dev/null 3>&- 4>&- 6>&- 7>&- 8>&- 9>&- &
-sh -c 'read -r go </pipes/kmsggo && exec cat /pipes/kmsg >>"$1/kmsg"' sh "$X" </dev/null 2>/dev/null 3>&- 4>&- 6>&- 7>&- 8>&- 9>&- &
+sh -c 'read -r dir </pipes/kmsggo && exec cat /pipes/kmsg >>"$dir/kmsg"' </dev/null 2>/dev/null 3>&- 4>&- 6>&- 7>&- 8>&- 9>&- &
 # shellcheck disable=SC2016
 awk -v t=/proc/sys/kernel/tainted '/^(up|exec [a-z0-9]+)$/ { n = ""; getline n <t; close(t); printf "<7>vm-exec: %s tainted=%s\n", $0, n >"/dev/kmsg"; close("/dev/kmsg") }' 0<>/dev/vmx-taint >/dev/null 2>&1 3>&- 4>&- 6>&- 7>&- 8>&- 9>&- &
 # --- end of kernel log delivery ---
@@ -266,9 +267,9 @@ agent() {
 		[ "$verb" = go ] && break
 	done
 	build_root
-	# Kernel log delivery: the exchange dir is mounted now. Opened read-write so that the write cannot block
-	# even if the copier is gone.
-	echo go 1<>/pipes/kmsggo
+	# Kernel log delivery: the exchange dir is mounted and the root handed over: from this side (the initramfs)
+	# the guest's root is PID 1's. Opened read-write so that the write cannot block even if the copier is gone.
+	echo /proc/1/root/run/vm-exec/xchg 1<>/pipes/kmsggo
 	say up
 	# Kernel log delivery: the taint a VM is handed out with, logged by the taint reader (read-write: never blocks).
 	echo up 1<>/dev/vmx-taint

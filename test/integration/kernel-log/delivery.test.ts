@@ -54,7 +54,9 @@ async function startWithModule(): Promise<{ vm: Vm; stream: KernelLogStream }> {
 	vm = await startVm({ shared: true, cacheDir: cache.path });
 	stream = new KernelLogStream({ path: path.join(workspaceOf(vm), 'xchg', 'kmsg') });
 	await copyFile(ko, path.join(vm.sharedDir!, 'vm_exec_splat.ko'));
-	await vm.succeed('mount -t debugfs none /sys/kernel/debug && insmod /tmp/shared/vm_exec_splat.ko');
+	await vm.succeed(
+		'{ mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug; } && insmod /tmp/shared/vm_exec_splat.ko',
+	);
 	return { vm, stream };
 }
 

@@ -46,7 +46,9 @@ async function startWithModule(options: Parameters<typeof startVm>[0] = {}): Pro
 describe('the kernel verdict of an exec', () => {
 	it("puts a WARN at a module's init on the insmod's result: the report, its module and trace, and the new W taint", async () => {
 		const { vm, ko } = await startWithModule();
-		const result = await vm.exec(`mount -t debugfs none /sys/kernel/debug && insmod ${ko} warn_on_load=1 && echo loaded`);
+		const result = await vm.exec(
+			`{ mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug; } && insmod ${ko} warn_on_load=1 && echo loaded`,
+		);
 		expect(result.stdout).toBe('loaded\n');
 		expect(result.kernelReports).toHaveLength(1);
 		expect(result.kernelReports![0]).toMatchObject({ kind: 'WARNING', module: 'vm_exec_splat', rip: { symbol: 'vmx_splat_init' } });
@@ -142,7 +144,8 @@ describe('the kernel verdict of an exec', () => {
 
 describe('the kernel verdict of the one-shot CLI', () => {
 	it('prints a notice on stderr when the kernel reported a problem, and exits 71 with --kernel-reports=fail', async () => {
-		const script = 'mount -t debugfs none /sys/kernel/debug && insmod ./vm_exec_splat.ko warn_on_load=1 && echo loaded';
+		const script =
+			'{ mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug; } && insmod ./vm_exec_splat.ko warn_on_load=1 && echo loaded';
 		// The module's build dir is the working directory: the guest sees it at the same path.
 		const noticed = await runCli(['--quiet', script], { cwd: splat.dir, timeout: 90_000 });
 		expect(noticed.exitCode).toBe(0);

@@ -200,6 +200,19 @@ describe('as an unprivileged host user', () => {
 		expect(String(motd.stdout)).toBe('made by vmexec-ci');
 	}, 300_000);
 
+	it("gets the kernel's verdict: the CLI's notice, and exit 71 with --kernel-reports=fail", async () => {
+		// A write to /proc/sys/kernel/tainted sets the bits written: 512 is W ("kernel issued warning").
+		const script = 'echo 512 >/proc/sys/kernel/tainted; echo done';
+		const cli = path.join(pkg, 'dist/cli/main.js');
+		const noticed = await run([process.execPath, cli, '--quiet', script]);
+		expect(noticed.exitCode, String(noticed.all)).toBe(0);
+		expect(String(noticed.stderr)).toMatch(/^vm-exec: the guest kernel reported a problem while the script ran/m);
+		expect(String(noticed.stderr)).toMatch(/the kernel became tainted: W \(kernel issued warning\)/);
+		const failed = await run([process.execPath, cli, '--quiet', '--kernel-reports=fail', script]);
+		expect(failed.exitCode, String(failed.all)).toBe(71);
+		expect(String(failed.stdout)).toBe('done');
+	}, 120_000);
+
 	it('runs vm-exec doctor', async () => {
 		const result = await run([process.execPath, path.join(pkg, 'dist/cli/main.js'), 'doctor']);
 		expect(result.exitCode, String(result.all)).toBe(0);
@@ -283,11 +296,11 @@ test("fileVm: one VM for the file, with the guest's own account files", async ({
 		expect(passed, output).toBe(7);
 	}, 600_000);
 
-	it('runs the kernel-module example: the module built on the host by the user, loaded in the guest', async () => {
+	it('runs the kernel-module example: the module built on the host by the user, loaded in the guest, its warning caught', async () => {
 		const dir = await project('kernel-module', path.join(repoRoot, 'examples/kernel-module'));
 		const { passed, others, output } = await vitest(dir);
 		expect(others, output).toEqual([]);
-		expect(passed, output).toBe(4);
+		expect(passed, output).toBe(5);
 	}, 600_000);
 
 	it('runs the nix-image example: a closure built through nix-daemon, installed into an image by nix copy in the guest', async () => {
