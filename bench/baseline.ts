@@ -1,10 +1,11 @@
 /**
  * This build against another (`BENCH_BASELINE_DIST=<its dist/>`, e.g. main's: `git worktree add /tmp/base
- * main`, then in it `npm ci && npm run build`), on the two figures a change must not slow: a fresh VM from
- * a snapshot to its first exec result, and the `exec('true')` round trip. Interleaved: each round starts one
- * VM of each build (alternating which goes first), then runs the round trips in both VMs in turn, so a
- * change in the machine's load hits both alike. Rows: each build's median, and this build ÷ the baseline
- * per round. Both builds use one private cache (each its own initramfs and snapshot), removed afterwards.
+ * main`, then in it `npm ci && npm run build`), on the figures a change must not slow: a cold boot and a
+ * fresh VM from a snapshot to its first exec result, and the `exec('true')` round trip. Interleaved: each
+ * round boots one VM of each build cold, then starts one of each from its snapshot (alternating which goes
+ * first), then runs the round trips in both VMs in turn, so a change in the machine's load hits both alike.
+ * Rows: each build's median, and this build ÷ the baseline per round. Both builds use one private cache
+ * (each its own initramfs and snapshot), removed afterwards.
  * `BENCH_ONLY=baseline`; BENCH_BOOTS rounds, BENCH_EXECS round trips a VM a round.
  */
 import { dir } from 'tmp-promise';
@@ -42,12 +43,18 @@ export async function benchBaseline(options: { rounds: number; execs: number }):
 			await (await startTimed(start, { ...vmOptions, snapshot: false })).vm.close();
 			await (await startTimed(start, vmOptions)).vm.close();
 		}
+		const coldMs = { this: [] as number[], baseline: [] as number[] };
 		const startMs = { this: [] as number[], baseline: [] as number[] };
 		const execMs = { this: [] as number[], baseline: [] as number[] };
 		const startRatio: number[] = [];
 		const execRatio: number[] = [];
 		for (let round = 0; round < options.rounds; round++) {
 			const order = (round % 2 === 0 ? ['this', 'baseline'] : ['baseline', 'this']) as Array<keyof typeof builds>;
+			for (const name of order) {
+				const { vm, ms } = await startTimed(builds[name], { ...vmOptions, snapshot: false });
+				await vm.close();
+				coldMs[name].push(ms);
+			}
 			const vms: Partial<Record<keyof typeof builds, Started>> = {};
 			try {
 				for (const name of order) {
@@ -68,6 +75,8 @@ export async function benchBaseline(options: { rounds: number; execs: number }):
 			}
 		}
 		return [
+			{ metric: 'cold boot → first exec result: this build', unit: 'ms', samples: coldMs.this },
+			{ metric: 'cold boot → first exec result: baseline', unit: 'ms', samples: coldMs.baseline },
 			{ metric: 'VM from a snapshot → first exec result: this build', unit: 'ms', samples: startMs.this },
 			{ metric: 'VM from a snapshot → first exec result: baseline', unit: 'ms', samples: startMs.baseline },
 			{ metric: 'VM from a snapshot: this ÷ baseline, per round', unit: '%', samples: startRatio },

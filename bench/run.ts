@@ -6,11 +6,11 @@ import os from 'node:os';
 import { benchArch } from './arch.js';
 import { benchAttach } from './attach.js';
 import { benchBaseline } from './baseline.js';
+import { benchKernelLogDelay } from './kernel-log.js';
 import { benchColdOverhead } from './cold-overhead.js';
 import { benchCore } from './core.js';
 import { benchColdplug } from './coldplug.js';
 import { benchFreeze } from './freeze.js';
-import { benchGuestStart } from './guest-start.js';
 import { benchPool } from './pool.js';
 import { benchSnapshot } from './snapshot.js';
 import { formatTable, type BenchRow } from './table.js';
@@ -19,11 +19,11 @@ const boots = Number(process.env.BENCH_BOOTS ?? 5);
 const execs = Number(process.env.BENCH_EXECS ?? 50);
 
 /**
- * BENCH_ONLY=coldplug, freeze, pool, cold, arch, attach or baseline runs only that bench (coldplug cost; the
- * liveness check and lockup flags; the warm pool and the cold-start overhead; the cold-start overhead alone,
- * with BENCH_BASELINE_DIST compared with another build; aarch64 next to x86_64; the steps of an attach; a
- * snapshot start and exec('true') against the BENCH_BASELINE_DIST build, interleaved).
- * BENCH_ONLY=guest times the start and exec('true'), also against BENCH_BASELINE_DIST (the guest's hand-over).
+ * BENCH_ONLY=coldplug, freeze, pool, cold, arch, attach, baseline or kernel-log runs only that bench
+ * (coldplug cost; the liveness check and lockup flags; the warm pool and the cold-start overhead; the
+ * cold-start overhead alone, with BENCH_BASELINE_DIST compared with another build; aarch64 next to x86_64;
+ * the steps of an attach; a cold and a snapshot start and exec('true') against the BENCH_BASELINE_DIST build,
+ * interleaved; how soon a WARN in the guest is on the host).
  */
 const only = process.env.BENCH_ONLY;
 
@@ -36,7 +36,7 @@ if (!only || only === 'pool' || only === 'cold') rows.push(...(await benchColdOv
 if (!only || only === 'pool') rows.push(...(await benchPool({ files: Number(process.env.BENCH_FILES ?? 3) })));
 // Only when asked: this build against another on the two figures a change must not slow.
 if (only === 'baseline') rows.push(...(await benchBaseline({ rounds: boots, execs: Math.min(execs, 20) })));
-if (only === 'guest') rows.push(...(await benchGuestStart({ boots, execs })));
+if (only === 'kernel-log') rows.push(...(await benchKernelLogDelay(Math.max(5, boots))));
 // Only when asked (it keeps a VM and opens shells in it): where the time of `vm-exec attach` goes.
 if (only === 'attach') rows.push(...(await benchAttach({ rounds: Math.max(3, boots) })));
 // aarch64 rows next to x86_64 ones (skipped, with a note on stderr, when the arm64 root is not unpacked).
