@@ -9,7 +9,14 @@ import { type Arch, archSpec } from '../arch/arch.js';
 import { VmBootError } from '../errors.js';
 import { readGuestScripts } from '../guest/scripts.js';
 import { fileIdentity, hashKey } from '../cache/dir.js';
-import { guestModules, NETWORK_MODULES, OPTIONAL_GUEST_MODULES, parseModulesBuiltin, parseModulesDep, resolveModuleLoadOrder } from '../kernel/module-deps.js';
+import {
+	guestModules,
+	NETWORK_MODULES,
+	OPTIONAL_GUEST_MODULES,
+	parseModulesBuiltin,
+	parseModulesDep,
+	resolveModuleLoadOrder,
+} from '../kernel/module-deps.js';
 import { type GuestShell, guestShellIdentity, resolveGuestShell } from './guest-shell.js';
 import { deviceModuleFiles, formatDeviceAliases, resolveDeviceAliases } from './device-modules.js';
 import { INITRAMFS_FORMAT } from './initramfs.js';

@@ -64,7 +64,21 @@ export function initramfsEntries(contents: {
 	}
 	// The named pipes of the guest init (see guest/init.sh and root.sh): carried, they cost it no mkfifo.
 	// kmsg and kmsggo carry the kernel log to the host (init.sh's kernel log block).
-	for (const pipe of ['runs', 'started', 'slot1', 'slot2', 'slot3', 'slot4', 'fstab', 'unstage', 'handover', 'move', 'accounts', 'kmsg', 'kmsggo']) {
+	for (const pipe of [
+		'runs',
+		'started',
+		'slot1',
+		'slot2',
+		'slot3',
+		'slot4',
+		'fstab',
+		'unstage',
+		'handover',
+		'move',
+		'accounts',
+		'kmsg',
+		'kmsggo',
+	]) {
 		entries.push({ type: 'fifo', path: `pipes/${pipe}` });
 	}
 	entries.push({ type: 'fifo', path: 'stage/.pivot' });
