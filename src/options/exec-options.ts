@@ -120,14 +120,21 @@ export function validateExpectation(
 	pattern: unknown,
 	options: unknown,
 	defaultTimeoutMs: number,
-): { kind: string | undefined; timeout: number } {
+): { kind: string | undefined; timeout: number; after: number } {
 	if (pattern !== undefined && typeof pattern !== 'string' && !(pattern instanceof RegExp)) {
 		throw new TypeError(`Expected the report pattern to be a RegExp or a string, got ${describeValue(pattern)}.`);
 	}
 	assertOptionsObject(options, 'the expectKernelReport() options');
-	const { kind, timeout, ...rest } = options as { kind?: unknown; timeout?: unknown };
+	const { kind, timeout, after, ...rest } = options as { kind?: unknown; timeout?: unknown; after?: unknown };
 	const unknownName = Object.keys(rest)[0];
 	if (unknownName !== undefined)
-		throw new TypeError(`Unknown expectKernelReport() option \`${unknownName}\`. Known options: kind, timeout.`);
-	return { kind: optionalString('kind', kind), timeout: timeoutValue('timeout', timeout, defaultTimeoutMs, false) };
+		throw new TypeError(`Unknown expectKernelReport() option \`${unknownName}\`. Known options: kind, timeout, after.`);
+	if (after !== undefined && (typeof after !== 'number' || !Number.isInteger(after) || after < -1)) {
+		throw new TypeError(`Expected the \`after\` option to be a kernel log seq (an integer ≥ -1), got ${describeValue(after)}.`);
+	}
+	return {
+		kind: optionalString('kind', kind),
+		timeout: timeoutValue('timeout', timeout, defaultTimeoutMs, false),
+		after: (after as number | undefined) ?? -1,
+	};
 }

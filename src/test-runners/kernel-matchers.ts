@@ -7,6 +7,7 @@
 import type { KernelReport } from '../kernel-log/kernel-reports.js';
 import { type KernelLog, formatKernelRecord, matchesKind, matchesReport } from '../kernel-log/kernel-verdict.js';
 import type { ExecRecord, ExecReport } from '../kernel-log/kernel-log-stream.js';
+import { testKernelLogStart } from './kernel-verdicts.js';
 
 export interface MatcherContext {
 	isNot: boolean;
@@ -67,7 +68,9 @@ export const kernelMatchers = {
 			throw new TypeError('toHaveLoggedKernelReport() expects the kind as a string, e.g. `WARNING`.');
 		const found = logOf(received);
 		if (!found) return notALog('toHaveLoggedKernelReport');
-		const candidates = found.reports.filter((report) => !found.log?.isAcknowledged(report));
+		// On a test's view of a VM: the reports of this test only (an older one was that test's to answer for).
+		const after = testKernelLogStart(received);
+		const candidates = found.reports.filter((report) => report.seq > after && !found.log?.isAcknowledged(report));
 		const match = candidates.find((report) => matchesKind(report, kind) && matchesReport(report, pattern));
 		// Acknowledged only when the assertion passes: `expect(vm).toHaveLogged…()` says the report was wanted.
 		if (match && !this.isNot) found.log?.acknowledge(match);

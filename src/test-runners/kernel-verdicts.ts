@@ -12,6 +12,18 @@ import type { KernelReportPolicy } from '../options.js';
 import type { Vm } from '../vm/vm.js';
 import { appendToError, hasFailed, type TaskLike } from './test-error.js';
 
+/**
+ * A test's view of a VM answers with where the test's part of the VM's kernel log begins (a seq), so that an
+ * expectation (`expectKernelReport`, the matchers) takes a report of this test, never an older one.
+ */
+export const TEST_KERNEL_LOG_START = Symbol.for('vm-exec.test-kernel-log-start');
+
+/** The seq after which `vm`'s reports are the running test's (-1: every report), for a test's view. */
+export function testKernelLogStart(vm: unknown): number {
+	const start = (vm as { [TEST_KERNEL_LOG_START]?: () => number | undefined } | null)?.[TEST_KERNEL_LOG_START]?.();
+	return start ?? -1;
+}
+
 /** Where a test's part of a VM's kernel log begins. */
 export interface KernelMark {
 	seq: number;

@@ -9,7 +9,7 @@ import type { ExecOptions } from '../options.js';
 import type { ExecResult } from '../vm/exec-result.js';
 import type { KernelReport } from '../kernel-log/kernel-reports.js';
 import { execTap, type ExecTapOptions, type ExecTapResult } from '../vm/exec-tap.js';
-import { type KernelMark, markKernelLog } from './kernel-verdicts.js';
+import { type KernelMark, markKernelLog, TEST_KERNEL_LOG_START } from './kernel-verdicts.js';
 import { type ExecOutput, type ExpectKernelReportOptions, forwardVmFacts, type Vm, type VmFacts } from '../vm/vm.js';
 import type { WaitForPortOptions, WaitOptions } from '../vm/wait-until.js';
 
@@ -153,8 +153,19 @@ export class VmView implements Vm {
 		return execTap(this, script, options);
 	}
 
+	/** A report of this test: one logged after the test's part of the VM's log began (unless `after` says otherwise). */
 	expectKernelReport(pattern?: RegExp | string, options?: ExpectKernelReportOptions): Promise<KernelReport> {
-		return this.#vm.expectKernelReport(pattern, options);
+		const after = this[TEST_KERNEL_LOG_START]();
+		const given = options !== undefined && (typeof options !== 'object' || options === null || 'after' in options);
+		return this.#vm.expectKernelReport(pattern, after === undefined || given ? options : { ...options, after });
+	}
+
+	/** Where the bound test's part of the VM's kernel log begins, once the test answers for it. */
+	[TEST_KERNEL_LOG_START](): number | undefined {
+		const binding = this.#binding();
+		if (!binding) return undefined;
+		answerForKernelLog(binding, this.#vm);
+		return binding.kernelMarks.get(this.#vm)?.seq;
 	}
 
 	close(): Promise<void> {

@@ -24,17 +24,18 @@ export async function expectKernelReport(
 	options: ExpectKernelReportOptions,
 	qemuArgv: readonly string[],
 ): Promise<KernelReport> {
-	const { kind, timeout } = validateExpectation(pattern, options, DEFAULT_TIMEOUT_MS);
+	const { kind, timeout, after } = validateExpectation(pattern, options, DEFAULT_TIMEOUT_MS);
+	const candidate = (report: KernelReport) => report.seq > after && !log.isAcknowledged(report);
 	const until = performance.now() + timeout;
 	for (;;) {
 		await log.sync();
-		const found = log.reports.find((report) => !log.isAcknowledged(report) && matchesKind(report, kind) && matchesReport(report, pattern));
+		const found = log.reports.find((report) => candidate(report) && matchesKind(report, kind) && matchesReport(report, pattern));
 		if (found) {
 			log.acknowledge(found);
 			return found;
 		}
 		if (performance.now() >= until) {
-			const seen = log.reports.filter((report) => !log.isAcknowledged(report)).map((report) => `  ${report.kind}: ${report.title}`);
+			const seen = log.reports.filter(candidate).map((report) => `  ${report.kind}: ${report.title}`);
 			throw new VmError(
 				`Expected the guest kernel to log ${describePattern(pattern, kind)} within ${timeout} ms, but it logged ${
 					seen.length === 0 ? 'no report (that was not expected already)' : `only:\n${seen.join('\n')}`

@@ -29,6 +29,11 @@ export interface ExpectKernelReportOptions {
 	kind?: KernelReportKind | Lowercase<KernelReportKind>;
 	/** How long to wait for it, in ms. @default 5000 */
 	timeout?: number;
+	/**
+	 * Only a report logged after this point: a `vm.kernelLog.lastSeq` read before. A test fixture's VM passes
+	 * where the test's part of the log begins. @default -1 (any report)
+	 */
+	after?: number;
 }
 
 /** What `stdout` and `stderr` are for an `encoding`: a Buffer for `'buffer'`, else a string. */

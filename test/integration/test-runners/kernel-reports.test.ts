@@ -59,7 +59,7 @@ describe('the kernel verdict in a real Vitest run', () => {
 
 	test('fails exactly the tests during which the kernel reported a problem and that did not expect it', () => {
 		const outcomes = [...tests.values()].map((result) => [result.title, result.status]);
-		expect(outcomes.length, output).toBe(10);
+		expect(outcomes.length, output).toBe(12);
 		for (const [title, status] of outcomes)
 			expect(status, `${title}\n${output}`).toBe(title?.includes('(expected to fail)') ? 'failed' : 'passed');
 	});
@@ -91,6 +91,12 @@ describe('the kernel verdict in a real Vitest run', () => {
 			failureOf('fileVm: a splat of a background process between two execs is charged to the test that ran (expected to fail)'),
 		).toMatch(/logged while no exec ran/);
 		expect(tests.get('fileVm: and the test after that passes')?.status).toBe('passed');
+		const oops = failureOf(
+			'fileVm: a NULL dereference in a debugfs write handler fails the test; the writing shell dies (expected to fail)',
+		);
+		expect(oops).toMatch(/BUG: kernel NULL pointer dereference/);
+		expect(oops).toMatch(/at: vmx_splat_null\+0x[0-9a-f]+\/0x[0-9a-f]+ \[vm_exec_splat\]/);
+		expect(tests.get('fileVm: the same oops, expected, passes')?.status).toBe('passed');
 	});
 
 	test("shows the report of a test with kernelReports: 'report' without failing it", () => {

@@ -25,6 +25,18 @@ test('fileVm: and the test after that passes', async ({ fileVm }) => {
 	await fileVm.succeed('true');
 });
 
+test('fileVm: a NULL dereference in a debugfs write handler fails the test; the writing shell dies (expected to fail)', async ({
+	fileVm,
+}) => {
+	const result = await fileVm.exec('echo 1 >/sys/kernel/debug/vmx_splat/null');
+	expect(result.exitCode).not.toBe(0);
+});
+
+test('fileVm: the same oops, expected, passes', async ({ fileVm }) => {
+	await fileVm.exec('echo 1 >/sys/kernel/debug/vmx_splat/null');
+	await fileVm.expectKernelReport(/NULL pointer dereference/, { kind: 'BUG' });
+});
+
 test('fileVm: a refcount underflow the test expects, through the matcher, passes', async ({ fileVm }) => {
 	await fileVm.succeed('echo 1 >/sys/kernel/debug/vmx_splat/refcount');
 	expect(fileVm).toHaveLoggedKernelReport('refcount_t', /underflow/);
