@@ -302,6 +302,13 @@ test("fileVm: one VM for the file, with the guest's own account files", async ({
 		}
 	}, 600_000);
 
+	it('runs the snapshots example: five fresh VMs, each from the snapshot, none seeing what the last one broke', async () => {
+		const dir = await project('snapshots', path.join(repoRoot, 'examples/snapshots'));
+		const result = await run([process.execPath, 'fresh-vms.js'], { cwd: dir });
+		expect(result.exitCode, String(result.all)).toBe(0);
+		expect(String(result.stdout).match(/saw: clean system$/gm), String(result.all)).toHaveLength(5);
+	}, 300_000);
+
 	it('runs the disk-image example: an image built and checked without root', async () => {
 		const dir = await project('disk-image', path.join(repoRoot, 'examples/disk-image'));
 		await rm(path.join(dir, 'node_modules/typescript'), { force: true });
