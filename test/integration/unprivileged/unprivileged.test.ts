@@ -309,6 +309,36 @@ test("fileVm: one VM for the file, with the guest's own account files", async ({
 		expect(String(result.stdout).match(/saw: clean system$/gm), String(result.all)).toHaveLength(5);
 	}, 300_000);
 
+	it('runs the Jest example: a VM per describe block and per test', async () => {
+		const dir = await project('jest', path.join(repoRoot, 'examples/jest'));
+		await symlink(path.join(pkg, 'node_modules/jest'), path.join(dir, 'node_modules/jest'));
+		const report = path.join(dir, 'report.json');
+		const result = await run(
+			[process.execPath, '--experimental-vm-modules', path.join(pkg, 'node_modules/jest/bin/jest.js'), '--json', `--outputFile=${report}`],
+			{ cwd: dir },
+		);
+		const tests = [...(await readJsonReport(report).catch(() => new Map())).values()];
+		const output = `exit code ${result.exitCode}\n${result.all}`;
+		expect(
+			tests.filter((test) => test.status !== 'passed').map((test) => test.title),
+			output,
+		).toEqual([]);
+		expect(tests, output).toHaveLength(5);
+	}, 600_000);
+
+	it('runs the cli example: make-disk-image.sh builds an image with `npx vm-exec`', async () => {
+		const dir = await project('cli', path.join(repoRoot, 'examples/cli'));
+		await mkdir(path.join(dir, 'node_modules/.bin'), { recursive: true });
+		await symlink(path.join(pkg, 'dist/cli/main.js'), path.join(dir, 'node_modules/.bin/vm-exec'));
+		await mkdir(path.join(dir, 'content'));
+		await writeFile(path.join(dir, 'content/hello.txt'), 'from the cli example\n');
+		if (asRoot) await execa('chown', ['-R', `${user.uid}:${user.gid}`, dir]);
+		const result = await run(['bash', 'make-disk-image.sh', 'content', 'cli.img'], { cwd: dir });
+		expect(result.exitCode, String(result.all)).toBe(0);
+		const hello = await run(['/sbin/debugfs', '-R', 'cat /hello.txt', 'cli.img'], { cwd: dir });
+		expect(String(hello.stdout)).toBe('from the cli example');
+	}, 300_000);
+
 	it('runs the disk-image example: an image built and checked without root', async () => {
 		const dir = await project('disk-image', path.join(repoRoot, 'examples/disk-image'));
 		await rm(path.join(dir, 'node_modules/typescript'), { force: true });
