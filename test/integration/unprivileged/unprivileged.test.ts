@@ -1,8 +1,10 @@
 /**
- * Everything as an unprivileged host user, as most users run vitest: the README's first command, a Vitest
- * spec with `vm` and `fileVm`, the disk-image example and `vm-exec doctor`. Run as root (CI), the commands
- * run as the user `vmexec-ci` (created when missing) through setpriv, on a copy of the build that user can
- * read; run as anyone else, they run as that user.
+ * Everything as an unprivileged host user, as most users run vitest: the README's commands, the complete
+ * guest's checks (the same script as root gets the same result), a Vitest spec with `vm` and `fileVm`, the
+ * examples (system-spec, kernel-module, nix-image, snapshots, jest, cli, disk-image) and `vm-exec doctor`.
+ * Run as root (CI), the commands run as the user `vmexec-ci` (created when missing) through setpriv, on a
+ * copy of the build that user can read; run as anyone else, they run as that user. For nix-image, run as
+ * root, the user joins the group `nix-users` and a nix-daemon is started when none answers (and stopped).
  */
 import { constants } from 'node:fs';
 import { access, chmod, chown, copyFile, cp, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
