@@ -1,8 +1,10 @@
 /**
- * Everything as an unprivileged host user, as most users run vitest: the README's first command, a Vitest
- * spec with `vm` and `fileVm`, the disk-image example and `vm-exec doctor`. Run as root (CI), the commands
- * run as the user `vmexec-ci` (created when missing) through setpriv, on a copy of the build that user can
- * read; run as anyone else, they run as that user.
+ * Everything as an unprivileged host user, as most users run vitest: the README's commands, the complete
+ * guest's checks (the same script as root gets the same result), a Vitest spec with `vm` and `fileVm`, the
+ * examples (system-spec, kernel-module, nix-image, snapshots, jest, cli, disk-image) and `vm-exec doctor`.
+ * Run as root (CI), the commands run as the user `vmexec-ci` (created when missing) through setpriv, on a
+ * copy of the build that user can read; run as anyone else, they run as that user. For nix-image, run as
+ * root, the user joins the group `nix-users` and a nix-daemon is started when none answers (and stopped).
  */
 import { constants } from 'node:fs';
 import { access, chmod, chown, copyFile, cp, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
@@ -314,6 +316,43 @@ test("fileVm: one VM for the file, with the guest's own account files", async ({
 			await stopDaemon();
 		}
 	}, 600_000);
+
+	it('runs the snapshots example: five fresh VMs, each from the snapshot, none seeing what the last one broke', async () => {
+		const dir = await project('snapshots', path.join(repoRoot, 'examples/snapshots'));
+		const result = await run([process.execPath, 'fresh-vms.js'], { cwd: dir });
+		expect(result.exitCode, String(result.all)).toBe(0);
+		expect(String(result.stdout).match(/saw: clean system$/gm), String(result.all)).toHaveLength(5);
+	}, 300_000);
+
+	it('runs the Jest example: a VM per describe block and per test', async () => {
+		const dir = await project('jest', path.join(repoRoot, 'examples/jest'));
+		await symlink(path.join(pkg, 'node_modules/jest'), path.join(dir, 'node_modules/jest'));
+		const report = path.join(dir, 'report.json');
+		const result = await run(
+			[process.execPath, '--experimental-vm-modules', path.join(pkg, 'node_modules/jest/bin/jest.js'), '--json', `--outputFile=${report}`],
+			{ cwd: dir },
+		);
+		const tests = [...(await readJsonReport(report).catch(() => new Map())).values()];
+		const output = `exit code ${result.exitCode}\n${result.all}`;
+		expect(
+			tests.filter((test) => test.status !== 'passed').map((test) => test.title),
+			output,
+		).toEqual([]);
+		expect(tests, output).toHaveLength(5);
+	}, 600_000);
+
+	it('runs the cli example: make-disk-image.sh builds an image with `npx vm-exec`', async () => {
+		const dir = await project('cli', path.join(repoRoot, 'examples/cli'));
+		await mkdir(path.join(dir, 'node_modules/.bin'), { recursive: true });
+		await symlink(path.join(pkg, 'dist/cli/main.js'), path.join(dir, 'node_modules/.bin/vm-exec'));
+		await mkdir(path.join(dir, 'content'));
+		await writeFile(path.join(dir, 'content/hello.txt'), 'from the cli example\n');
+		if (asRoot) await execa('chown', ['-R', `${user.uid}:${user.gid}`, dir]);
+		const result = await run(['bash', 'make-disk-image.sh', 'content', 'cli.img'], { cwd: dir });
+		expect(result.exitCode, String(result.all)).toBe(0);
+		const hello = await run(['/sbin/debugfs', '-R', 'cat /hello.txt', 'cli.img'], { cwd: dir });
+		expect(String(hello.stdout)).toBe('from the cli example');
+	}, 300_000);
 
 	it('runs the disk-image example: an image built and checked without root', async () => {
 		const dir = await project('disk-image', path.join(repoRoot, 'examples/disk-image'));
