@@ -106,8 +106,11 @@ export interface GuestNetworkSettings {
 	lanAddress: string | undefined;
 }
 
-/** Paths under these guest-private mounts are hidden in the guest unless exposed. */
-const GUEST_PRIVATE_DIRS = ['/tmp', '/run', '/dev/shm', '/proc', '/sys', '/dev'];
+/**
+ * Paths under these guest-private mounts are hidden in the guest unless exposed: the guest's own /tmp, /run,
+ * /dev, /proc, /sys, and its fresh /root and /var/cache/ldconfig (guest/fresh-paths.ts).
+ */
+const GUEST_PRIVATE_DIRS = ['/tmp', '/run', '/dev/shm', '/proc', '/sys', '/dev', '/root', '/var/cache/ldconfig'];
 
 export function isHiddenInGuest(hostPath: string): boolean {
 	return GUEST_PRIVATE_DIRS.some((dir) => hostPath === dir || hostPath.startsWith(`${dir}/`));

@@ -9,6 +9,7 @@
  * describeKselftests('/opt/kselftests', { collections: ['timens', 'kcmp'], vmOptions: { memory: '512M' } })
  * ```
  */
+import path from 'node:path';
 import { describe, test } from 'vitest';
 import type { VmOptions } from '../options.js';
 import { listKselftests, type KselftestCollection, type KselftestTest, type ListKselftestsOptions } from './kselftest-install.js';
@@ -54,9 +55,11 @@ function vitestTimeout(test: KselftestTest, options: DescribeKselftestsOptions):
 	return own === 0 ? 86_400_000 : own + (options.timeoutMargin ?? 30_000);
 }
 
-function defineCollection(collection: KselftestCollection, options: DescribeKselftestsOptions): void {
+function defineCollection(installDir: string, collection: KselftestCollection, options: DescribeKselftestsOptions): void {
 	describe(collection.name, () => {
-		const vm = useVm({ ...options.vmOptions, per: options.vmPer === 'selftest' ? 'test' : 'suite' });
+		// The install dir is the VMs' working directory, so the guest sees it wherever it is (a dir under the
+		// guest's own /tmp or /root, such as the cache, is exposed as the working directory is).
+		const vm = useVm({ cwd: path.resolve(installDir), ...options.vmOptions, per: options.vmPer === 'selftest' ? 'test' : 'suite' });
 		const onProgress = progressOf(options.progress);
 		for (const selftest of collection.tests) {
 			test(
@@ -85,7 +88,7 @@ function defineCollection(collection: KselftestCollection, options: DescribeKsel
 export function describeKselftests(installDir: string, options: DescribeKselftestsOptions = {}): KselftestCollection[] {
 	const collections = listKselftests(installDir, options);
 	describe(options.name ?? 'kselftest', () => {
-		for (const collection of collections) defineCollection(collection, options);
+		for (const collection of collections) defineCollection(installDir, collection, options);
 	});
 	return collections;
 }

@@ -28,7 +28,8 @@ let selftests: KselftestTest[];
 beforeAll(async () => {
 	const dir = await buildKselftests();
 	selftests = listKselftests(dir, { collections: ['timens', 'kcmp'] }).flatMap((collection) => collection.tests);
-	vm = await startVm({ memory: '512M' });
+	// The install dir (in the cache, under the guest's own /root for root) as the working directory: exposed.
+	vm = await startVm({ memory: '512M', cwd: selftests[0]!.installDir });
 }, 300_000);
 afterAll(async () => {
 	await vm?.close();

@@ -4,7 +4,8 @@ import { listKselftests, runKselftest, useVm } from '../../../../dist/test-runne
 
 for (const collection of listKselftests(process.env.VM_EXEC_KSELFTESTS, { collections: ['timens'] })) {
 	describe(collection.name, () => {
-		const vm = useVm();
+		// The install dir as the working directory: the guest sees it even under its own /tmp or /root.
+		const vm = useVm({ cwd: process.env.VM_EXEC_KSELFTESTS });
 		for (const selftest of collection.tests) {
 			test(
 				selftest.name,
