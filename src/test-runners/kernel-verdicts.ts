@@ -82,11 +82,12 @@ export interface JudgedVm {
 }
 
 /**
- * Judge a test that is over by what the kernels of its VMs said. Policy `'fail'`: a test that passed fails
- * (throws a `VmKernelReportError` whose message has the reports), one that failed already gets them
- * appended to its error. `'report'`: appended to a failed test's error, written to stderr for a passing one.
+ * Judge a test that is over by what the kernels of its VMs said. Policy `'fail'`: a test that passed fails:
+ * resolves with the `VmKernelReportError` (its message has the reports) for the caller to throw once it has
+ * closed or kept the VM; one that failed already gets them appended to its error. `'report'`: appended to a
+ * failed test's error, written to stderr for a passing one.
  */
-export async function judgeKernelVerdicts(task: TaskLike | undefined, vms: readonly JudgedVm[]): Promise<void> {
+export async function judgeKernelVerdicts(task: TaskLike | undefined, vms: readonly JudgedVm[]): Promise<VmKernelReportError | undefined> {
 	const failing: Array<{ label: string; vm: Vm; verdict: KernelVerdict; policy: KernelReportPolicy }> = [];
 	for (const { vm, label, mark } of vms) {
 		const policy = kernelPolicyOf(vm);
@@ -94,21 +95,22 @@ export async function judgeKernelVerdicts(task: TaskLike | undefined, vms: reado
 		const verdict = await kernelVerdictSince(vm, mark);
 		if (isKernelFailure(verdict)) failing.push({ label, vm, verdict, policy });
 	}
-	if (failing.length === 0) return;
+	if (failing.length === 0) return undefined;
 	const text = failing.map(({ label, vm, verdict }) => section(label, vm, verdict)).join('\n\n');
 	if (hasFailed(task)) {
 		appendToError(task, `\n\n${text}`);
-		return;
+		return undefined;
 	}
 	if (failing.some(({ policy }) => policy === 'fail')) {
 		const first = failing[0]!.verdict.reports[0];
 		const headline = first
 			? `The guest kernel reported ${first.kind === 'WARNING' ? 'a WARNING' : first.kind} during this test: ${first.title}`
 			: 'The guest kernel became tainted during this test.';
-		throw new VmKernelReportError(
+		return new VmKernelReportError(
 			`${headline}\nThe test passed its own assertions; a test that triggers this on purpose says so with \`await vm.expectKernelReport(/…/)\` (or set \`kernelReports: 'report'\`).\n\n${text}`,
 			failing.map(({ label, verdict }) => ({ label, verdict })),
 		);
 	}
 	process.stderr.write(`${text}\n`);
+	return undefined;
 }

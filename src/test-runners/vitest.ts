@@ -124,11 +124,7 @@ export function createVmTest(defaults: VmOptions = {}): VmTestAPI {
 				} finally {
 					// The kernel's verdict on the file VMs this test used (its `vm` was judged by its own fixture).
 					const judged = [...binding.kernelMarks].map(([vm, mark]) => ({ vm, label: label(vm), mark }));
-					const verdict = judgeKernelVerdicts(task, judged).then(
-						() => undefined,
-						(error: unknown) => error,
-					);
-					const kernelError = await verdict;
+					const kernelError = await judgeKernelVerdicts(task, judged);
 					// keep: 'failed': a failed test's file VM is kept once the file is done (see keep-failed.ts).
 					const usedFileVms = hasFailed(task) ? [...binding.used.keys()].filter((vm) => fileVms.has(vm)) : [];
 					reportFailure(task, binding, label);
@@ -174,17 +170,14 @@ export function createVmTest(defaults: VmOptions = {}): VmTestAPI {
 			);
 			setKernelPolicy(vm, options.kernelReports);
 			const mark = markKernelLog(vm);
-			let kernelError: unknown;
+			let kernelError: Error | undefined;
 			try {
 				vmExecBinding.used.set(vm, undefined);
 				await use(new VmView(vm, () => vmExecBinding));
 			} finally {
 				// Judged while the VM is up: after the test's own assertions, before the failure report.
 				vmExecBinding.kernelMarks.delete(vm);
-				kernelError = await judgeKernelVerdicts(task, [{ vm, label: label(vm), mark }]).then(
-					() => undefined,
-					(error: unknown) => error,
-				);
+				kernelError = await judgeKernelVerdicts(task, [{ vm, label: label(vm), mark }]);
 				// Report while the VM is still up, then close it whatever the outcome (or keep it: keep: 'failed').
 				if (hasFailed(task)) reportFailure(task, vmExecBinding, label);
 				// Closed in the background (the next test need not wait for QEMU to exit); the file's end waits for it.
@@ -254,10 +247,7 @@ export function useVm(options: UseVmOptions = {}): VmGetter {
 	afterEach(async ({ task }) => {
 		// The kernel's verdict first, while the VM is up, after the test's own assertions.
 		const judged = [...(binding?.kernelMarks ?? [])].map(([vm, mark]) => ({ vm, label: label(), mark }));
-		const kernelError = await judgeKernelVerdicts(task, judged).then(
-			() => undefined,
-			(error: unknown) => error,
-		);
+		const kernelError = await judgeKernelVerdicts(task, judged);
 		const usedVm = hasFailed(task) && slot.current && binding?.used.has(slot.current) ? slot.current : undefined;
 		if (hasFailed(task)) reportFailure(task, binding, label);
 		binding = undefined;
